@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make lab   -> sandbox services + JupyterLab on modules/
+#   make test  -> the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: lab test system-deps lint bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+lab: $(STAMP)
+	$(BIN)/santelab lab
+
+# Servers the tests start themselves on loopback (never as system services).
+system-deps:
+	@bash .ci/system-deps
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py

@@ -1,0 +1,5 @@
+import sys
+
+from santelab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""The `santelab` command: one parser, sub-commands registered by each package.
+
+Each package owns its commands through a `register(subparsers)` function; this module only
+wires them, translates argparse's English messages and turns user errors into one French line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+from collections.abc import Sequence
+
+from santelab.errors import SantelabError
+
+# Packages that contribute sub-commands, in the order shown by --help.
+COMMAND_MODULES = (
+    "synthetic_data.cli",
+    "sandbox.cli",
+    "santelab.course",
+    "santelab.lab",
+)
+
+_TRANSLATIONS = (
+    (r"unrecognized arguments: (.*)", r"option(s) inconnue(s) : \1"),
+    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
+    (r"argument (\S+): invalid int value: (.*)", r"option \1 : nombre entier attendu, reçu \2"),
+    (r"argument (\S+): invalid float value: (.*)", r"option \1 : nombre attendu, reçu \2"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+     r"option \1 : choix invalide \2 (valeurs possibles : \3)"),
+    (r"argument (\S+): expected one argument", r"option \1 : une valeur est attendue"),
+    (r"argument (\S+): (.*)", r"option \1 : \2"),
+)
+
+
+def translate(message: str) -> str:
+    """Give argparse's English error message in French (unknown ones pass through)."""
+    for pattern, replacement in _TRANSLATIONS:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one French line and exit code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog} : erreur : {translate(message)}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = FrenchArgumentParser(
+        prog="santelab",
+        description="Bac à sable et cours du numérique en santé (données synthétiques).",
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser
+    )
+    subparsers.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except SantelabError as exc:
+        print(f"santelab : erreur : {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("santelab : interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
