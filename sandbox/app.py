@@ -1,0 +1,40 @@
+"""Wiring only: one router per service, the shared error handlers and fault middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sandbox.errors import install_error_handlers
+from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.runtime import Sandbox
+from sandbox.services.admin.router import router as admin_router
+from sandbox.services.auth.router import router as auth_router
+
+# Service name -> its routers. Fault injection and events use the service name.
+SERVICE_ROUTERS = {
+    "auth": [auth_router],
+    "admin": [admin_router],
+}
+
+DESCRIPTION = """Services nationaux simulés du bac à sable **santelab** (données 100 % synthétiques).
+
+Connectez-vous avec `POST /auth/token` (persona et mot de passe du bac à sable), puis envoyez
+l'en-tête `Authorization: Bearer <jeton>`. Les erreurs sont des `OperationOutcome` FHIR en français.
+"""
+
+
+def create_app(sandbox: Sandbox | None = None) -> FastAPI:
+    sandbox = sandbox or Sandbox.open()
+    app = FastAPI(title="santelab — bac à sable", version="0.1.0", description=DESCRIPTION)
+    app.state.sandbox = sandbox
+    app.state.faults = FaultBook(sandbox)
+    prefixes: dict[str, str] = {}
+    for service, routers in SERVICE_ROUTERS.items():
+        for router in routers:
+            app.include_router(router)
+            prefixes[router.prefix] = service
+    app.state.service_prefixes = prefixes
+    install_error_handlers(app)
+    faultable = {p: s for p, s in prefixes.items() if s not in ("auth", "admin")}
+    app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)
+    return app

@@ -1,0 +1,138 @@
+"""Errors that teach: every refusal is a 4xx FHIR OperationOutcome with a French diagnostic.
+
+Services raise `ServiceError` (or a subclass) with a French sentence saying what was wrong and
+how to fix it; the handlers installed by `install_error_handlers` turn it, FastAPI's validation
+errors and unknown routes into OperationOutcome bodies. Nothing reaches the user as a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("sandbox")
+
+FHIR_JSON = "application/fhir+json"
+
+# FHIR IssueType per HTTP status, for errors raised without an explicit code.
+_ISSUE_BY_STATUS = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    412: "conflict",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+    503: "transient",
+    504: "timeout",
+}
+
+_STATUS_TEXT_FR = {
+    401: "authentification requise : fournissez un jeton « Authorization: Bearer … »",
+    403: "accès refusé",
+    404: "ressource introuvable : vérifiez l'adresse et l'identifiant",
+    405: "méthode HTTP non autorisée sur cette adresse",
+    406: "format de réponse non pris en charge : demandez application/fhir+json ou application/json",
+    413: "requête trop volumineuse",
+    415: "type de contenu non pris en charge : envoyez application/fhir+json ou application/json",
+}
+
+
+def operation_outcome(diagnostics: str, *, code: str = "invalid", severity: str = "error",
+                      expression: list[str] | None = None) -> dict:
+    issue: dict = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = expression
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+class ServiceError(Exception):
+    """A refusal with its HTTP status and a French diagnostic."""
+
+    def __init__(self, status: int, diagnostics: str, *, code: str | None = None,
+                 expression: list[str] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(diagnostics)
+        self.status = status
+        self.diagnostics = diagnostics
+        self.code = code or _ISSUE_BY_STATUS.get(status, "processing")
+        self.expression = expression
+        self.headers = headers
+
+    def outcome(self) -> dict:
+        return operation_outcome(self.diagnostics, code=self.code, expression=self.expression)
+
+
+def outcome_response(status: int, outcome: dict, headers: dict[str, str] | None = None):
+    return JSONResponse(outcome, status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def _location(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "requête"
+
+
+def describe_validation_error(error: dict) -> str:
+    """One French sentence for one pydantic/FastAPI validation error."""
+    where = _location(tuple(error.get("loc", ())))
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"champ obligatoire manquant : « {where} »"
+    if kind == "json_invalid":
+        return "corps de requête JSON mal formé : vérifiez les guillemets, virgules et accolades"
+    if kind in {"string_type", "int_type", "int_parsing", "float_parsing", "bool_parsing",
+                "dict_type", "list_type", "model_attributes_type", "date_from_datetime_parsing",
+                "date_parsing", "datetime_parsing", "model_type"}:
+        return f"valeur de type incorrect pour « {where} » ({error.get('msg', kind)})"
+    if kind == "extra_forbidden":
+        return f"champ inconnu : « {where} » (retirez-le)"
+    if kind in {"literal_error", "enum"}:
+        return f"valeur non autorisée pour « {where} » ({error.get('msg', '')})"
+    if kind.startswith("string_too") or kind.startswith("too_"):
+        return f"longueur incorrecte pour « {where} » ({error.get('msg', '')})"
+    if kind == "value_error":
+        msg = str(error.get("msg", "")).removeprefix("Value error, ")
+        return f"valeur invalide pour « {where} » : {msg}"
+    return f"valeur invalide pour « {where} » ({error.get('msg', kind)})"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError):
+        return outcome_response(exc.status, exc.outcome(), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        text = " ; ".join(describe_validation_error(e) for e in errors[:5]) or "requête invalide"
+        return outcome_response(400, operation_outcome(f"Requête invalide : {text}."))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException):
+        status = exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
+        text = detail or _STATUS_TEXT_FR.get(status, f"requête refusée (HTTP {status})")
+        return outcome_response(
+            status, operation_outcome(text, code=_ISSUE_BY_STATUS.get(status, "processing")),
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.exception("unexpected error", exc_info=exc)
+        return outcome_response(
+            500,
+            operation_outcome(
+                "Erreur interne du bac à sable : l'incident est journalisé ; réessayez ou "
+                "signalez-le au formateur.",
+                code="exception", severity="fatal",
+            ),
+        )

@@ -1,0 +1,67 @@
+"""One event stream for every service action: the audit trail, and what drills observe.
+
+Each event says who (tenant, persona, role) did what (service, action) to what (target,
+patient), when (from the injected clock) and how it ended (outcome). Recording happens in the
+caller's transaction, so an action and its trace commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.events_models import EventRow
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    tenant: str
+    at: datetime
+    service: str
+    action: str
+    persona: str | None
+    role: str | None
+    target: str | None
+    patient: str | None
+    outcome: str
+    detail: dict
+
+
+def record(session: Session, event: Event) -> EventRow:
+    row = EventRow(
+        tenant=event.tenant,
+        at=event.at,
+        service=event.service,
+        action=event.action,
+        persona=event.persona,
+        role=event.role,
+        target=event.target,
+        patient=event.patient,
+        outcome=event.outcome,
+        detail=event.detail,
+    )
+    session.add(row)
+    return row
+
+
+def stream(
+    session: Session,
+    tenant: str,
+    *,
+    patient: str | None = None,
+    service: str | None = None,
+    since: datetime | None = None,
+    limit: int = 1000,
+) -> list[EventRow]:
+    """Events of one tenant, oldest first, optionally about one patient or one service."""
+    query = select(EventRow).where(EventRow.tenant == tenant)
+    if patient is not None:
+        query = query.where(EventRow.patient == patient)
+    if service is not None:
+        query = query.where(EventRow.service == service)
+    if since is not None:
+        query = query.where(EventRow.at >= since)
+    return list(session.scalars(query.order_by(EventRow.seq).limit(limit)))

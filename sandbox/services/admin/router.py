@@ -1,0 +1,100 @@
+"""Facilitator endpoints for drills: inject and clear faults, read the event stream."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox import events
+from sandbox.deps import ServiceContext, service_context
+from sandbox.errors import ServiceError
+from sandbox.faults import FaultBook
+from sandbox.faults_models import FaultRow
+
+router = APIRouter(prefix="/admin", tags=["Animation d'exercice"])
+Ctx = Annotated[ServiceContext, Depends(service_context("admin"))]
+
+
+def fault_book(request: Request) -> FaultBook:
+    return request.app.state.faults
+
+
+Book = Annotated[FaultBook, Depends(fault_book)]
+
+
+class FaultRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["indisponible", "lent", "erreur"]
+    delay_ms: int = Field(0, ge=0, le=60_000, description="Latence ajoutée (mode lent)")
+    status: Literal[500, 502, 503, 504] = 503
+    message: str = Field("", max_length=512, description="Message affiché aux joueurs")
+    duration_s: int | None = Field(None, ge=1, le=7 * 24 * 3600, description="Durée, sinon jusqu'au rétablissement")
+
+
+class Fault(BaseModel):
+    service: str
+    mode: str
+    delay_ms: int
+    status: int
+    message: str
+    until: datetime | None
+
+
+def _known_service(request: Request, service: str) -> str:
+    services = sorted(set(request.app.state.service_prefixes.values()))
+    if service not in services:
+        raise ServiceError(404, f"Service inconnu : « {service} ». Services : {', '.join(services)}.")
+    return service
+
+
+@router.get("/faults", response_model=list[Fault], summary="Pannes actives du bac à sable")
+def list_faults(ctx: Ctx, book: Book) -> list[Fault]:
+    ctx.require("admin.faults")
+    return [Fault(service=s, mode=f.mode, delay_ms=f.delay_ms, status=f.status,
+                  message=f.message, until=f.until) for s, f in book.active(ctx.tenant).items()]
+
+
+@router.put("/faults/{service}", response_model=Fault, summary="Injecter une panne")
+def set_fault(service: str, body: FaultRequest, ctx: Ctx, book: Book, request: Request) -> Fault:
+    ctx.require("admin.faults", target=f"service/{service}")
+    _known_service(request, service)
+    until = ctx.now() + timedelta(seconds=body.duration_s) if body.duration_s else None
+    book.set(ctx.tenant, FaultRow(tenant=ctx.tenant, service=service, mode=body.mode,
+                                  delay_ms=body.delay_ms, status=body.status,
+                                  message=body.message, until=until))
+    ctx.record("admin.fault.set", target=f"service/{service}", detail=body.model_dump())
+    return Fault(service=service, mode=body.mode, delay_ms=body.delay_ms, status=body.status,
+                 message=body.message, until=until)
+
+
+@router.delete("/faults/{service}", status_code=204, summary="Rétablir un service")
+def clear_fault(service: str, ctx: Ctx, book: Book, request: Request) -> None:
+    ctx.require("admin.faults", target=f"service/{service}")
+    _known_service(request, service)
+    book.clear(ctx.tenant, service)
+    ctx.record("admin.fault.clear", target=f"service/{service}")
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    service: str
+    action: str
+    persona: str | None
+    role: str | None
+    target: str | None
+    patient: str | None
+    outcome: str
+    detail: dict
+
+
+@router.get("/events", response_model=list[EventOut], summary="Flux d'événements du bac à sable")
+def list_events(ctx: Ctx, service: str | None = None, patient: str | None = None,
+                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[EventOut]:
+    ctx.require("admin.events")
+    rows = events.stream(ctx.session, ctx.tenant, service=service, patient=patient, limit=limit)
+    return [EventOut.model_validate(r, from_attributes=True) for r in rows]

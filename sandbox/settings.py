@@ -1,0 +1,32 @@
+"""Sandbox settings: command-line options override SANTELAB_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "santelab"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SANTELAB_")
+
+    db: str = ""  # SQLAlchemy URL; empty means a SQLite file in data_dir
+    data_dir: Path = default_data_dir()
+    tenant: str = "demo"
+    seed: int = 42
+    patients: int = 200  # size of the population a tenant is seeded with
+    host: str = "127.0.0.1"
+    port: int = 8400
+    smtp_port: int = 2525
+    imap_port: int = 1143
+    # Signs bearer tokens. A training sandbox: the default is public and documented as such.
+    secret: str = "santelab-bac-a-sable-non-confidentiel"
+    token_ttl_seconds: int = 8 * 3600
+
+    @property
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{self.data_dir / 'sandbox.sqlite'}"

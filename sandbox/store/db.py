@@ -1,0 +1,86 @@
+"""Engine and sessions, tuned so that an acknowledged write survives a crash.
+
+SQLite runs in WAL mode with synchronous=FULL (a commit is on disk before we answer) and a busy
+timeout so concurrent writers queue instead of failing. PostgreSQL keeps its defaults (fsync on).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sandbox.store.base import Base
+from santelab.errors import SantelabError
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_tables() -> None:
+    """Import every `models` module of the sandbox so its tables join Base.metadata.
+
+    Services declare their tables in `sandbox/services/<name>/models.py` (and the shared
+    mechanisms in `sandbox/*_models.py`); discovering them keeps this module service-agnostic.
+    """
+    import sandbox
+
+    for info in pkgutil.walk_packages(sandbox.__path__, "sandbox."):
+        if info.name.endswith(".models") or info.name.endswith("_models"):
+            importlib.import_module(info.name)
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise SantelabError(f"adresse de base de données invalide : {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_size=20, max_overflow=40, pool_pre_ping=True)
+    raise SantelabError(
+        f"base de données non prise en charge : {parsed.get_backend_name()!r} "
+        "(utilisez sqlite:///chemin ou postgresql://…)"
+    )
+
+
+class Store:
+    """One database shared by every service and tenant."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        register_tables()
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
