@@ -1,0 +1,73 @@
+"""Rebuild `locale/fr_FR/communes.csv.gz` from Etalab's `@etalab/decoupage-administratif`.
+
+The population needs real communes (INSEE code, accented name, real postal codes, population)
+for birthplaces and addresses; Faker's cities are invented. Nothing fetches at run time: this
+script turns the unpacked npm package into the compact table shipped in the repository.
+
+    cd "$(mktemp -d)" && npm pack @etalab/decoupage-administratif@6.0.0 && tar xzf *.tgz
+    python -m synthetic_data.data_sources.build_communes "$PWD/package"
+
+Rows: current communes ("C") and the municipal arrondissements of Paris, Lyon and Marseille
+("ARM", with their parent commune), since births and addresses there carry the arrondissement
+code (75115, 69383, 13205…). Postal codes are space-separated, the main one first.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+SOURCE = "@etalab/decoupage-administratif"
+TARGET = Path(__file__).resolve().parent.parent / "locale" / "fr_FR" / "communes.csv.gz"
+COLUMNS = ["insee", "name", "kind", "parent", "departement", "region", "zone", "postal_codes", "population"]
+KINDS = {"commune-actuelle": "C", "arrondissement-municipal": "ARM"}
+
+
+def rows(package: Path) -> list[list[str]]:
+    """Current communes and municipal arrondissements, sorted by INSEE code."""
+    entries = json.loads((package / "data" / "communes.json").read_text(encoding="utf-8"))
+    out = []
+    for entry in entries:
+        kind = KINDS.get(entry["type"])
+        if kind is None:
+            continue
+        out.append(
+            [
+                entry["code"],
+                entry["nom"],
+                kind,
+                entry.get("commune", ""),
+                entry["departement"],
+                entry["region"],
+                entry["zone"],
+                " ".join(entry.get("codesPostaux", [])),
+                str(entry.get("population", 0)),
+            ]
+        )
+    return sorted(out)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage : build_communes.py <dossier du paquet npm décompressé>", file=sys.stderr)
+        return 2
+    package = Path(argv[1])
+    version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    text = io.StringIO()
+    text.write(f"# source: npm {SOURCE}@{version} (Etalab, MIT), data/communes.json\n")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(package))
+    # mtime=0 keeps the archive byte-identical from one rebuild to the next.
+    with TARGET.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(text.getvalue().encode("utf-8"))
+    print(f"{TARGET} écrit")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
