@@ -1,0 +1,380 @@
+"""Streaming generator of French identities with the pitfalls identitovigilance must handle.
+
+People come in small groups: one person, a twin pair or a homonym pair. Group `g` draws
+everything from its own `random.Random(f"{seed}:{g}")`, so memory stays flat and a group
+does not depend on the draws of the others. The only state shared across groups is the set
+of order numbers already used per (sex, year, month, birthplace), which keeps every INS
+matricule unique; a group rebuilt alone therefore matches except, rarely, its order number.
+
+Pitfall flags are computed from the identity actually produced (a composite birth name is
+flagged because it contains a hyphen or space, never because a draw said so), which keeps the
+ground truth honest whatever the rates.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+from synthetic_data import referentials as ref
+from synthetic_data.model import Address, Identity, IdentityStatus, Patient, Pitfall, Sex
+from synthetic_data.nir import make_matricule, matricule_prefix
+
+ADULT_AGE = 20  # used names (marriage, civil union) are only drawn from this age on
+DAYS_PER_YEAR = 365.2425
+
+
+@dataclass(frozen=True)
+class PitfallRates:
+    """Fractions of people carrying each identity pitfall; defaults suit training."""
+
+    homonym: float = 0.02
+    composite_name: float = 0.08
+    apostrophe_accent: float = 0.05
+    used_name: float = 0.15
+    twin: float = 0.01
+    born_abroad: float = 0.10
+    provisional: float = 0.03
+    multiple_given_names: float = 0.30
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"taux « {name} » hors de [0, 1] : {value}")
+        if self.twin + self.homonym >= 1.0:
+            raise ValueError("les taux « twin » + « homonym » doivent rester sous 1")
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Per-draw probabilities derived once from the rates and the age pyramid."""
+
+    rates: PitfallRates
+    reference_date: date
+    twin_group: float = 0.0
+    homonym_group: float = 0.0
+    used_name_female: float = 0.0
+    used_name_male: float = 0.0
+
+    def __post_init__(self) -> None:
+        # A pair holds two people: per-group probabilities q solve 2q = rate × (1 + q_t + q_h).
+        size = 1.0 / (1.0 - (self.rates.twin + self.rates.homonym) / 2.0)
+        self.twin_group = self.rates.twin * size / 2.0
+        self.homonym_group = self.rates.homonym * size / 2.0
+        female, male = _adult_shares()
+        # Most used names are women taking a spouse's name; keep the overall rate as asked.
+        weight_f, weight_m = 1.7, 0.3
+        scale = self.rates.used_name / (female * weight_f + male * weight_m)
+        self.used_name_female = min(1.0, scale * weight_f)
+        self.used_name_male = min(1.0, scale * weight_m)
+
+
+@cache
+def _adult_shares() -> tuple[float, float]:
+    """Shares of the whole population that are adult women and adult men (age pyramid)."""
+    table = ref.age_pyramid()
+    weights = [b - a for a, b in zip([0.0, *table._cum], table._cum, strict=False)]
+    total = sum(weights)
+    female = sum(w for band, w in zip(table.items, weights, strict=True) if band.age_from >= ADULT_AGE and band.sex is Sex.FEMALE)
+    male = sum(w for band, w in zip(table.items, weights, strict=True) if band.age_from >= ADULT_AGE and band.sex is Sex.MALE)
+    return female / total, male / total
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A person before ids and order numbers are assigned."""
+
+    identity: Identity
+    order: int  # wished order number, made unique later
+    address: Address
+    phone: str
+    pitfalls: set[Pitfall] = field(default_factory=set)
+    partner: int | None = None  # index of the twin / homonym partner within the group
+
+
+class _OrderNumbers:
+    """Order numbers already taken per matricule prefix (sex, year, month, birthplace)."""
+
+    __slots__ = ("_taken",)
+
+    def __init__(self) -> None:
+        self._taken: dict[str, set[int]] = {}
+
+    def claim(self, prefix: str, wished: int) -> int:
+        taken = self._taken.setdefault(prefix, set())
+        order = wished
+        while order in taken:
+            order = order % 999 + 1
+            if order == wished:
+                raise RuntimeError(f"plus de numéro d'ordre libre pour {prefix}")
+        taken.add(order)
+        return order
+
+
+# --- drawing one person ----------------------------------------------------------------------
+
+
+def _birth(rng: random.Random, plan: _Plan) -> tuple[Sex, date]:
+    band = ref.age_pyramid().pick(rng)
+    days = rng.randrange(int(band.age_from * DAYS_PER_YEAR), int((band.age_to + 1) * DAYS_PER_YEAR))
+    return band.sex, plan.reference_date - timedelta(days=days + 1)
+
+
+def _birthplace(rng: random.Random, abroad: bool, avoid: str = "") -> str:
+    while True:
+        code = ref.weighted_country(rng).insee if abroad else ref.weighted_commune(rng).insee
+        if code != avoid:
+            return code
+
+
+def _wished_order(rng: random.Random, birthplace: str) -> int:
+    """Order numbers run higher where more births are registered each month."""
+    births = ref.communes()[birthplace].population // 2000 if birthplace in ref.communes() else 999
+    return rng.randint(1, max(3, min(999, births + 3)))
+
+
+def _birth_name(rng: random.Random, composite: bool, marked: bool) -> str:
+    if composite and marked:
+        name = f"{ref.surnames('marked').pick(rng)}-{ref.surnames('plain').pick(rng)}"
+    elif composite and rng.random() < 0.4:
+        name = ref.surnames("composite").pick(rng)
+    elif composite:
+        first = ref.surnames("plain").pick(rng)
+        second = _distinct(rng, ref.surnames("plain"), {first})
+        name = f"{first}-{second}"
+    else:
+        name = ref.surnames("marked" if marked else "plain").pick(rng)
+    return name.upper()
+
+
+def _distinct(rng: random.Random, table: ref.WeightedTable[str], avoid: set[str]) -> str:
+    for _ in range(50):
+        value = table.pick(rng)
+        if value not in avoid:
+            return value
+    remaining = [v for v in table.items if v not in avoid]
+    return rng.choice(remaining)
+
+
+def _shape(composite: bool, marked: bool) -> str:
+    return "composite+marked" if composite and marked else "composite" if composite else "marked" if marked else "plain"
+
+
+def _given_names(
+    rng: random.Random, sex: Sex, year: int, first_shape: str, count: int, avoid_first: str = ""
+) -> list[str]:
+    pool = ref.given_names(sex, year, first_shape)
+    if set(pool.items) <= {avoid_first}:
+        pool = ref.given_names(sex, year, "plain")
+    first = _distinct(rng, pool, {avoid_first})
+    names = [first]
+    plain = ref.given_names(sex, year, "plain")
+    for _ in range(count - 1):
+        pool = plain if len(plain) > len(names) + 1 else ref.given_names(sex, None, "plain")
+        names.append(_distinct(rng, pool, set(names)))
+    return names
+
+
+def _given_count(rng: random.Random, plan: _Plan, force_multiple: bool = False) -> int:
+    if not force_multiple and rng.random() >= plan.rates.multiple_given_names:
+        return 1
+    return rng.choices((2, 3, 4), weights=(70, 25, 5))[0]
+
+
+def _names(rng: random.Random, plan: _Plan, sex: Sex, year: int, force_multiple: bool = False) -> tuple[str, list[str]]:
+    """Birth name and given names, placing composite/marked pitfalls on either of them."""
+    composite = rng.random() < plan.rates.composite_name
+    marked = rng.random() < plan.rates.apostrophe_accent
+    given_composite = composite and rng.random() < 0.4 and ref.has_given_names(sex, year, "composite")
+    given_marked = marked and rng.random() < 0.5
+    if given_composite or given_marked:
+        wanted = _shape(given_composite, given_marked)
+        if not ref.has_given_names(sex, year, wanted):
+            given_composite = given_marked = False
+    first_shape = _shape(given_composite, given_marked)
+    birth_name = _birth_name(rng, composite and not given_composite, marked and not given_marked)
+    return birth_name, _given_names(rng, sex, year, first_shape, _given_count(rng, plan, force_multiple))
+
+
+def _used_names(
+    rng: random.Random, plan: _Plan, sex: Sex, birth_date: date, birth_name: str, given: list[str]
+) -> tuple[str | None, str | None]:
+    used_given = given[1] if len(given) > 1 and rng.random() < 0.05 else None
+    age = plan.reference_date.year - birth_date.year
+    chance = plan.used_name_female if sex is Sex.FEMALE else plan.used_name_male
+    if age < ADULT_AGE or rng.random() >= chance:
+        return None, used_given
+    spouse = _distinct(rng, ref.surnames("plain"), {birth_name.title()}).upper()
+    used = f"{birth_name}-{spouse}" if rng.random() < 0.25 else spouse
+    return used, used_given
+
+
+def _address(rng: random.Random, birthplace: str) -> tuple[Address, str]:
+    """Address in a real commune with one of its real postal codes, and the commune's region."""
+    if birthplace in ref.communes() and rng.random() < 0.3:
+        place = ref.communes()[birthplace]
+    else:
+        place = ref.weighted_commune(rng)
+    number = rng.randint(1, 60) if rng.random() < 0.8 else rng.randint(61, 250)
+    line = f"{number} {ref.streets('type').pick(rng)} {ref.streets('name').pick(rng)}"
+    return Address(line, rng.choice(place.postal_codes), place.city, place.insee), place.region
+
+
+def _phone(rng: random.Random, region: str) -> str:
+    """A number from ARCEP's blocks reserved for fiction: it can never ring anyone."""
+    prefixes = ref.phone_prefixes()
+    block = prefixes.get(region) if rng.random() < 0.35 else None
+    prefix = rng.choice(block or prefixes["mobile"])
+    return f"{prefix} {rng.randrange(100):02d} {rng.randrange(100):02d}"
+
+
+def _status(rng: random.Random, plan: _Plan) -> IdentityStatus:
+    if rng.random() < plan.rates.provisional:
+        return IdentityStatus.PROV
+    return IdentityStatus(ref.identity_statuses().pick(rng))
+
+
+def _draft(
+    rng: random.Random,
+    plan: _Plan,
+    identity_core: tuple[str, list[str], Sex, date, str] | None = None,
+) -> _Draft:
+    """One person; `identity_core` (birth name, given names, sex, birth date, birthplace) when
+    the strict traits are imposed by a twin or homonym partner."""
+    if identity_core is None:
+        sex, birth_date = _birth(rng, plan)
+        birthplace = _birthplace(rng, rng.random() < plan.rates.born_abroad)
+        birth_name, given = _names(rng, plan, sex, birth_date.year)
+    else:
+        birth_name, given, sex, birth_date, birthplace = identity_core
+    used_name, used_given = _used_names(rng, plan, sex, birth_date, birth_name, given)
+    identity = Identity(
+        birth_name=birth_name,
+        given_names=given,
+        sex=sex,
+        birth_date=birth_date,
+        birthplace=birthplace,
+        used_name=used_name,
+        used_given_name=used_given,
+        status=_status(rng, plan),
+    )
+    address, region = _address(rng, birthplace)
+    return _Draft(identity, _wished_order(rng, birthplace), address, _phone(rng, region))
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+def _twins(rng: random.Random, plan: _Plan) -> list[_Draft]:
+    """Twins: same birth name, date and place; their own sex and given names."""
+    first = _draft(rng, plan)
+    one = first.identity
+    sex = Sex.FEMALE if rng.random() < 0.5 else Sex.MALE
+    year = one.birth_date.year
+    shape = ref.name_shape(one.given_names[0]) if ref.has_given_names(sex, year, ref.name_shape(one.given_names[0])) else "plain"
+    given = _given_names(rng, sex, year, shape, _given_count(rng, plan), avoid_first=one.given_names[0])
+    second = _draft(rng, plan, (one.birth_name, given, sex, one.birth_date, one.birthplace))
+    return _pair(first, second, Pitfall.TWIN)
+
+
+def _homonyms(rng: random.Random, plan: _Plan) -> list[_Draft]:
+    """Two people sharing every strict trait but one: the birthplace, or the given names after
+    the first (INSi then answers "several identities" to a search on the first given name)."""
+    by_given_names = rng.random() < 0.5
+    sex, birth_date = _birth(rng, plan)
+    abroad = rng.random() < plan.rates.born_abroad
+    birthplace = _birthplace(rng, abroad)
+    birth_name, given = _names(rng, plan, sex, birth_date.year, force_multiple=by_given_names)
+    first = _draft(rng, plan, (birth_name, given, sex, birth_date, birthplace))
+    if by_given_names:
+        others = _given_names(rng, sex, birth_date.year, "plain", len(given), avoid_first=given[0])
+        while others[1:] == given[1:] or given[0] in others[1:]:
+            others = _given_names(rng, sex, birth_date.year, "plain", len(given), avoid_first=given[0])
+        core = (birth_name, [given[0], *others[1:]], sex, birth_date, birthplace)
+    else:
+        core = (birth_name, list(given), sex, birth_date, _birthplace(rng, abroad, avoid=birthplace))
+    return _pair(first, _draft(rng, plan, core), Pitfall.HOMONYM)
+
+
+def _pair(first: _Draft, second: _Draft, pitfall: Pitfall) -> list[_Draft]:
+    first.pitfalls.add(pitfall)
+    second.pitfalls.add(pitfall)
+    first.partner, second.partner = 1, 0
+    return [first, second]
+
+
+def _group(rng: random.Random, plan: _Plan, room: int) -> list[_Draft]:
+    """A single person, a twin pair or a homonym pair (pairs only when two places remain)."""
+    draw = rng.random()
+    if room >= 2 and draw < plan.twin_group:
+        return _twins(rng, plan)
+    if room >= 2 and draw < plan.twin_group + plan.homonym_group:
+        return _homonyms(rng, plan)
+    return [_draft(rng, plan)]
+
+
+def identity_pitfalls(identity: Identity) -> set[Pitfall]:
+    """Pitfalls readable from the identity itself (twins and homonyms need the population)."""
+    found: set[Pitfall] = set()
+    shapes = {ref.name_shape(identity.birth_name), *(ref.name_shape(n) for n in identity.given_names)}
+    if any("marked" in shape for shape in shapes):
+        found.add(Pitfall.APOSTROPHE_ACCENT)
+    if "composite" in ref.name_shape(identity.birth_name) or "-" in identity.given_names[0]:
+        found.add(Pitfall.COMPOSITE_NAME)
+    if identity.used_name and identity.used_name != identity.birth_name:
+        found.add(Pitfall.USED_NAME)
+    if identity.birthplace.startswith("99"):
+        found.add(Pitfall.BORN_ABROAD)
+    if identity.status is IdentityStatus.PROV:
+        found.add(Pitfall.PROVISIONAL)
+    if len(identity.given_names) > 1:
+        found.add(Pitfall.MULTIPLE_GIVEN_NAMES)
+    return found
+
+
+def _vitale_serials(seed: int) -> tuple[int, int]:
+    """Multiplier and offset of a bijection on 10-digit numbers: unique serials by index."""
+    rng = random.Random(f"{seed}:vitale")
+    multiplier = rng.randrange(10**9, 10**10) | 1
+    while multiplier % 5 == 0:
+        multiplier += 2
+    return multiplier, rng.randrange(10**10)
+
+
+def people(
+    seed: int,
+    n: int,
+    rates: PitfallRates = PitfallRates(),
+    reference_date: date = date(2026, 1, 1),
+) -> Iterator[Patient]:
+    """Exactly `n` patients "pat-000001"…, streamed group by group, all fixed by `seed`."""
+    if n < 0:
+        raise ValueError(f"nombre de personnes négatif : {n}")
+    plan = _Plan(rates, reference_date)
+    orders = _OrderNumbers()
+    multiplier, offset = _vitale_serials(seed)
+    index = group = 0
+    while index < n:
+        drafts = _group(random.Random(f"{seed}:{group}"), plan, n - index)
+        ids = [f"pat-{index + k + 1:06d}" for k in range(len(drafts))]
+        for k, draft in enumerate(drafts):
+            identity = draft.identity
+            if identity.status is not IdentityStatus.PROV:
+                wished = make_matricule(identity.sex, identity.birth_date, identity.birthplace, draft.order)
+                order = orders.claim(matricule_prefix(wished), draft.order)
+                identity.ins = make_matricule(identity.sex, identity.birth_date, identity.birthplace, order)
+            yield Patient(
+                id=ids[k],
+                identity=identity,
+                address=draft.address,
+                phone=draft.phone,
+                vitale=f"{(multiplier * (index + k) + offset) % 10**10:010d}",
+                gp_id=None,
+                pitfalls=identity_pitfalls(identity) | draft.pitfalls,
+                related_to=[ids[draft.partner]] if draft.partner is not None else [],
+            )
+        index += len(drafts)
+        group += 1

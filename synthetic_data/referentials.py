@@ -1,0 +1,354 @@
+"""Small read-only API over the French referentials in `locale/fr_FR/` (Faker-style: data apart).
+
+Every table is read once and cached. Weighted draws go through `WeightedTable.pick(rng)` with a
+caller-supplied `random.Random`, so generators stay deterministic and never touch the global
+`random`. Rebuild scripts for the derived tables live in `synthetic_data/data_sources/`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import gzip
+import io
+import random
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from synthetic_data.model import Sex
+
+LOCALE = Path(__file__).resolve().parent / "locale" / "fr_FR"
+
+T = TypeVar("T")
+
+
+class WeightedTable(Generic[T]):
+    """Items with weights, drawn in O(log n) from a caller's `random.Random`."""
+
+    __slots__ = ("_cum", "_total", "items")
+
+    def __init__(self, pairs: Iterable[tuple[T, float]]):
+        kept = [(item, weight) for item, weight in pairs if weight > 0]
+        if not kept:
+            raise ValueError("table pondérée vide : aucun élément de poids positif")
+        self.items: list[T] = [item for item, _ in kept]
+        self._cum = list(accumulate(weight for _, weight in kept))
+        self._total = self._cum[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect.bisect_right(self._cum, rng.random() * self._total)]
+
+    def filter(self, keep: Callable[[T], bool]) -> WeightedTable[T]:
+        weights = [b - a for a, b in zip([0.0, *self._cum], self._cum, strict=False)]
+        return WeightedTable((i, w) for i, w in zip(self.items, weights, strict=True) if keep(i))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _rows(name: str) -> Iterator[dict[str, str]]:
+    """Rows of a locale CSV (plain or gzipped), skipping '#' comment lines."""
+    path = LOCALE / name
+    raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    lines = (line for line in io.StringIO(raw.decode("utf-8")) if not line.startswith("#"))
+    yield from csv.DictReader(lines)
+
+
+# --- communes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    insee: str  # "75115", "2A004", "97411"
+    name: str  # "Paris 15e Arrondissement", "Ajaccio"
+    kind: str  # "C" current commune, "ARM" municipal arrondissement (Paris, Lyon, Marseille)
+    parent: str  # INSEE code of the commune an arrondissement belongs to, "" otherwise
+    departement: str  # "75", "2A", "974"
+    region: str  # INSEE region code ("11" Île-de-France…)
+    zone: str  # "metro", "drom" or "com"
+    postal_codes: tuple[str, ...]  # main one first
+    population: int
+
+    @property
+    def city(self) -> str:
+        """Name used in postal addresses: "Paris" for "Paris 15e Arrondissement"."""
+        return communes()[self.parent].name if self.parent else self.name
+
+
+@cache
+def communes() -> dict[str, Commune]:
+    """Current communes and municipal arrondissements by INSEE code (Etalab, see build script)."""
+    return {
+        row["insee"]: Commune(
+            insee=row["insee"],
+            name=row["name"],
+            kind=row["kind"],
+            parent=row["parent"],
+            departement=row["departement"],
+            region=row["region"],
+            zone=row["zone"],
+            postal_codes=tuple(row["postal_codes"].split()),
+            population=int(row["population"]),
+        )
+        for row in _rows("communes.csv.gz")
+    }
+
+
+def commune(insee: str) -> Commune:
+    try:
+        return communes()[insee]
+    except KeyError:
+        raise KeyError(f"code commune INSEE inconnu : {insee!r}") from None
+
+
+@cache
+def _residential_communes() -> WeightedTable[Commune]:
+    """Places people live and are born in, weighted by population.
+
+    Paris, Lyon and Marseille count through their arrondissements (births and addresses carry
+    the arrondissement code), so the parent commune itself is left out to avoid double counts.
+    """
+    table = communes()
+    parents = {c.parent for c in table.values() if c.parent}
+    return WeightedTable(
+        (c, c.population) for c in table.values() if c.insee not in parents and c.postal_codes
+    )
+
+
+def weighted_commune(rng: random.Random) -> Commune:
+    """A commune (or arrondissement) drawn in proportion to its population."""
+    return _residential_communes().pick(rng)
+
+
+@cache
+def communes_by_departement() -> dict[str, list[Commune]]:
+    """Residential communes grouped by département, for "near this place" lookups."""
+    grouped: dict[str, list[Commune]] = {}
+    for c in _residential_communes().items:
+        grouped.setdefault(c.departement, []).append(c)
+    return grouped
+
+
+# --- countries -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    insee: str  # "99350"
+    name: str  # "Maroc"
+
+
+@cache
+def _country_table() -> WeightedTable[Country]:
+    return WeightedTable(
+        (Country(row["insee"], row["name"]), float(row["weight"])) for row in _rows("countries.csv")
+    )
+
+
+@cache
+def countries() -> dict[str, Country]:
+    """Countries of birth used by the population, by INSEE code (99xxx)."""
+    return {c.insee: c for c in _country_table().items}
+
+
+def weighted_country(rng: random.Random) -> Country:
+    """A country of birth weighted by the immigrant population born there."""
+    return _country_table().pick(rng)
+
+
+def birthplace_exists(code: str) -> bool:
+    """True when `code` is a commune/arrondissement or a country of the referential."""
+    return code in communes() or code in countries()
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def name_shape(name: str) -> str:
+    """"composite" (space or hyphen), "marked" (diacritic or apostrophe), both, or "plain"."""
+    composite = " " in name or "-" in name
+    marked = not all(ch.isascii() and (ch.isalpha() or ch in " -") for ch in name)
+    if composite and marked:
+        return "composite+marked"
+    return "composite" if composite else "marked" if marked else "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class _GivenName:
+    name: str
+    sex: Sex
+    born_from: int
+    born_to: int
+
+
+@cache
+def _given_name_rows() -> tuple[tuple[_GivenName, float], ...]:
+    return tuple(
+        (
+            _GivenName(row["name"], Sex(row["sex"]), int(row["born_from"]), int(row["born_to"])),
+            float(row["weight"]),
+        )
+        for row in _rows("given_names.csv")
+    )
+
+
+@cache
+def given_names(sex: Sex, birth_year: int | None = None, shape: str | None = None) -> WeightedTable[str]:
+    """Given names for a sex, popular in `birth_year` when given, of one `name_shape` if given.
+
+    When no name of that shape was popular that year, the whole period is used instead, so a
+    draw never fails for lack of data.
+    """
+
+    def select(by_year: bool) -> list[tuple[str, float]]:
+        return [
+            (g.name, w)
+            for g, w in _given_name_rows()
+            if g.sex == sex
+            and (not by_year or birth_year is None or g.born_from <= birth_year <= g.born_to)
+            and (shape is None or name_shape(g.name) == shape)
+        ]
+
+    return WeightedTable(select(True) or select(False))
+
+
+@cache
+def has_given_names(sex: Sex, birth_year: int, shape: str) -> bool:
+    """True when some given name of that shape was popular for that sex in that birth year."""
+    return any(
+        g.sex == sex and g.born_from <= birth_year <= g.born_to and name_shape(g.name) == shape
+        for g, _ in _given_name_rows()
+    )
+
+
+@cache
+def surnames(shape: str | None = None) -> WeightedTable[str]:
+    """Surnames (Faker fr_FR, rank-weighted, plus the curated pitfall list), of one shape."""
+    pairs = [(row["name"], float(row["weight"])) for row in _rows("surnames.csv")]
+    pairs += [(row["name"], float(row["weight"])) for row in _rows("surnames_pitfalls.csv")]
+    unique = dict(pairs)
+    return WeightedTable((n, w) for n, w in unique.items() if shape is None or name_shape(n) == shape)
+
+
+# --- population structure ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBand:
+    age_from: int
+    age_to: int  # inclusive
+    sex: Sex
+
+
+@cache
+def age_pyramid() -> WeightedTable[AgeBand]:
+    """(age band, sex) weighted by INSEE's population pyramid."""
+    pairs = []
+    for row in _rows("population_pyramid.csv"):
+        for sex, column in ((Sex.MALE, "male"), (Sex.FEMALE, "female")):
+            pairs.append((AgeBand(int(row["age_from"]), int(row["age_to"]), sex), float(row[column])))
+    return WeightedTable(pairs)
+
+
+@cache
+def identity_statuses() -> WeightedTable[str]:
+    """Status shares for non-provisional identities (QUAL, RECUP, VALI)."""
+    return WeightedTable((row["status"], float(row["weight"])) for row in _rows("identity_statuses.csv"))
+
+
+@cache
+def streets(kind: str) -> WeightedTable[str]:
+    """Street types ("type") or street names ("name") for synthetic addresses."""
+    return WeightedTable(
+        (row["value"], float(row["weight"])) for row in _rows("streets.csv") if row["kind"] == kind
+    )
+
+
+@cache
+def phone_prefixes() -> dict[str, tuple[str, ...]]:
+    """Fictional phone prefixes (ARCEP) by INSEE region code, plus the "mobile" block."""
+    table: dict[str, list[str]] = {}
+    for row in _rows("phone_ranges.csv"):
+        for key in row["regions"].split():
+            table.setdefault(key, []).append(row["prefix"])
+    return {key: tuple(values) for key, values in table.items()}
+
+
+# --- professionals and establishments ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Profession:
+    code: str  # TRE_G15
+    label: str
+    label_female: str
+    mssante_domain: str
+    per_inhabitants: int  # 0: sized elsewhere (physicians, by specialty)
+    minimum: int
+
+
+@dataclass(frozen=True, slots=True)
+class Specialty:
+    code: str  # TRE_R38
+    label: str
+    per_inhabitants: int
+    minimum: int
+    service: str  # hospital department hosting it ("cardiologie"), "" for general practice
+
+
+@dataclass(frozen=True, slots=True)
+class EstablishmentType:
+    kind: str  # "CHU", "CH", "CLINIQUE", "MSP", "PHARMACIE", "LABO", "EHPAD"
+    label: str
+    finess_category: str
+    name_pattern: str  # "Centre hospitalier de {ville}"
+    domain_prefix: str  # MSSanté domain prefix: "ch" gives "ch-<ville>.mssante.fr"
+    per_inhabitants: int
+    minimum: int
+    hosts: tuple[str, ...]  # "60" (profession) or "10/SM04" (profession/specialty)
+
+
+@cache
+def professions() -> dict[str, Profession]:
+    return {
+        row["code"]: Profession(
+            row["code"],
+            row["label"],
+            row["label_female"],
+            row["mssante_domain"],
+            int(row["per_inhabitants"]),
+            int(row["minimum"]),
+        )
+        for row in _rows("professions.csv")
+    }
+
+
+@cache
+def specialties() -> dict[str, Specialty]:
+    return {
+        row["code"]: Specialty(
+            row["code"], row["label"], int(row["per_inhabitants"]), int(row["minimum"]), row["service"]
+        )
+        for row in _rows("specialties.csv")
+    }
+
+
+@cache
+def establishment_types() -> dict[str, EstablishmentType]:
+    return {
+        row["kind"]: EstablishmentType(
+            row["kind"],
+            row["label"],
+            row["finess_category"],
+            row["name_pattern"],
+            row["domain_prefix"],
+            int(row["per_inhabitants"]),
+            int(row["minimum"]),
+            tuple(row["hosts"].split()),
+        )
+        for row in _rows("establishment_types.csv")
+    }
