@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from synthetic_data import model, terminology
+from synthetic_data import model, nir, terminology
 from synthetic_data.export import systems
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -145,7 +145,7 @@ def patient(p: model.Patient, ctx: ExportContext) -> dict:
             {
                 "use": "official",
                 "type": _identifier_type(systems.FR_CORE_IDENTIFIER_TYPE, "INS-NIR-TEST", "NIR TEST"),
-                "system": systems.INS_TEST_OID,
+                "system": nir.OID_INS_TEST,
                 "value": ident.ins,
             }
         )

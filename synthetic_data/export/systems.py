@@ -10,8 +10,7 @@ ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 SANTELAB_SEED = "https://santelab.example/fhir/CodeSystem/seed"
 SANTELAB_PATIENT_ID = "https://santelab.example/fhir/NamingSystem/patient-id"  # local IPP
 
-# Patient identity (FR Core).
-INS_TEST_OID = "urn:oid:1.2.250.1.213.1.4.10"  # test identities; never 1.4.8 / 1.4.9 here
+# Patient identity (FR Core). The INS OIDs live in `synthetic_data.nir` (only test OIDs emitted).
 FR_CORE_IDENTIFIER_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 IDENTITY_RELIABILITY = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability"

@@ -72,24 +72,30 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return names
 
 
+def check_target(target: Path, force: bool) -> Path:
+    """Refuse, in French, an output folder we must not fill; return its parent."""
+    if target.exists() and not target.is_dir():
+        raise SantelabError(f"{target} existe et n'est pas un dossier.")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise SantelabError(
+            f"le dossier {target} n'est pas vide : choisissez un autre dossier "
+            "ou ajoutez --force pour le remplacer."
+        )
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise SantelabError(f"le dossier parent {parent} n'existe pas.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SantelabError(f"impossible d'écrire dans {parent} : permission refusée.")
+    return parent
+
+
 class OutputFolder:
     """Context manager giving a temporary sibling folder, renamed to `target` on success."""
 
     def __init__(self, target: Path, force: bool = False) -> None:
         self.target = Path(target)
         self.force = force
-        if self.target.exists() and not self.target.is_dir():
-            raise SantelabError(f"{self.target} existe et n'est pas un dossier.")
-        if self.target.is_dir() and any(self.target.iterdir()) and not force:
-            raise SantelabError(
-                f"le dossier {self.target} n'est pas vide : choisissez un autre dossier "
-                "ou ajoutez --force pour le remplacer."
-            )
-        parent = self.target.resolve().parent
-        if not parent.is_dir():
-            raise SantelabError(f"le dossier parent {parent} n'existe pas.")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise SantelabError(f"impossible d'écrire dans {parent} : permission refusée.")
+        parent = check_target(self.target, force)
         self.tmp = parent / f".{self.target.name}.partial-{os.getpid()}"
 
     def __enter__(self) -> Path:
