@@ -1,0 +1,83 @@
+"""French document bodies: text templates (`documents/*.txt`) filled with the patient's data.
+
+Templates are data: `{placeholder}` fields among `FIELDS`, checked when the pathway loads.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from synthetic_data import model
+from synthetic_data.pathways.errors import SpecError
+
+if TYPE_CHECKING:
+    from synthetic_data.pathways.simulation import PatientRun
+
+FIELDS = {
+    "titre": "document title",
+    "civilite": "Madame / Monsieur",
+    "patient": "given name and used (or birth) name",
+    "naissance": "birth date, dd/mm/yyyy",
+    "age": "age in years on the document date",
+    "date": "document date, dd/mm/yyyy",
+    "praticien": "author, with title",
+    "motif": "reason of the encounter",
+    "resultats": "observations of the encounter, one per line",
+    "traitement": "drugs prescribed in the encounter, or current treatments",
+    "pathologies": "active conditions",
+}
+UNIT_TEXT = {"mm[Hg]": "mmHg", "/min": "/min", "kg/m2": "kg/m²", "10*9/L": "G/L", "{ratio}": ""}
+INTERPRETATION_TEXT = {"H": " (élevé)", "L": " (bas)", "N": "", None: ""}
+TITLES = {"10": "Dr", "50": "Sage-femme", "60": "Infirmier(e)", "21": "Pharmacien(ne)", "70": "Kinésithérapeute"}
+SCAN = 60  # how far back to look for the encounter's observations and orders
+
+
+def french_number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def measure(value: float, unit: str) -> str:
+    shown = UNIT_TEXT.get(unit, unit)
+    return f"{french_number(value)} {shown}".rstrip()
+
+
+def describe(obs: model.Observation) -> str:
+    if obs.components:
+        values = "/".join(french_number(v) for _, v, _ in obs.components)
+        text = f"{obs.code.display} : {values} {UNIT_TEXT.get(obs.components[0][2], obs.components[0][2])}"
+    else:
+        text = f"{obs.code.display} : {measure(obs.value or 0.0, obs.unit or '')}"
+    return text + INTERPRETATION_TEXT[obs.interpretation]
+
+
+class Template:
+    def __init__(self, name: str, text: str) -> None:
+        for _, field, _, _ in string.Formatter().parse(text):
+            if field is not None and field not in FIELDS:
+                raise SpecError(f"modèle « {name} » : champ {{{field}}} inconnu (champs permis : {', '.join(FIELDS)})")
+        self.name, self.text = name, text
+
+    def render(self, run: PatientRun, encounter: model.Encounter, title: str, when: datetime) -> str:
+        patient = run.patient
+        identity = patient.identity
+        author = run.staff.get(encounter.practitioner_id)
+        observations = [o for o in patient.observations[-SCAN:] if o.encounter_id == encounter.id]
+        orders = [m for m in patient.medications[-SCAN:] if m.encounter_id == encounter.id]
+        if not orders:
+            orders = [m for current in run.treatments.values() for m in current.values()]
+        conditions = {c.codes[0].display: None for c in run.active.values()}
+        return self.text.format(
+            titre=title,
+            civilite="Madame" if identity.sex is model.Sex.FEMALE else "Monsieur",
+            patient=f"{identity.used_given_name or identity.first_given_name} {identity.used_name or identity.birth_name}",
+            naissance=identity.birth_date.strftime("%d/%m/%Y"),
+            age=run.age(when),
+            date=when.strftime("%d/%m/%Y"),
+            praticien=f"{TITLES.get(author.profession, '')} {author.given_name} {author.birth_name}".strip() if author else "",
+            motif=encounter.reason.display if encounter.reason else "suivi",
+            resultats="\n".join(f"- {describe(o)}" for o in observations) or "- aucun examen ce jour",
+            traitement="\n".join(f"- {m.drug_name} : {m.dosage}" for m in orders) or "- aucun traitement",
+            pathologies=", ".join(conditions) or "aucune pathologie chronique connue",
+        )

@@ -1,0 +1,87 @@
+"""What one patient's simulation carries: the run (shared by all pathways) and instances.
+
+A `PatientRun` holds everything the states and conditions read or write while one patient's
+history is generated; an `Instance` is one pathway being walked for that patient.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any
+
+from synthetic_data.model import (
+    Condition,
+    Encounter,
+    MedicationRequest,
+    Organization,
+    Patient,
+    Practitioner,
+)
+from synthetic_data.pathways.context import SimulationContext
+
+if TYPE_CHECKING:
+    from synthetic_data.pathways.engine_types import Pathway
+    from synthetic_data.pathways.states import State
+
+GENERAL_PRACTICE = ("10", "SM54")  # TRE_G15 médecin, TRE_R38 médecine générale
+
+
+@dataclass(slots=True)
+class Instance:
+    pathway: Pathway  # the pathway or submodule being walked now
+    state: State
+    root: str  # name of the top-level pathway (submodules act on its behalf)
+    entered: datetime  # when the patient entered the top-level pathway
+    stack: list[tuple[Pathway, State]] = field(default_factory=list)  # callers of submodules
+    encounter: Encounter | None = None
+    leaving: bool = False  # the current state already said when to leave (Delay)
+
+
+class PatientRun:
+    """Mutable state of one patient's simulation; ids are numbered per resource kind."""
+
+    def __init__(
+        self, patient: Patient, rng: random.Random, ctx: SimulationContext,
+        start: datetime, end: datetime,
+    ) -> None:
+        self.patient, self.rng, self.ctx, self.start, self.end = patient, rng, ctx, start, end
+        self.birth = datetime.combine(patient.identity.birth_date, time())
+        self.attributes: dict[str, Any] = {}
+        self.visited: dict[tuple[str, str], datetime] = {}
+        self.active: dict[str, Condition] = {}  # "cim10:E11" → the active condition
+        self.series: dict[str, list[tuple[datetime, float]]] = {}  # "loinc:…" → values
+        self.treatments: dict[str, dict[str, MedicationRequest]] = {}  # pathway → ATC → order
+        self.staff: dict[str, Practitioner] = {}
+        self._chosen: dict[tuple[str, str | None], Practitioner] = {}
+        self._organizations: dict[str, Organization] = {}
+        self._counters: dict[str, int] = {}
+
+    def new_id(self, kind: str) -> str:
+        count = self._counters.get(kind, 0) + 1
+        self._counters[kind] = count
+        return f"{self.patient.id}-{kind}-{count}"
+
+    def practitioner(self, profession: str, specialty: str | None) -> Practitioner:
+        """The patient's usual professional of that kind (the GP for general practice)."""
+        key = (profession, specialty)
+        found = self._chosen.get(key)
+        if found is None:
+            found = self.ctx.gp(self.patient) if key == GENERAL_PRACTICE else None
+            if found is None:
+                found = self.ctx.practitioner(self.rng, profession, specialty)
+            self._chosen[key] = found
+            self.staff[found.id] = found
+        return found
+
+    def organization(self, kind: str) -> Organization:
+        """The patient's usual establishment of that kind."""
+        found = self._organizations.get(kind)
+        if found is None:
+            found = self._organizations[kind] = self.ctx.organization(self.rng, kind)
+        return found
+
+    def age(self, now: datetime) -> int:
+        born = self.patient.identity.birth_date
+        return now.year - born.year - ((now.month, now.day) < (born.month, born.day))
