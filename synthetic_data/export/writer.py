@@ -114,6 +114,19 @@ class OutputFolder:
         self.tmp.rename(self.target)
 
 
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a finished write produced: where, how many patients, resources per type."""
+
+    folder: Path
+    patients: int
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
 class PopulationWriter:
     """The open sinks of one output folder, fed patient by patient."""
 
@@ -159,7 +172,8 @@ class PopulationWriter:
             self._csv.write(name, rows)
         self._csv.write("ground_truth", [out.ground_truth])
 
-    def close(self, manifest: dict) -> None:
+    def close(self, manifest: dict) -> dict[str, int]:
+        """Close every file and write `manifest.json`; return resources per type."""
         if self._ndjson:
             self._ndjson.close()
         self._csv.close()
@@ -172,3 +186,4 @@ class PopulationWriter:
         (self.folder / "manifest.json").write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n"
         )
+        return manifest["resources"]
