@@ -7,6 +7,7 @@ first moment a purely time-driven condition can become true, instead of re-testi
 
 from __future__ import annotations
 
+import math
 import operator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -108,7 +109,7 @@ class FalseLogic(Logic):
 
 @register
 class Age(Logic):
-    """Age in years (or another unit) compared with `quantity`."""
+    """Age compared with `quantity`; in years it is the age in completed years, as on a form."""
 
     condition_type = "Age"
 
@@ -116,16 +117,27 @@ class Age(Logic):
         self.op, _ = compare(spec)
         if self.op in NIL_OPERATORS:
             raise SpecError("condition Age : opérateur de comparaison numérique attendu")
-        self.days = number(spec, "quantity") * unit_days(spec)
+        self.quantity = number(spec, "quantity")
+        self.days = self.quantity * unit_days(spec)
+        self.in_years = spec["unit"] == "years"
         self.fn = OPERATORS[self.op]
 
     def test(self, run: PatientRun, inst: Instance, now: datetime) -> bool:
+        if self.in_years:
+            return self.fn(run.age(now), self.quantity)
         return self.fn((now - run.birth).total_seconds() / 86400, self.days)
 
     def earliest(self, run: PatientRun, now: datetime) -> datetime | None:
-        if self.op in (">=", ">"):
+        if self.op not in (">=", ">"):
+            return None
+        if not self.in_years:
             return run.birth + timedelta(days=self.days)
-        return None
+        years = math.floor(self.quantity) + 1 if self.op == ">" else math.ceil(self.quantity)
+        born = run.birth
+        try:
+            return born.replace(year=born.year + years)
+        except ValueError:  # born on 29 February
+            return born.replace(year=born.year + years, month=3, day=1)
 
 
 @register
@@ -189,7 +201,7 @@ class ActiveCondition(Logic):
 
 @register
 class Date(Logic):
-    """The simulated date compared with `date` (YYYY-MM-DD) or `year`."""
+    """The simulated date compared with `date` (YYYY-MM-DD), `year`, or its `month` (1-12)."""
 
     condition_type = "Date"
 
@@ -197,16 +209,28 @@ class Date(Logic):
         self.op, _ = compare(spec)
         if self.op in NIL_OPERATORS:
             raise SpecError("condition Date : opérateur de comparaison attendu")
+        self.fn = OPERATORS[self.op]
+        self.month = int(spec["month"]) if "month" in spec else None
+        if self.month is not None:
+            if not 1 <= self.month <= 12:
+                raise SpecError(f"condition Date : « month » entre 1 et 12, reçu {self.month}")
+            return
         raw = spec.get("date", date(int(spec["year"]), 1, 1) if "year" in spec else None)
         if not isinstance(raw, date):
-            raise SpecError("condition Date : champ « date » (AAAA-MM-JJ) ou « year » attendu")
+            raise SpecError("condition Date : champ « date » (AAAA-MM-JJ), « year » ou « month » attendu")
         self.when = datetime.combine(raw, time())
-        self.fn = OPERATORS[self.op]
 
     def test(self, run: PatientRun, inst: Instance, now: datetime) -> bool:
+        if self.month is not None:
+            return self.fn(now.month, self.month)
         return self.fn(now, self.when)
 
     def earliest(self, run: PatientRun, now: datetime) -> datetime | None:
+        if self.month is not None:
+            if self.op != "==" or now.month == self.month:
+                return None
+            year = now.year + (self.month < now.month)
+            return datetime(year, self.month, 1)
         return self.when if self.op in (">=", ">") else None
 
 
