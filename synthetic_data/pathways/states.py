@@ -251,7 +251,7 @@ class Value:
     A gaussian's mean may follow age (`mean_by_age: [[age, mean], …]`, linear in between) and
     its spread be absolute (`sd`) or relative (`cv`). `trend_per_year` shifts the draw by the
     years spent in the pathway; `walk_sd` makes the value a random walk from the patient's
-    previous value of the same code (telemonitoring series).
+    previous value of the same code (weight, telemonitoring series), drifting by the trend.
     """
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -291,7 +291,8 @@ class Value:
     def draw(self, run: PatientRun, inst: Instance, now: datetime, key: str) -> float:
         previous = run.series.get(key)
         if self.walk is not None and previous:
-            value = previous[-1][1] + run.rng.gauss(0.0, self.walk)
+            last_time, last = previous[-1]
+            value = last + run.rng.gauss(0.0, self.walk) + self.trend * (now - last_time).days / 365.25
         else:
             mean = self.mean(run, now)
             spread = self.sd + self.cv * mean
@@ -360,7 +361,8 @@ class Observation(State):
 
 @register
 class MedicationOrder(State):
-    """Prescribe a drug (kept as a current treatment of the pathway) or `renew` them all."""
+    """Prescribe a drug, kept as a current treatment of the pathway unless `renewable: false`
+    (antibiotics, a short dose increase), or `renew` every current treatment."""
 
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.renew = bool(spec.get("renew", False))
@@ -370,6 +372,7 @@ class MedicationOrder(State):
             self.drug_name = field_str(spec, "drug_name")
             self.dosage = field_str(spec, "dosage")
             self.days = int(spec.get("duration_days", 30))
+            self.renewable = bool(spec.get("renewable", True))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
         encounter = current_encounter(run, inst, self)
@@ -385,7 +388,8 @@ class MedicationOrder(State):
                 encounter.id, days,
             )
             run.patient.medications.append(order)
-            current[medication.code] = order
+            if previous is not None or self.renewable:
+                current[medication.code] = order
         return None
 
 
