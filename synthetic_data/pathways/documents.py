@@ -28,7 +28,7 @@ FIELDS = {
     "traitement": "drugs prescribed in the encounter, or current treatments",
     "pathologies": "active conditions",
 }
-UNIT_TEXT = {"mm[Hg]": "mmHg", "/min": "/min", "kg/m2": "kg/m²", "10*9/L": "G/L", "{ratio}": ""}
+UNIT_TEXT = {"mm[Hg]": "mmHg", "umol/L": "µmol/L", "mL/min/{1.73_m2}": "mL/min/1,73 m²", "kg/m2": "kg/m²"}
 INTERPRETATION_TEXT = {"H": " (élevé)", "L": " (bas)", "N": "", None: ""}
 TITLES = {"10": "Dr", "50": "Sage-femme", "60": "Infirmier(e)", "21": "Pharmacien(ne)", "70": "Kinésithérapeute"}
 SCAN = 60  # how far back to look for the encounter's observations and orders
