@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 # Who a prevalence target is measured on, by age (and sex) at the end of the history.
 POPULATIONS = ("all", "children", "adults", "adults_40_plus", "adults_65_plus", "women_15_45")
+# What is counted: active at the end, ever had in the history, or onsets per person-year.
+MEASURES = ("active_at_end", "ever", "per_year")
 
 
 @dataclass(slots=True, frozen=True)
@@ -18,7 +20,7 @@ class Prevalence:
     tolerance: float
     population: str
     condition: str  # "cim10:E11": counted when active at the end (or ever, by `measure`)
-    measure: str  # "active_at_end" or "ever"
+    measure: str  # one of MEASURES
     source: str
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from synthetic_data.pathways.documents import Template
-from synthetic_data.pathways.engine_types import POPULATIONS, Pathway, Prevalence
+from synthetic_data.pathways.engine_types import MEASURES, POPULATIONS, Pathway, Prevalence
 from synthetic_data.pathways.errors import PathwayError, SpecError
 from synthetic_data.pathways.states import STATES, CallSubmodule, State
 from synthetic_data.terminology import UnknownCode, coding
@@ -59,6 +59,8 @@ def parse_prevalence(spec: Any, label: str) -> Prevalence | None:
             raise SpecError("bloc « prevalence » : dictionnaire attendu")
         if spec.get("population") not in POPULATIONS:
             raise SpecError(f"prevalence.population : une valeur parmi {', '.join(POPULATIONS)}")
+        if spec.get("measure", "active_at_end") not in MEASURES:
+            raise SpecError(f"prevalence.measure : une valeur parmi {', '.join(MEASURES)}")
         coding(str(spec.get("condition")))
         return Prevalence(float(spec["target"]), float(spec["tolerance"]), spec["population"],
                           str(spec["condition"]), str(spec.get("measure", "active_at_end")),

@@ -7,10 +7,10 @@ import re
 from datetime import date, datetime, time
 
 import pytest
-from test_pathway_engine import FakeContext, fake_population
 
 from synthetic_data import model, referentials
 from synthetic_data.pathways import REFERENCE_END, PathwayEngine, history_start
+from synthetic_data.pathways.calibration import StubContext, pyramid_sample
 from synthetic_data.pathways.engine_types import Pathway
 from synthetic_data.pathways.states import CallSubmodule, Encounter
 from synthetic_data.terminology import SYSTEMS
@@ -24,7 +24,7 @@ DOCUMENT_CLASSES = {  # LOINC type → J57 class, as the DMP expects them
 
 
 def simulate(patients: list[model.Patient], salt: str) -> list[model.Patient]:
-    ctx = FakeContext()
+    ctx = StubContext()
     for patient in patients:
         ENGINE.run(patient, random.Random(f"{salt}:{patient.id}"), ctx)
     return patients
@@ -32,7 +32,7 @@ def simulate(patients: list[model.Patient], salt: str) -> list[model.Patient]:
 
 @pytest.fixture(scope="module")
 def sample() -> list[model.Patient]:
-    return simulate(fake_population(600, seed=5), "histories")
+    return simulate(pyramid_sample(600, seed=5), "histories")
 
 
 def resources(patient: model.Patient) -> list:
@@ -51,9 +51,9 @@ def all_pathways() -> list[Pathway]:
 
 
 def test_same_seed_same_history_other_seed_other_history() -> None:
-    first = simulate(fake_population(40, seed=9), "same")
-    again = simulate(fake_population(40, seed=9), "same")
-    other = simulate(fake_population(40, seed=9), "other")
+    first = simulate(pyramid_sample(40, seed=9), "same")
+    again = simulate(pyramid_sample(40, seed=9), "same")
+    other = simulate(pyramid_sample(40, seed=9), "other")
     assert first == again
     assert [resources(p) for p in first] != [resources(p) for p in other]
 
