@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Signs bearer tokens. A training sandbox: the default is public and documented as such.
     secret: str = "santelab-bac-a-sable-non-confidentiel"
     token_ttl_seconds: int = 8 * 3600
+    # One password for every persona of a tenant (a training sandbox: public by design).
+    persona_password: str = "bac-a-sable"
 
     @property
     def db_url(self) -> str:

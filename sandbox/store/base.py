@@ -19,4 +19,6 @@ class Base(DeclarativeBase):
 
 
 class TenantMixin:
-    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # sort_order: mixin columns would otherwise come last, making the primary key
+    # (…, tenant) and `session.get(Row, (tenant, …))` silently miss.
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True, sort_order=-1)

@@ -1,0 +1,276 @@
+"""Shared FHIR REST helpers: strict search parameters, SQL filters, searchset Bundles.
+
+Any service exposing a FHIR search uses these so that every service answers alike: an unknown
+or malformed parameter is a 400 OperationOutcome in French (FHIR servers may ignore unknown
+parameters; we refuse them so that learners see their typos), strings match FHIR-style (prefix,
+case- and accent-insensitive), tokens accept `system|code`, results come back as a `searchset`
+Bundle with `total` and `_count`/`_offset` paging links.
+
+    SEARCH = {"name": Param("string", Row.names, "nom ou prénom"), ...}
+    search = parse_search(request, SEARCH, "Practitioner")
+    query = search.apply(select(Row).where(Row.tenant == tenant))
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from sandbox.errors import ServiceError
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 200
+PAGING = ("_count", "_offset")
+# Parameters every FHIR search accepts and that change nothing here.
+NEUTRAL = ("_format", "_pretty")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: what FHIR string search compares."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def words(*texts: str | None) -> str:
+    """A searchable column value: folded words, each preceded by a space (prefix search)."""
+    out: list[str] = []
+    for text in texts:
+        if text:
+            out.extend(fold(text).replace("-", " ").replace("'", " ").split())
+    return "".join(f" {w}" for w in out) + " "
+
+
+@dataclass(frozen=True)
+class Param:
+    """A search parameter: its FHIR kind, the column it filters and a French description."""
+
+    kind: Literal["string", "token", "reference", "words"]
+    column: Any  # a SQLAlchemy column (or column expression)
+    description: str
+    # token only: accepted systems -> None (any value) ; a system outside it matches nothing
+    systems: tuple[str, ...] = ()
+    reference_type: str = ""  # reference only: "Practitioner" accepts "Practitioner/x" or "x"
+
+
+@dataclass
+class Search:
+    """A parsed search: AND of parameters, each an OR of comma-separated values."""
+
+    resource_type: str
+    criteria: list[tuple[str, str, Param, list[str]]] = field(default_factory=list)
+    count: int = DEFAULT_COUNT
+    offset: int = 0
+    query_items: list[tuple[str, str]] = field(default_factory=list)
+
+    def where(self) -> ColumnElement[bool] | None:
+        clauses = [_clause(name, modifier, param, values)
+                   for name, modifier, param, values in self.criteria]
+        return and_(*clauses) if clauses else None
+
+    def apply(self, query: Select) -> Select:
+        where = self.where()
+        return query if where is None else query.where(where)
+
+
+def _bad(text: str, name: str | None = None) -> ServiceError:
+    return ServiceError(400, text, code="invalid", expression=[name] if name else None)
+
+
+def _int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _bad(f"Le paramètre « {name} » attend un nombre entier (reçu « {raw} »).",
+                   name) from None
+    if not low <= value <= high:
+        raise _bad(f"Le paramètre « {name} » doit être compris entre {low} et {high} "
+                   f"(reçu {value}).", name)
+    return value
+
+
+def parse_search(request: Request, params: Mapping[str, Param], resource_type: str) -> Search:
+    """Read the query string strictly: unknown parameters and modifiers are refused."""
+    search = Search(resource_type)
+    for key, raw in request.query_params.multi_items():
+        search.query_items.append((key, raw))
+        if key in PAGING:
+            if key == "_count":
+                search.count = _int(key, raw, 0, MAX_COUNT)
+            else:
+                search.offset = _int(key, raw, 0, 10**9)
+            continue
+        if key in NEUTRAL:
+            continue
+        name, _, modifier = key.partition(":")
+        param = params.get(name)
+        if param is None:
+            known = ", ".join(sorted([*params, *PAGING]))
+            raise _bad(f"Paramètre de recherche inconnu pour {resource_type} : « {name} ». "
+                       f"Paramètres acceptés : {known}.", name)
+        allowed_modifiers = {"string": ("", "exact", "contains"), "words": ("", "exact"),
+                             "token": ("",), "reference": ("",)}[param.kind]
+        if modifier not in allowed_modifiers:
+            raise _bad(f"Modificateur « :{modifier} » non pris en charge pour « {name} ».", key)
+        values = [v.strip() for v in raw.split(",")]
+        if not raw.strip() or any(not v for v in values):
+            raise _bad(f"Le paramètre « {name} » est vide : donnez une valeur "
+                       f"({param.description}) ou retirez-le.", name)
+        search.criteria.append((name, modifier, param, values))
+    return search
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _clause(name: str, modifier: str, param: Param, values: list[str]) -> ColumnElement[bool]:
+    column = param.column
+    options: list[ColumnElement[bool]] = []
+    for value in values:
+        if param.kind == "string":
+            folded = _escape_like(fold(value))
+            if modifier == "exact":
+                options.append(column == value)
+            elif modifier == "contains":
+                options.append(func.lower(column).like(f"%{folded}%", escape="\\"))
+            else:
+                options.append(column.like(f"{folded}%", escape="\\"))
+        elif param.kind == "words":
+            # Column holds " word word " (see `words`): each query word is a word prefix.
+            parts = words(value).split()
+            if modifier == "exact":
+                pattern = [f"% {_escape_like(p)} %" for p in parts]
+            else:
+                pattern = [f"% {_escape_like(p)}%" for p in parts]
+            options.append(and_(*(column.like(p, escape="\\") for p in pattern)))
+        elif param.kind == "token":
+            system, bar, code = value.rpartition("|")
+            if bar and system and param.systems and system not in param.systems:
+                known = ", ".join(param.systems)
+                raise _bad(f"Système inconnu « {system} » pour « {name} » : utilisez {known} "
+                           "(ou la valeur seule).", name)
+            options.append(column == code)
+        else:  # reference
+            prefix = f"{param.reference_type}/"
+            target = value.removeprefix(prefix) if param.reference_type else value
+            if "/" in target:
+                raise _bad(f"Référence invalide pour « {name} » : « {value} » (attendu "
+                           f"« {prefix}<id> » ou l'identifiant seul).", name)
+            options.append(column == target)
+    return or_(*options) if len(options) > 1 else options[0]
+
+
+def count_query(query: Select) -> Select:
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def searchset(request: Request, search: Search, resources: Sequence[dict], total: int) -> dict:
+    """A FHIR searchset Bundle with `total`, one page of `resources` and paging links."""
+    base = str(request.base_url).rstrip("/")
+    path = f"{base}{request.url.path}"
+    others = [(k, v) for k, v in search.query_items if k not in PAGING]
+
+    def link(relation: str, offset: int) -> dict:
+        query = urlencode([*others, ("_count", search.count), ("_offset", offset)])
+        return {"relation": relation, "url": f"{path}?{query}"}
+
+    links = [link("self", search.offset)]
+    if search.count and search.offset + search.count < total:
+        links.append(link("next", search.offset + search.count))
+    if search.offset > 0:
+        links.append(link("previous", max(0, search.offset - search.count)))
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": [
+            {
+                "fullUrl": f"{base}{request.url.path.rsplit('/', 1)[0]}/"
+                           f"{r['resourceType']}/{r['id']}",
+                "resource": r,
+                "search": {"mode": "match"},
+            }
+            for r in resources
+        ],
+    }
+
+
+def read_json_object(body: bytes, resource_type: str | None = None) -> dict:
+    """Parse a request body as a JSON object (optionally of one resourceType), in French."""
+    import orjson
+
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _bad("Corps de requête JSON mal formé : vérifiez les guillemets, virgules et "
+                   "accolades.") from None
+    if not isinstance(data, dict):
+        raise _bad("Le corps de la requête doit être un objet JSON (une ressource FHIR).")
+    if resource_type is not None and data.get("resourceType") != resource_type:
+        got = data.get("resourceType")
+        raise _bad(f"Type de ressource incorrect : attendu « {resource_type} », reçu "
+                   f"« {got} ».", "resourceType")
+    return data
+
+
+# --- typed shapes for the OpenAPI spec (responses are built as dicts on the hot path) -------
+
+class FhirResponse(Response):
+    """JSON with the FHIR media type, serialised by orjson (resources are plain dicts)."""
+
+    media_type = "application/fhir+json"
+
+    def render(self, content: Any) -> bytes:
+        import orjson
+
+        return orjson.dumps(content)
+
+
+class BundleLink(BaseModel):
+    relation: str
+    url: str
+
+
+class BundleEntrySearch(BaseModel):
+    mode: str
+
+
+class BundleEntry(BaseModel):
+    fullUrl: str
+    resource: dict[str, Any]
+    search: BundleEntrySearch
+
+
+class Bundle(BaseModel):
+    """A FHIR searchset Bundle (resources are FR Core FHIR R4 JSON)."""
+
+    resourceType: Literal["Bundle"]
+    type: Literal["searchset"]
+    total: int
+    link: list[BundleLink]
+    entry: list[BundleEntry]
+
+
+def openapi_parameters(params: Mapping[str, Param]) -> list[dict]:
+    """OpenAPI query parameters documenting a search (the search itself stays strict)."""
+    doc = [
+        {"name": name, "in": "query", "required": False, "description": p.description,
+         "schema": {"type": "string", "minLength": 1}}
+        for name, p in params.items()
+    ]
+    doc.append({"name": "_count", "in": "query", "required": False,
+                "description": "Nombre de résultats par page",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}})
+    doc.append({"name": "_offset", "in": "query", "required": False,
+                "description": "Rang du premier résultat (pagination)",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 10**9}})
+    return doc

@@ -1,0 +1,1 @@
+"""Annuaire Santé: FHIR search over the tenant's practitioners, roles and organisations."""

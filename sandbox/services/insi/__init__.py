@@ -1,0 +1,1 @@
+"""INSi: the national identity teleservice (récupération and vérification of the INS)."""

@@ -1,0 +1,201 @@
+"""INSi: récupération of the INS (by strict traits or by Vitale card) and vérification.
+
+Answers mirror the real teleservice's return codes: 00 one identity (matricule, OID, traits),
+01 none, 02 several (traits only: add the other given names, then the birthplace code). Traits
+are normalised as INSi does (upper case, no diacritics, ligatures spelt out, hyphens and
+apostrophes kept). Only identities with an INS exist in the national base: provisional
+identities of the population are unknown to INSi. The sandbox emits the TEST OID only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from sandbox.deps import ServiceContext, service_context
+from sandbox.errors import ServiceError
+from sandbox.services.insi.models import NationalIdentity
+from synthetic_data.nir import OID_INS_TEST, is_valid_matricule, normalize_trait
+
+router = APIRouter(prefix="/insi", tags=["INSi — identité nationale de santé"])
+Ctx = Annotated[ServiceContext, Depends(service_context("insi"))]
+
+TEST_OID = OID_INS_TEST.removeprefix("urn:oid:")
+_ALLOWED = re.compile(r"^[A-Z](?:[A-Z' -]*[A-Z])?$")
+_INSEE = r"^(?:[0-9]{2}|2A|2B)[0-9]{3}$"
+
+LIBELLES = {
+    "00": "Une identité trouvée.",
+    "01": "Aucune identité trouvée.",
+    "02": "Plusieurs identités trouvées.",
+}
+CONSEIL_02 = ("Plusieurs identités correspondent : ajoutez les autres prénoms de naissance "
+              "(dans l'ordre de l'acte de naissance), puis le code INSEE du lieu de naissance.")
+CONSEIL_02_PLACE = ("Plusieurs identités correspondent encore : ajoutez le code INSEE du lieu "
+                    "de naissance (commune, ou 99xxx pour un pays étranger).")
+
+
+class Traits(BaseModel):
+    """Strict traits (traits INS) as read on the identity document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nom_naissance: str = Field(min_length=1, max_length=100, description="Nom de naissance")
+    prenoms: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=10,
+        description="Prénoms de naissance, dans l'ordre (le premier seul est accepté)")
+    sexe: Literal["F", "M"]
+    date_naissance: date
+    lieu_naissance: str | None = Field(
+        None, pattern=_INSEE,
+        description="Code INSEE du lieu de naissance (commune, ou 99xxx à l'étranger)")
+
+
+class RechercheVitale(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    numero_carte: str = Field(pattern=r"^[0-9]{10}$",
+                              description="Numéro de série de la carte Vitale (fictive)")
+
+
+class Verification(Traits):
+    matricule: str = Field(pattern=r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$",
+                           description="Matricule INS (15 caractères, clé comprise)")
+    oid: str = Field(TEST_OID, max_length=64, description="OID de l'autorité d'affectation")
+
+
+class Identite(BaseModel):
+    matricule: str
+    oid: str
+    nom_naissance: str
+    prenoms: list[str]
+    premier_prenom: str
+    sexe: Literal["F", "M"]
+    date_naissance: date
+    lieu_naissance: str
+
+
+class ReponseRecuperation(BaseModel):
+    code_retour: Literal["00", "01", "02"]
+    libelle: str
+    identite: Identite | None = None
+    conseil: str | None = None
+
+
+class ReponseVerification(BaseModel):
+    code_retour: Literal["00", "01", "02"]
+    libelle: str
+    conforme: bool
+    ecarts: list[str] = Field(default_factory=list, description="Traits discordants")
+
+
+def _name(value: str, field: str) -> str:
+    normalised = normalize_trait(value)
+    if not _ALLOWED.match(normalised):
+        raise ServiceError(
+            400, f"Trait « {field} » invalide : « {value} ». Seuls les lettres, espaces, "
+                 "tirets et apostrophes sont admis (sans chiffre ni ponctuation).",
+            expression=[field])
+    return normalised
+
+
+def _given(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        names.extend(_name(value, "prenoms").split(" "))
+    return names
+
+
+def _identity(row: NationalIdentity) -> Identite:
+    given = row.given_names.split(" ")
+    return Identite(matricule=row.matricule, oid=row.oid, nom_naissance=row.birth_name,
+                    prenoms=given, premier_prenom=given[0], sexe=row.sex,
+                    date_naissance=row.birth_date, lieu_naissance=row.birthplace)
+
+
+@router.post("/recuperation/traits", response_model=ReponseRecuperation,
+             summary="Récupérer l'INS par les traits d'identité")
+def search_by_traits(body: Traits, ctx: Ctx) -> ReponseRecuperation:
+    ctx.require("insi.search", target="insi/recuperation")
+    birth_name = _name(body.nom_naissance, "nom_naissance")
+    given = _given(body.prenoms)
+    query = select(NationalIdentity).where(
+        NationalIdentity.tenant == ctx.tenant, NationalIdentity.birth_name == birth_name,
+        NationalIdentity.birth_date == body.date_naissance, NationalIdentity.sex == body.sexe)
+    if body.lieu_naissance:
+        query = query.where(NationalIdentity.birthplace == body.lieu_naissance)
+    rows = [r for r in ctx.session.scalars(query)
+            if r.given_names.split(" ")[: len(given)] == given]
+    code = "00" if len(rows) == 1 else "01" if not rows else "02"
+    answer = ReponseRecuperation(code_retour=code, libelle=LIBELLES[code])
+    if code == "00":
+        answer.identite = _identity(rows[0])
+    elif code == "02":
+        answer.conseil = CONSEIL_02_PLACE if len(given) > 1 or body.lieu_naissance else CONSEIL_02
+    ctx.record("insi.search", target=f"INS/{rows[0].matricule}" if code == "00" else None,
+               patient=rows[0].patient_id if code == "00" else None,
+               detail={"mode": "traits", "code_retour": code, "nombre": len(rows)})
+    return answer
+
+
+@router.post("/recuperation/carte-vitale", response_model=ReponseRecuperation,
+             summary="Récupérer l'INS par la carte Vitale")
+def search_by_card(body: RechercheVitale, ctx: Ctx) -> ReponseRecuperation:
+    ctx.require("insi.search", target="insi/recuperation")
+    row = ctx.session.scalar(select(NationalIdentity).where(
+        NationalIdentity.tenant == ctx.tenant, NationalIdentity.vitale == body.numero_carte))
+    code = "00" if row is not None else "01"
+    ctx.record("insi.search", target=f"INS/{row.matricule}" if row else None,
+               patient=row.patient_id if row else None,
+               detail={"mode": "carte_vitale", "code_retour": code})
+    return ReponseRecuperation(code_retour=code, libelle=LIBELLES[code],
+                               identite=_identity(row) if row else None)
+
+
+@router.post("/verification", response_model=ReponseVerification,
+             summary="Vérifier une INS et ses traits")
+def verify(body: Verification, ctx: Ctx) -> ReponseVerification:
+    ctx.require("insi.verify", target=f"INS/{body.matricule}")
+    if body.oid.removeprefix("urn:oid:") != TEST_OID:
+        raise ServiceError(
+            400, f"OID « {body.oid} » non pris en charge : ce bac à sable ne connaît que les "
+                 f"identités de test (OID {TEST_OID}).", expression=["oid"])
+    if not is_valid_matricule(body.matricule):
+        raise ServiceError(
+            400, f"Matricule INS « {body.matricule} » invalide : la clé de contrôle (deux "
+                 "derniers chiffres) ne correspond pas. Vérifiez la saisie.",
+            expression=["matricule"])
+    row = ctx.session.get(NationalIdentity, (ctx.tenant, body.matricule))
+    if row is None:
+        ctx.record("insi.verify", target=f"INS/{body.matricule}",
+                   detail={"code_retour": "01"})
+        return ReponseVerification(code_retour="01", conforme=False,
+                                   libelle="INS inconnue de la base nationale.")
+    expected = _identity(row)
+    gaps = []
+    if _name(body.nom_naissance, "nom_naissance") != expected.nom_naissance:
+        gaps.append("nom_naissance")
+    given = _given(body.prenoms)
+    if given != expected.prenoms[: len(given)]:
+        gaps.append("prenoms")
+    if body.sexe != expected.sexe:
+        gaps.append("sexe")
+    if body.date_naissance != expected.date_naissance:
+        gaps.append("date_naissance")
+    if body.lieu_naissance and body.lieu_naissance != expected.lieu_naissance:
+        gaps.append("lieu_naissance")
+    code = "02" if gaps else "00"
+    ctx.record("insi.verify", target=f"INS/{row.matricule}", patient=row.patient_id,
+               detail={"code_retour": code, "ecarts": gaps})
+    if gaps:
+        return ReponseVerification(
+            code_retour=code, conforme=False, ecarts=gaps,
+            libelle="INS connue mais traits discordants : " + ", ".join(gaps)
+                    + ". Ne qualifiez pas l'identité ; contrôlez la pièce d'identité.")
+    return ReponseVerification(code_retour=code, conforme=True,
+                               libelle="INS et traits concordants.")
