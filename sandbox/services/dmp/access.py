@@ -1,0 +1,137 @@
+"""The DMP's consultation rules, on top of the access matrix (design.md, "DMP rules").
+
+Order of the checks: the profession may read the DMP at all (matrix) → the patient has not
+closed the DMP → has not opposed this professional → the professional is in the care team
+(médecin traitant, author of one of the patient's documents, authorised by the patient),
+otherwise explicit consent is missing unless the access is a justified "bris de glace".
+Per document: the class must be readable by the profession (matrix), MASQUE_PS hides a
+document from professionals other than the médecin traitant and its author, INVISIBLE_PATIENT
+hides it from the patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from fastapi import Request
+from sqlalchemy import select
+
+from sandbox import policy
+from sandbox.deps import ServiceContext
+from sandbox.errors import ServiceError
+from sandbox.services.dmp.models import DmpAccessRow, DmpDocumentRow, DmpPatientRow
+
+BREAK_GLASS_HEADER = "X-Bris-De-Glace"
+BREAK_GLASS_PARAM = "_bris_de_glace"
+PROFESSIONAL_ROLES = ("medecin", "sage_femme", "pharmacien", "infirmier", "kine")
+
+
+@dataclass(frozen=True)
+class Access:
+    """How the actor reaches this patient's DMP."""
+
+    patient: DmpPatientRow
+    basis: str  # patient | medecin_traitant | equipe_de_soins | autorise | bris_de_glace | animateur
+    is_gp: bool = False
+    break_glass_reason: str | None = None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.basis == "patient"
+
+
+def break_glass_reason(request: Request) -> str | None:
+    """The emergency reason given by header (percent-encoded UTF-8 allowed) or parameter."""
+    value = request.headers.get(BREAK_GLASS_HEADER)
+    if value is None:
+        value = request.query_params.get(BREAK_GLASS_PARAM)
+    if value is None:
+        return None
+    return unquote(value).strip()
+
+
+def role_reads_dmp(role: str, action: str = "dmp.document.read") -> bool:
+    return any(role in rule.roles for rule in policy.matrix().rules[action])
+
+
+def in_care_team(ctx: ServiceContext, patient: DmpPatientRow) -> str | None:
+    """Why the actor is in the patient's care team, or None."""
+    pid = ctx.actor.practitioner_id
+    if not pid:
+        return None
+    if patient.gp_id == pid:
+        return "medecin_traitant"
+    choice = ctx.session.get(DmpAccessRow, (ctx.tenant, patient.patient_id, pid))
+    if choice is not None and choice.decision == "autorise":
+        return "autorise"
+    authored = ctx.session.scalars(select(DmpDocumentRow.id).where(
+        DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient.patient_id,
+        DmpDocumentRow.author_id == pid).limit(1)).first()
+    return "equipe_de_soins" if authored else None
+
+
+def opposed_to(ctx: ServiceContext, patient: DmpPatientRow) -> bool:
+    pid = ctx.actor.practitioner_id
+    if not pid:
+        return False
+    choice = ctx.session.get(DmpAccessRow, (ctx.tenant, patient.patient_id, pid))
+    return choice is not None and choice.decision == "oppose"
+
+
+def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
+            emergency: str | None, target: str | None = None) -> Access:
+    """Decide whether the actor may consult this patient's DMP; refusals are traced."""
+    actor = ctx.actor
+    trace = {"target": target, "patient": patient.patient_id}
+
+    def refuse(status: int, text: str, code: str = "forbidden") -> ServiceError:
+        return ctx.refuse(action, ServiceError(status, text, code=code), **trace)
+
+    if actor.role == "facilitateur":
+        raise refuse(403, policy.matrix().refusals["dmp.document.read"])
+    if actor.role == "patient":
+        if actor.patient_id != patient.patient_id:
+            raise refuse(403, "Un patient ne consulte que son propre DMP (Mon espace santé).")
+        return Access(patient, "patient")
+    if not role_reads_dmp(actor.role):
+        raise refuse(403, policy.matrix().refusals["dmp.document.read"])
+    if patient.opposed:
+        raise refuse(403, "Le patient a fermé son DMP ou s'y est opposé : aucun professionnel "
+                          "ne peut le consulter ni l'alimenter.")
+    if opposed_to(ctx, patient):
+        raise refuse(403, "Le patient s'est opposé à votre accès à son DMP : vous ne pouvez pas "
+                          "le consulter (même en urgence).")
+    basis = in_care_team(ctx, patient)
+    if emergency is not None:
+        if not policy.can(actor, "dmp.break_glass").allowed:
+            raise refuse(403, policy.matrix().refusals["dmp.break_glass"])
+        if len(emergency) < 5:
+            raise refuse(400, "Accès « bris de glace » : le motif de l'urgence est obligatoire "
+                              f"(en-tête {BREAK_GLASS_HEADER} ou paramètre {BREAK_GLASS_PARAM}, "
+                              "5 caractères au moins).", code="required")
+        ctx.record("dmp.break_glass", target=target, patient=patient.patient_id,
+                   detail={"motif": emergency, "alerte_patient": True,
+                           "equipe_de_soins": basis is not None})
+        return Access(patient, "bris_de_glace", is_gp=basis == "medecin_traitant",
+                      break_glass_reason=emergency)
+    if basis is None:
+        raise refuse(403, "Vous ne faites pas partie de l'équipe de soins de ce patient : son "
+                          "consentement explicite est requis (il peut vous autoriser depuis Mon "
+                          "espace santé). En cas d'urgence vitale, utilisez l'accès « bris de "
+                          f"glace » motivé (en-tête {BREAK_GLASS_HEADER}).")
+    return Access(patient, basis, is_gp=basis == "medecin_traitant")
+
+
+def hidden_reason(ctx: ServiceContext, access: Access, doc: DmpDocumentRow) -> str | None:
+    """Why this document is not shown to the actor (None if it is)."""
+    labels = set(doc.confidentiality or [])
+    if access.is_patient:
+        if "INVISIBLE_PATIENT" in labels:
+            return "document non visible par le patient"
+        return None
+    if not policy.can(ctx.actor, "dmp.document.read", {"class_code": doc.class_code}).allowed:
+        return "classe de document non accessible à votre profession"
+    if "MASQUE_PS" in labels and not access.is_gp and doc.author_id != ctx.actor.practitioner_id:
+        return "document masqué aux professionnels par le patient"
+    return None

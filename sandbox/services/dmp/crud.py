@@ -1,0 +1,146 @@
+"""DMP store operations: file a submission (idempotent by masterIdentifier), replace, archive,
+search. Keyword arguments only; the router decides access, these functions keep the data right.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from sandbox.deps import ServiceContext
+from sandbox.errors import ServiceError
+from sandbox.services.dmp import documents
+from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
+
+
+@dataclass
+class Filed:
+    row: DmpDocumentRow
+    created: bool  # False: the same submission was already filed (idempotent retry)
+
+
+def _same_submission(existing: DmpDocumentRow, sub: documents.Submission,
+                     patient: DmpPatientRow) -> Filed:
+    if existing.patient_id == patient.patient_id and existing.content_hash == sub.content_hash:
+        return Filed(existing, created=False)
+    raise ServiceError(
+        409, f"masterIdentifier « {sub.master_identifier} » déjà utilisé par un autre document "
+        "(contenu ou patient différent) : chaque document a un identifiant unique ; générez-en un "
+        "nouveau (urn:uuid:…), ou renvoyez exactement le même document pour une nouvelle tentative.",
+        code="duplicate", expression=["DocumentReference.masterIdentifier"])
+
+
+def find_master(ctx: ServiceContext, master: str) -> DmpDocumentRow | None:
+    return ctx.session.scalars(select(DmpDocumentRow).where(
+        DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.master_identifier == master)).first()
+
+
+def get_document(ctx: ServiceContext, doc_id: str) -> DmpDocumentRow:
+    row = ctx.session.get(DmpDocumentRow, (ctx.tenant, doc_id))
+    if row is None:
+        raise ServiceError(404, f"DocumentReference/{doc_id} introuvable dans ce DMP : vérifiez "
+                                "l'identifiant (les identifiants d'un autre bac à sable ne sont "
+                                "pas visibles).")
+    return row
+
+
+def new_row(*, tenant: str, sub: documents.Submission, patient: DmpPatientRow,
+            author_id: str | None, doc_id: str | None = None,
+            binary_id: str | None = None) -> tuple[DmpDocumentRow, DmpBinaryRow]:
+    """The rows of one document (also used by the seeder)."""
+    doc_id = doc_id or uuid.uuid4().hex
+    binary_id = binary_id or f"{doc_id}-bin"
+    resource = documents.build_resource(sub, doc_id=doc_id, binary_id=binary_id,
+                                        patient_id=patient.patient_id, ins=patient.ins or "",
+                                        author_id=author_id)
+    doc = DmpDocumentRow(
+        tenant=tenant, id=doc_id, master_identifier=sub.master_identifier,
+        patient_id=patient.patient_id, status="current", archived=False,
+        type_code=sub.type_code, class_code=sub.class_code, confidentiality=sub.confidentiality,
+        format_code=sub.format_code, author_id=author_id, date=sub.date, binary_id=binary_id,
+        content_hash=sub.content_hash, replaces=sub.replaces, version=1, resource=resource)
+    binary = DmpBinaryRow(tenant=tenant, id=binary_id, document_id=doc_id,
+                          content_type=sub.content_type, data=sub.data)
+    return doc, binary
+
+
+def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientRow,
+         author_id: str | None, action: str) -> Filed:
+    """Insert the document and commit; a repeated masterIdentifier is answered, never filed twice.
+
+    The commit happens here, before the answer is sent: an acknowledged write is durable.
+    """
+    existing = find_master(ctx, sub.master_identifier)
+    if existing is not None:
+        filed = _same_submission(existing, sub, patient)
+        ctx.record(action, target=f"DocumentReference/{existing.id}", patient=patient.patient_id,
+                   detail={"idempotent": True, "masterIdentifier": sub.master_identifier})
+        ctx.session.commit()
+        return filed
+    if sub.replaces:
+        moved = ctx.session.execute(
+            update(DmpDocumentRow)
+            .where(DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.id == sub.replaces,
+                   DmpDocumentRow.status == "current")
+            .values(status="superseded", version=DmpDocumentRow.version + 1))
+        if moved.rowcount != 1:
+            ctx.session.rollback()
+            raise ServiceError(409, f"DocumentReference/{sub.replaces} a déjà été remplacé ou "
+                                    "n'est plus « current » : relisez le document actuel avant de "
+                                    "le remplacer.", code="conflict")
+    doc, binary = new_row(tenant=ctx.tenant, sub=sub, patient=patient, author_id=author_id)
+    ctx.session.add_all([doc, binary])
+    ctx.record(action, target=f"DocumentReference/{doc.id}", patient=patient.patient_id,
+               detail={"type": sub.type_code, "classe": sub.class_code,
+                       "masterIdentifier": sub.master_identifier,
+                       **({"remplace": sub.replaces} if sub.replaces else {})})
+    try:
+        ctx.session.commit()
+    except IntegrityError:
+        ctx.session.rollback()
+        # Another request filed the same masterIdentifier between our check and our commit.
+        with ctx.sandbox.store.session() as session:
+            existing = session.scalars(select(DmpDocumentRow).where(
+                DmpDocumentRow.tenant == ctx.tenant,
+                DmpDocumentRow.master_identifier == sub.master_identifier)).first()
+        if existing is None:
+            raise
+        return _same_submission(existing, sub, patient)
+    return Filed(doc, created=True)
+
+
+def archive(ctx: ServiceContext, *, doc: DmpDocumentRow, archived: bool) -> DmpDocumentRow:
+    doc.archived = archived
+    doc.version += 1
+    return doc
+
+
+@dataclass
+class DateFilter:
+    op: str  # eq, ge, gt, le, lt
+    value: datetime
+
+
+def search(ctx: ServiceContext, *, patient_id: str, types: list[str] | None,
+           classes: list[str] | None, statuses: list[str], dates: list[DateFilter],
+           authors: list[str] | None, include_archived: bool) -> list[DmpDocumentRow]:
+    q = select(DmpDocumentRow).where(DmpDocumentRow.tenant == ctx.tenant,
+                                     DmpDocumentRow.patient_id == patient_id,
+                                     DmpDocumentRow.status.in_(statuses))
+    if types:
+        q = q.where(DmpDocumentRow.type_code.in_(types))
+    if classes:
+        q = q.where(DmpDocumentRow.class_code.in_(classes))
+    if authors:
+        q = q.where(DmpDocumentRow.author_id.in_(authors))
+    if not include_archived:
+        q = q.where(DmpDocumentRow.archived.is_(False))
+    column = DmpDocumentRow.date
+    for f in dates:
+        q = q.where({"eq": column == f.value, "ge": column >= f.value, "gt": column > f.value,
+                     "le": column <= f.value, "lt": column < f.value}[f.op])
+    return list(ctx.session.scalars(q.order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)))

@@ -1,0 +1,397 @@
+"""DMP / Mon espace santé over FHIR R4, IHE MHD-like.
+
+ITI-65 provide: `POST /dmp/fhir` (transaction Bundle: DocumentReference + Binary) or
+`POST /dmp/fhir/DocumentReference` (inline attachment data); ITI-67 find:
+`GET /dmp/fhir/DocumentReference?patient.identifier=…`; ITI-68 retrieve: `GET /dmp/fhir/Binary/{id}`.
+Replacement uses `relatesTo: replaces`; archiving is `POST /dmp/fhir/DocumentReference/{id}/$archive`.
+Every access, refused ones included, is an event, shown to the patient as AuditEvent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from sandbox import events
+from sandbox.deps import ServiceContext, service_context
+from sandbox.errors import FHIR_JSON, ServiceError
+from sandbox.services.dmp import access, audit, crud, documents, patients
+from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpPatientRow
+
+router = APIRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
+PARIS = ZoneInfo("Europe/Paris")
+_base_context = service_context("dmp")
+
+
+def dmp_context(ctx: Annotated[ServiceContext, Depends(_base_context)]) -> Iterator[ServiceContext]:
+    """The service context with autoflush off: pending events never hold the SQLite write lock
+    while a refusal is traced in its own transaction."""
+    ctx.session.autoflush = False
+    yield ctx
+
+
+Ctx = Annotated[ServiceContext, Depends(dmp_context)]
+FhirBody = Annotated[dict[str, Any], Body(media_type=FHIR_JSON)]
+
+
+def fhir(content: dict, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(content, status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+# --- provide (ITI-65) ---------------------------------------------------------------------
+
+
+def _provide(ctx: ServiceContext, sub: documents.Submission) -> crud.Filed:
+    """Access checks for a submission, then file it (committed before the answer)."""
+    action = "dmp.document.replace" if sub.replaces else "dmp.document.create"
+    try:
+        patient = patients.from_reference(ctx.session, ctx.tenant, sub.patient_ref,
+                                          "DocumentReference.subject")
+    except ServiceError as error:
+        raise ctx.refuse(action, error) from None
+    trace = {"patient": patient.patient_id}
+    ctx.require("dmp.document.write", {"class_code": sub.class_code}, **trace)
+    actor = ctx.actor
+    if actor.role == "patient" and actor.patient_id != patient.patient_id:
+        raise ctx.refuse(action, ServiceError(
+            403, "Un patient ne dépose des documents que dans son propre DMP."), **trace)
+    if patient.opposed:
+        raise ctx.refuse(action, ServiceError(
+            403, "Le patient a fermé son DMP ou s'y est opposé pour un motif légitime : il ne "
+                 "peut pas être alimenté.", code="forbidden"), **trace)
+    if sub.replaces:
+        ctx.require("dmp.document.replace", {"class_code": sub.class_code}, **trace)
+        old = crud.get_document(ctx, sub.replaces)
+        if old.patient_id != patient.patient_id:
+            raise ctx.refuse(action, ServiceError(
+                400, "Le document remplacé appartient à un autre patient : un remplacement garde "
+                     "le même patient.", expression=["DocumentReference.relatesTo"]), **trace)
+    return crud.file(ctx, sub=sub, patient=patient, author_id=actor.practitioner_id,
+                     action=action)
+
+
+@router.post("/fhir/DocumentReference", summary="Déposer un document (contenu en ligne)",
+             status_code=201)
+def create_document(body: FhirBody, ctx: Ctx) -> JSONResponse:
+    sub = documents.parse(body, now=ctx.now())
+    filed = _provide(ctx, sub)
+    return fhir(documents.served(filed.row), 201 if filed.created else 200,
+                {"Location": f"/dmp/fhir/DocumentReference/{filed.row.id}"})
+
+
+@router.post("/fhir", summary="Transaction MHD ITI-65 (Bundle DocumentReference + Binary)")
+def provide_bundle(body: FhirBody, ctx: Ctx) -> JSONResponse:
+    documents.validate_resource(body, "Bundle")
+    if body.get("type") != "transaction":
+        raise ServiceError(400, "Bundle.type doit valoir « transaction » (ITI-65).",
+                           expression=["Bundle.type"])
+    entries = body.get("entry") or []
+    binaries: dict[str, dict] = {}
+    docs: list[dict] = []
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") or {}
+        kind = resource.get("resourceType")
+        if kind == "Binary":
+            binaries[entry.get("fullUrl", "")] = resource
+        elif kind == "DocumentReference":
+            docs.append(resource)
+        elif kind != "List":  # the SubmissionSet List is accepted and not stored
+            raise ServiceError(400, f"Bundle.entry[{index}] : ressource « {kind} » inattendue "
+                                    "(DocumentReference, Binary ou List attendus).",
+                               expression=[f"Bundle.entry[{index}]"])
+    if not docs:
+        raise ServiceError(400, "Bundle : aucune DocumentReference à déposer.",
+                           expression=["Bundle.entry"])
+    if len(docs) > 1:
+        raise ServiceError(400, "Le bac à sable accepte un document par transaction : envoyez "
+                                "une transaction par DocumentReference.", expression=["Bundle.entry"])
+    sub = documents.parse(docs[0], now=ctx.now(), binaries=binaries)
+    filed = _provide(ctx, sub)
+    status = "201 Created" if filed.created else "200 OK"
+    return fhir({"resourceType": "Bundle", "type": "transaction-response", "entry": [{
+        "response": {"status": status,
+                     "location": f"DocumentReference/{filed.row.id}/_history/{filed.row.version}"},
+        "resource": documents.served(filed.row)}]})
+
+
+@router.post("/fhir/DocumentReference/{doc_id}/$archive", summary="Archiver un document")
+def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> JSONResponse:
+    doc = crud.get_document(ctx, doc_id)
+    patient = ctx.session.get(DmpPatientRow, (ctx.tenant, doc.patient_id))
+    trace = {"target": f"DocumentReference/{doc_id}", "patient": doc.patient_id}
+    ctx.require("dmp.document.replace", {"class_code": doc.class_code}, **trace)
+    if doc.author_id != ctx.actor.practitioner_id and patient.gp_id != ctx.actor.practitioner_id:
+        raise ctx.refuse("dmp.document.archive", ServiceError(
+            403, "Seuls l'auteur du document et le médecin traitant peuvent l'archiver."), **trace)
+    crud.archive(ctx, doc=doc, archived=archived)
+    ctx.record("dmp.document.archive", detail={"archive": archived}, **trace)
+    ctx.session.commit()
+    return fhir(documents.served(doc))
+
+
+# --- find and retrieve (ITI-67, ITI-68) ---------------------------------------------------
+
+_SEARCH_PARAMS = {"patient.identifier", "patient", "type", "category", "date", "author",
+                  "status", "archived", access.BREAK_GLASS_PARAM, "_format"}
+
+
+def _tokens(values: list[str], system: str, where: str) -> list[str]:
+    codes = []
+    for value in values:
+        for part in value.split(","):
+            sys, bar, code = part.rpartition("|")
+            if bar and sys and sys != system:
+                raise ServiceError(400, f"Paramètre « {where} » : système « {sys} » inattendu "
+                                        f"({system} attendu).", expression=[where])
+            codes.append(code)
+    return codes
+
+
+def _dates(values: list[str]) -> list[crud.DateFilter]:
+    filters = []
+    for value in values:
+        op, text = (value[:2], value[2:]) if value[:2] in ("eq", "ge", "gt", "le", "lt") else ("eq", value)
+        try:
+            if len(text) == 10:
+                day = datetime.fromisoformat(text).replace(tzinfo=PARIS)
+                start, end = day, day + timedelta(days=1)
+                filters += {"eq": [crud.DateFilter("ge", start), crud.DateFilter("lt", end)],
+                            "ge": [crud.DateFilter("ge", start)], "gt": [crud.DateFilter("ge", end)],
+                            "le": [crud.DateFilter("lt", end)], "lt": [crud.DateFilter("lt", start)]}[op]
+            else:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                moment = moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+                filters.append(crud.DateFilter(op, moment))
+        except ValueError:
+            raise ServiceError(400, f"Paramètre « date » : « {value} » illisible ; exemples : "
+                                    "date=ge2025-01-01, date=lt2025-06-30T12:00:00+02:00.",
+                               expression=["date"]) from None
+    # Stored dates are UTC (naive on SQLite): compare in UTC.
+    return [crud.DateFilter(f.op, f.value.astimezone(UTC)) for f in filters]
+
+
+def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPatientRow:
+    value = request.query_params.get("patient.identifier") or request.query_params.get("patient")
+    try:
+        if value is None:
+            if ctx.actor.role == "patient" and ctx.actor.patient_id:
+                return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id)
+            raise ServiceError(400, "Paramètre « patient.identifier » obligatoire : "
+                                    "patient.identifier=urn:oid:1.2.250.1.213.1.4.10|<INS>.",
+                               code="required", expression=["patient.identifier"])
+        return patients.from_reference(ctx.session, ctx.tenant, value, "patient.identifier")
+    except ServiceError as error:
+        raise ctx.refuse(action, error) from None
+
+
+@router.get("/fhir/DocumentReference", summary="Rechercher des documents (ITI-67)")
+def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
+    action = "dmp.document.search"
+    unknown = sorted(set(request.query_params) - _SEARCH_PARAMS)
+    if unknown:
+        raise ServiceError(400, f"Paramètre(s) de recherche inconnu(s) : {', '.join(unknown)}. "
+                                f"Paramètres acceptés : {', '.join(sorted(_SEARCH_PARAMS))}.",
+                           expression=unknown)
+    patient = _patient_param(ctx, request, action)
+    params = request.query_params
+    from sandbox.services.dmp.codes import referentials
+    ref = referentials()
+    statuses = _tokens(params.getlist("status"), "", "status") or ["current"]
+    bad = set(statuses) - {"current", "superseded", "entered-in-error"}
+    if bad:
+        raise ServiceError(400, f"Paramètre « status » : {', '.join(sorted(bad))} inconnu "
+                                "(current, superseded ou entered-in-error).", expression=["status"])
+    authors = [a.removeprefix("Practitioner/") for v in params.getlist("author") for a in v.split(",")]
+    found_access = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request))
+    rows = crud.search(
+        ctx, patient_id=patient.patient_id,
+        types=_tokens(params.getlist("type"), ref.systems["loinc"], "type") or None,
+        classes=_tokens(params.getlist("category"), ref.systems["class"], "category") or None,
+        statuses=statuses, dates=_dates(params.getlist("date")), authors=authors or None,
+        include_archived=params.get("archived") == "true")
+    visible = [r for r in rows if access.hidden_reason(ctx, found_access, r) is None]
+    ctx.record(action, patient=patient.patient_id,
+               detail={"resultats": len(visible), "acces": found_access.basis,
+                       "parametres": dict(params)})
+    ctx.session.commit()
+    return fhir({"resourceType": "Bundle", "type": "searchset", "total": len(visible),
+                 "entry": [{"fullUrl": f"DocumentReference/{r.id}",
+                            "resource": documents.served(r), "search": {"mode": "match"}}
+                           for r in visible]})
+
+
+def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action: str,
+                      target: str):
+    doc = crud.get_document(ctx, doc_id)
+    patient = ctx.session.get(DmpPatientRow, (ctx.tenant, doc.patient_id))
+    found = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request),
+                           target=target)
+    reason = access.hidden_reason(ctx, found, doc)
+    if reason is not None:
+        status = 403 if reason.startswith("classe") else 404
+        text = (f"Accès refusé : {reason}." if status == 403
+                else f"{target} introuvable dans ce DMP.")
+        raise ctx.refuse(action, ServiceError(status, text), target=target,
+                         patient=doc.patient_id)
+    return doc, found
+
+
+@router.get("/fhir/DocumentReference/{doc_id}", summary="Lire la fiche d'un document")
+def read_document(doc_id: str, request: Request, ctx: Ctx) -> JSONResponse:
+    target = f"DocumentReference/{doc_id}"
+    doc, found = _visible_document(ctx, request, doc_id, "dmp.document.read", target)
+    ctx.record("dmp.document.read", target=target, patient=doc.patient_id,
+               detail={"acces": found.basis})
+    ctx.session.commit()
+    return fhir(documents.served(doc))
+
+
+@router.get("/fhir/Binary/{binary_id}", summary="Lire le contenu d'un document (ITI-68)")
+def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
+    binary = ctx.session.get(DmpBinaryRow, (ctx.tenant, binary_id))
+    if binary is None:
+        raise ServiceError(404, f"Binary/{binary_id} introuvable dans ce DMP.")
+    target = f"Binary/{binary_id}"
+    doc, found = _visible_document(ctx, request, binary.document_id, "dmp.binary.read", target)
+    ctx.record("dmp.binary.read", target=target, patient=doc.patient_id,
+               detail={"document": doc.id, "acces": found.basis})
+    ctx.session.commit()
+    if "fhir+json" in request.headers.get("accept", ""):
+        import base64
+        return fhir({"resourceType": "Binary", "id": binary.id, "contentType": binary.content_type,
+                     "securityContext": {"reference": f"DocumentReference/{doc.id}"},
+                     "data": base64.b64encode(binary.data).decode("ascii")})
+    return Response(binary.data, media_type=binary.content_type)
+
+
+# --- the patient's side: accesses, alerts, consent ------------------------------------------
+
+
+def _own_or_named(ctx: ServiceContext, request: Request, action: str) -> DmpPatientRow:
+    ctx.require(action)
+    patient = _patient_param(ctx, request, action)
+    if ctx.actor.role == "patient" and ctx.actor.patient_id != patient.patient_id:
+        raise ctx.refuse(action, ServiceError(
+            403, "Un patient ne consulte que l'historique de son propre DMP."),
+            patient=patient.patient_id)
+    return patient
+
+
+@router.get("/fhir/AuditEvent", summary="Historique des accès au DMP (pour le patient)")
+def list_audit_events(request: Request, ctx: Ctx) -> JSONResponse:
+    patient = _own_or_named(ctx, request, "dmp.audit.read")
+    rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
+                         limit=10_000)
+    ctx.record("dmp.audit.read", patient=patient.patient_id, detail={"resultats": len(rows)})
+    ctx.session.commit()
+    entries = [audit.audit_event(r) for r in reversed(rows)]
+    return fhir({"resourceType": "Bundle", "type": "searchset", "total": len(entries),
+                 "entry": [{"fullUrl": f"AuditEvent/{e['id']}", "resource": e} for e in entries]})
+
+
+class Alert(BaseModel):
+    """A "bris de glace" access the patient is told about."""
+
+    at: datetime
+    professionnel: str | None
+    role: str | None
+    motif: str
+    cible: str | None
+
+
+@router.get("/alerts", response_model=list[Alert], summary="Alertes d'accès en urgence")
+def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
+    patient = _own_or_named(ctx, request, "dmp.audit.read")
+    rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
+                         limit=10_000)
+    return [Alert(at=r.at, professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
+                  cible=r.target)
+            for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == "success"]
+
+
+class ConsentChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["autoriser", "opposer", "lever"] = Field(
+        description="autoriser un professionnel (il rejoint l'équipe de soins), s'opposer à un "
+                    "professionnel ou au DMP entier, lever une décision")
+    professionnel: str | None = Field(None, max_length=64,
+                                      description="Identifiant du professionnel ; vide = tout le DMP")
+    motif: str | None = Field(None, max_length=512,
+                              description="Motif légitime, obligatoire pour s'opposer au DMP entier")
+
+
+class ConsentState(BaseModel):
+    patient: str
+    ins: str | None
+    medecin_traitant: str | None
+    dmp_ferme: bool
+    motif_opposition: str | None
+    autorises: list[str]
+    opposes: list[str]
+
+
+def _consent_state(ctx: ServiceContext, patient: DmpPatientRow) -> ConsentState:
+    rows = ctx.session.scalars(select(DmpAccessRow).where(
+        DmpAccessRow.tenant == ctx.tenant, DmpAccessRow.patient_id == patient.patient_id)).all()
+    return ConsentState(
+        patient=patient.patient_id, ins=patient.ins, medecin_traitant=patient.gp_id,
+        dmp_ferme=patient.opposed, motif_opposition=patient.opposition_reason,
+        autorises=sorted(r.practitioner_id for r in rows if r.decision == "autorise"),
+        opposes=sorted(r.practitioner_id for r in rows if r.decision == "oppose"))
+
+
+def _own_patient(ctx: ServiceContext) -> DmpPatientRow:
+    ctx.require("dmp.consent.manage")
+    if not ctx.actor.patient_id:
+        raise ServiceError(403, "Cette persona n'est rattachée à aucun patient.")
+    return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id)
+
+
+@router.get("/consent", response_model=ConsentState, summary="Mes autorisations et oppositions")
+def get_consent(ctx: Ctx) -> ConsentState:
+    return _consent_state(ctx, _own_patient(ctx))
+
+
+@router.post("/consent", response_model=ConsentState, summary="Autoriser, s'opposer, lever")
+def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
+    patient = _own_patient(ctx)
+    now = ctx.now()
+    if body.professionnel:
+        key = (ctx.tenant, patient.patient_id, body.professionnel)
+        row = ctx.session.get(DmpAccessRow, key)
+        if body.decision == "lever":
+            if row is not None:
+                ctx.session.delete(row)
+        else:
+            decision = "autorise" if body.decision == "autoriser" else "oppose"
+            if row is None:
+                ctx.session.add(DmpAccessRow(tenant=ctx.tenant, patient_id=patient.patient_id,
+                                             practitioner_id=body.professionnel,
+                                             decision=decision, at=now))
+            else:
+                row.decision, row.at = decision, now
+    elif body.decision == "opposer":
+        if not body.motif or len(body.motif.strip()) < 5:
+            raise ServiceError(400, "S'opposer à son DMP demande un motif légitime (champ "
+                                    "« motif », 5 caractères au moins).", expression=["motif"])
+        patient.opposed, patient.opposition_reason = True, body.motif.strip()
+    elif body.decision == "lever":
+        patient.opposed, patient.opposition_reason = False, None
+    else:
+        raise ServiceError(400, "« autoriser » demande un professionnel (champ « professionnel »).",
+                           expression=["professionnel"])
+    ctx.record("dmp.consent.change", patient=patient.patient_id,
+               target=f"Practitioner/{body.professionnel}" if body.professionnel else None,
+               detail=body.model_dump())
+    ctx.session.flush()
+    state = _consent_state(ctx, patient)
+    ctx.session.commit()
+    return state
