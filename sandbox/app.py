@@ -11,14 +11,12 @@ from sandbox.services.admin.router import router as admin_router
 from sandbox.services.annuaire.router import router as annuaire_router
 from sandbox.services.auth.router import router as auth_router
 from sandbox.services.dmp.router import router as dmp_router
-from sandbox.services.dmp.router import router as dmp_router
 from sandbox.services.insi.router import router as insi_router
 
 # Service name -> its routers. Fault injection and events use the service name.
 SERVICE_ROUTERS = {
     "auth": [auth_router],
     "admin": [admin_router],
-    "dmp": [dmp_router],
     "insi": [insi_router],
     "annuaire": [annuaire_router],
     "dmp": [dmp_router],
