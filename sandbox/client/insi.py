@@ -1,0 +1,48 @@
+"""`s.insi`: récupération of the INS (by traits or Vitale card) and vérification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sandbox.client.transport import Resource
+from sandbox.services.insi.router import ReponseRecuperation, ReponseVerification
+
+
+def _given(prenoms: str | list[str]) -> list[str]:
+    return prenoms.split() if isinstance(prenoms, str) else list(prenoms)
+
+
+def _traits(nom: str, prenoms: str | list[str], sexe: str, date_naissance: date | str,
+            lieu_naissance: str | None) -> dict:
+    traits = {"nom_naissance": nom, "prenoms": _given(prenoms), "sexe": sexe,
+              "date_naissance": str(date_naissance)}
+    if lieu_naissance:
+        traits["lieu_naissance"] = lieu_naissance
+    return traits
+
+
+class Insi(Resource):
+    """The INSi teleservice: answers carry `code_retour` 00 (one), 01 (none), 02 (several)."""
+
+    def search(self, nom: str | None = None, prenoms: str | list[str] | None = None,
+               sexe: str | None = None, date_naissance: date | str | None = None,
+               lieu_naissance: str | None = None, *,
+               carte_vitale: str | None = None) -> ReponseRecuperation:
+        """Récupération: by the strict traits, or by `carte_vitale` (its serial number)."""
+        if carte_vitale is not None:
+            body = self._post("/insi/recuperation/carte-vitale",
+                              json={"numero_carte": carte_vitale})
+        else:
+            body = self._post("/insi/recuperation/traits",
+                              json=_traits(nom, prenoms, sexe, date_naissance, lieu_naissance))
+        return ReponseRecuperation.model_validate(body)
+
+    def verify(self, matricule: str, *, nom: str, prenoms: str | list[str], sexe: str,
+               date_naissance: date | str, lieu_naissance: str | None = None,
+               oid: str | None = None) -> ReponseVerification:
+        """Vérification: does the national base hold this INS with these traits?"""
+        body = {"matricule": matricule,
+                **_traits(nom, prenoms, sexe, date_naissance, lieu_naissance)}
+        if oid:
+            body["oid"] = oid
+        return ReponseVerification.model_validate(self._post("/insi/verification", json=body))
