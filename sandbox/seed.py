@@ -43,6 +43,8 @@ SERVICE_ORDER = ("annuaire", "insi")
 ROLE_BY_PROFESSION = {"10": "medecin", "50": "sage_femme", "21": "pharmacien",
                       "60": "infirmier", "70": "kine"}
 HOSPITALS = ("CH", "CHU", "CLINIQUE")
+DEFAULT_LOGINS = ("medecin", "medecin2", "urgentiste", "sage-femme", "pharmacien", "infirmier",
+                  "kine", "secretaire", "etudiant", "patient", "facilitateur")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,15 @@ def default_personas(population) -> list[PersonaInfo]:
         PersonaInfo("facilitateur", "facilitateur", "Animateur de l'exercice"),
     ]
     return [p for p in found if p is not None]
+
+
+def default_personas_of(sandbox: Sandbox, tenant: str) -> list[PersonaInfo]:
+    """The named personas as stored for `tenant` (what the banner lists)."""
+    with sandbox.store.session() as session:
+        rows = {r.login: r for r in session.scalars(select(PersonaRow).where(
+            PersonaRow.tenant == tenant, PersonaRow.login.in_(DEFAULT_LOGINS)))}
+    return [PersonaInfo(r.login, r.role, r.display_name, r.practitioner_id, r.patient_id,
+                        r.mailbox) for login in DEFAULT_LOGINS if (r := rows.get(login))]
 
 
 def _persona_rows(tenant: str, population, password_hash: str) -> list[dict]:

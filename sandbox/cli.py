@@ -1,0 +1,166 @@
+"""`santelab sandbox up|reset`: run the mock national services, or reseed a tenant."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from santelab.errors import SantelabError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sandbox", help="services nationaux simulés (INSi, DMP, Annuaire, MSSanté…)",
+        description="Lance ou réinitialise le bac à sable des services nationaux simulés.")
+    commands = parser.add_subparsers(dest="sandbox_command", metavar="ACTION",
+                                     parser_class=type(parser))
+    commands.required = True
+
+    up = commands.add_parser("up", help="lancer les services (HTTP, SMTP, IMAP)",
+                             description="Lance le bac à sable ; peuple le tenant s'il est vide.")
+    _common(up)
+    up.add_argument("--host", help="adresse d'écoute (défaut : 127.0.0.1)")
+    up.add_argument("--port", type=int, help="port HTTP (défaut : 8400)")
+    up.add_argument("--smtp-port", type=int, help="port SMTP MSSanté (défaut : 2525)")
+    up.add_argument("--imap-port", type=int, help="port IMAP MSSanté (défaut : 1143)")
+    up.set_defaults(handler=run_up)
+
+    reset = commands.add_parser("reset", help="vider et repeupler un tenant",
+                                description="Supprime les données du tenant puis le repeuple.")
+    _common(reset)
+    reset.set_defaults(handler=run_reset)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL",
+                        help="base : postgresql://… ou sqlite:///chemin (défaut : fichier SQLite)")
+    parser.add_argument("--tenant", help="bac à sable : classe, établissement (défaut : demo)")
+    parser.add_argument("--seed", type=int, help="graine de la population (défaut : 42)")
+    parser.add_argument("--patients", type=int, metavar="N",
+                        help="taille de la population (défaut : 200)")
+    parser.add_argument("--data-dir", type=Path, metavar="DOSSIER",
+                        help="dossier des données locales (défaut : ~/.local/share/santelab)")
+
+
+def settings_from(args: argparse.Namespace):
+    from sandbox.settings import Settings
+
+    names = ("db", "tenant", "seed", "patients", "data_dir", "host", "port", "smtp_port",
+             "imap_port")
+    overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    if overrides.get("patients", 1) <= 0:
+        raise SantelabError(f"--patients doit être un entier positif (reçu : {args.patients}).")
+    if "tenant" in overrides and not overrides["tenant"].strip():
+        raise SantelabError("--tenant ne peut pas être vide.")
+    return Settings(**overrides)
+
+
+def _open(settings):
+    from sandbox.seed import open_seeded
+
+    try:
+        return open_seeded(settings)
+    except OperationalError as exc:
+        raise SantelabError(
+            f"base de données injoignable ({settings.db_url.split('@')[-1]}) : vérifiez "
+            f"l'adresse, l'utilisateur et le mot de passe ({exc.orig})") from exc
+
+
+def _check_port(host: str, port: int, option: str) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SantelabError(f"impossible d'écouter sur {host}:{port} ({exc.strerror}) : "
+                                f"choisissez un autre port avec {option}.") from exc
+
+
+def _messaging(sandbox) -> Any:
+    """Start the MSSanté mail servers when the messaging package offers `start`."""
+    try:
+        module = importlib.import_module("sandbox.messaging")
+    except ModuleNotFoundError as exc:
+        if exc.name != "sandbox.messaging":
+            raise
+        return None
+    start = getattr(module, "start", None)
+    return start(sandbox) if callable(start) else None
+
+
+def banner(settings, personas, *, seconds: float, seeded: bool, mail: Any) -> str:
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        "santelab — bac à sable des services nationaux simulés (données 100 % synthétiques)",
+        f"  prêt en {seconds:.1f} s ; tenant « {settings.tenant} » "
+        f"({'peuplé à l’instant' if seeded else 'déjà peuplé'} : {settings.patients} patients, "
+        f"graine {settings.seed})",
+        f"  base       : {settings.db_url.split('@')[-1]}",
+        f"  API        : {base}   documentation : {base}/docs",
+        f"  INSi       : {base}/insi/recuperation/traits",
+        f"  Annuaire   : {base}/annuaire/fhir/Practitioner",
+    ]
+    if mail is not None:
+        lines.append(f"  MSSanté    : SMTP {settings.host}:{settings.smtp_port}, "
+                     f"IMAP {settings.host}:{settings.imap_port}")
+    lines.append(f"  Personas (mot de passe commun « {settings.persona_password} ») :")
+    for p in personas:
+        lines.append(f"    {p.login:<13} {p.display_name}")
+    lines.append("  Aussi : chaque professionnel par son RPPS, chaque patient par son identifiant.")
+    lines.append("  Client Python : export SANTELAB_URL=" + base
+                 + " puis sandbox.client.connect(\"medecin\").  Arrêt : Ctrl+C.")
+    return "\n".join(lines)
+
+
+def run_up(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sandbox.app import create_app
+    from sandbox.seed import default_personas_of
+
+    started = time.perf_counter()
+    settings = settings_from(args)
+    _check_port(settings.host, settings.port, "--port")
+    sandbox, seeded = _open(settings)
+    app = create_app(sandbox)
+    mail = _messaging(sandbox)
+    personas = default_personas_of(sandbox, settings.tenant)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            print(banner(settings, personas, seconds=time.perf_counter() - started,
+                         seeded=seeded, mail=mail), flush=True)
+
+    server = Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                   log_level="warning", access_log=False))
+    try:
+        server.run()
+    finally:
+        if mail is not None and hasattr(mail, "stop"):
+            mail.stop()
+        sandbox.store.dispose()
+    return 0
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    from sandbox.runtime import Sandbox
+    from sandbox.seed import reset_tenant
+
+    settings = settings_from(args)
+    started = time.perf_counter()
+    try:
+        sandbox = Sandbox.open(settings)
+        reset_tenant(sandbox, settings.tenant)
+    except OperationalError as exc:
+        raise SantelabError(f"base de données injoignable : {exc.orig}") from exc
+    sandbox.store.dispose()
+    print(f"Tenant « {settings.tenant} » réinitialisé et repeuplé ({settings.patients} "
+          f"patients, graine {settings.seed}) en {time.perf_counter() - started:.1f} s.")
+    return 0
