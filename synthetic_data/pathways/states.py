@@ -340,8 +340,7 @@ class Observation(State):
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
         encounter = inst.encounter
-        when = encounter.start if encounter else now
-        obs = model.Observation(run.new_id("obs"), self.code, self.category, when, encounter.id if encounter else None)
+        obs = model.Observation(run.new_id("obs"), self.code, self.category, now, encounter.id if encounter else None)
         if self.measured is not None:
             obs.value = self.measured.value.draw(run, inst, now, self.measured.key)
             obs.unit = self.measured.unit
@@ -384,7 +383,7 @@ class MedicationOrder(State):
                 if previous else (self.medication, self.drug_name, self.dosage, self.days)
             )
             order = model.MedicationRequest(
-                run.new_id("med"), medication, drug, dosage, encounter.start, encounter.practitioner_id,
+                run.new_id("med"), medication, drug, dosage, now, encounter.practitioner_id,
                 encounter.id, days,
             )
             run.patient.medications.append(order)
@@ -411,7 +410,7 @@ class Immunization(State):
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
         encounter = current_encounter(run, inst, self)
         run.patient.immunizations.append(model.Immunization(
-            run.new_id("imm"), self.vaccine, encounter.start.date(), encounter.practitioner_id, encounter.id
+            run.new_id("imm"), self.vaccine, now.date(), encounter.practitioner_id, encounter.id
         ))
         return None
 
