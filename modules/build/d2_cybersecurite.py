@@ -295,5 +295,406 @@ def menaces() -> NotebookBuilder:
     return nb
 
 
+SETUP_BOITE = '''
+import random
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+try:
+    import pandas as pd
+except ImportError:
+    print("⚠️  La bibliothèque pandas est introuvable : dans un terminal, à la racine du "
+          "projet santelab, lancez `pip install -e .` puis redémarrez le noyau.")
+
+# Domaines de confiance de l'établissement fictif « CH Exemple ».
+DOMAINES_DE_CONFIANCE = ["mssante.fr", "ch-exemple.fr", "esante.gouv.fr", "has-sante.fr", "ameli.fr"]
+
+
+def hote(adresse: str) -> str:
+    """Nom d'hôte d'une adresse web, même écrite sans « https:// » (en minuscules)."""
+    if "://" not in adresse:
+        adresse = "https://" + adresse
+    return (urlparse(adresse).hostname or "").lower()
+
+
+def ressemble_a_une_adresse(texte: str) -> bool:
+    """Vrai si le texte affiché d'un lien ressemble à une adresse web (« www.x.fr », « https://… »)."""
+    texte = texte.strip()
+    return " " not in texte and "." in texte and not texte.endswith(".")
+
+
+def m(id, expediteur, objet, corps, liens=(), pieces_jointes=()):
+    return {"id": id, "expediteur": expediteur, "objet": objet, "corps": corps,
+            "liens": list(liens), "pieces_jointes": list(pieces_jointes)}
+
+
+boite = [
+    m("m01", "secretariat.cardio@ch-exemple.mssante.fr", "CR de consultation — Mme Bernard",
+      "Bonjour, veuillez trouver ci-joint le compte rendu de consultation de votre patiente.",
+      pieces_jointes=["IHE_XDM.ZIP"]),
+    m("m02", "support@mssante-securite.com", "URGENT : votre boîte MSSanté sera suspendue",
+      "Votre boîte sera suspendue ce soir. Confirmez votre identifiant et votre mot de passe.",
+      liens=[("https://mssante.fr/connexion", "http://mssante.fr.connexion-securisee.com/login")]),
+    m("m03", "dr.lemoine@medecin.mssante.fr", "Avis sur M. Petit",
+      "Chère consœur, je vous adresse M. Petit pour avis sur son bilan lipidique. Bien à vous."),
+    m("m04", "facturation@ameli-remboursement.fr", "Dernier rappel : remboursement en attente",
+      "Un remboursement de 236,40 € est en attente. Ouvrez le relevé joint.",
+      liens=[("Accéder à mon compte", "https://ameli-remboursement.fr/compte")],
+      pieces_jointes=["releve_remboursement.html"]),
+    m("m05", "contact@congres-cardio.org", "Programme du congrès de mars",
+      "Le programme du congrès régional de cardiologie est en ligne.",
+      liens=[("Voir le programme", "https://congres-cardio.org/programme")]),
+    m("m06", "it-helpdesk@ch-exemple-fr.com", "Mise à jour obligatoire de votre poste",
+      "Installez immédiatement le correctif joint, sinon votre poste sera bloqué.",
+      pieces_jointes=["MiseAJour_Poste.exe"]),
+    m("m07", "dsi@ch-exemple.fr", "Maintenance du dossier patient samedi",
+      "Le dossier patient sera indisponible samedi de 6 h à 8 h. Rappel : la DSI ne vous "
+      "demandera jamais votre mot de passe."),
+    m("m08", "directeur@ch-exemple.fr.eu-mail.net", "Demande confidentielle",
+      "J'ai besoin que vous m'envoyiez immédiatement la liste des patients hospitalisés. "
+      "Ne prévenez personne, je suis en réunion."),
+    m("m09", "pharmacie@ch-exemple.mssante.fr", "Rupture de stock amoxicilline",
+      "La liste des alternatives est sur l'intranet.",
+      liens=[("https://intranet.ch-exemple.fr/ruptures", "https://intranet.ch-exemple.fr/ruptures")]),
+    m("m10", "no-reply@esante-gouv.fr.com", "Votre carte CPS expire",
+      "Votre e-CPS expire demain : saisissez le code de votre carte pour la renouveler.",
+      liens=[("https://esante.gouv.fr/e-cps", "https://esante-gouv.fr.com/e-cps")]),
+]
+print(f"Boîte de réception chargée : {len(boite)} messages.")
+'''
+
+SETUP_JOURNAL = '''
+# Trace d'audit fictive d'un dossier patient informatisé, la semaine du 16 novembre 2026.
+# La graine fixe le tirage : tout le monde a la même trace.
+rng = random.Random(2026)
+personnel = pd.DataFrame([
+    ("dr.martin", "medecin", "cardiologie"), ("inf.leroy", "infirmier", "cardiologie"),
+    ("sec.dupuis", "secretaire", "cardiologie"), ("dr.benali", "medecin", "pneumologie"),
+    ("inf.garnier", "infirmier", "pneumologie"), ("dr.roux", "medecin", "urgences"),
+    ("inf.morel", "infirmier", "urgences"), ("inf.faure", "infirmier", "urgences"),
+], columns=["persona", "role", "unite"])
+unites = ["cardiologie", "pneumologie", "urgences"]
+patients = pd.DataFrame({
+    "patient": [f"pat-{i:03d}" for i in range(1, 37)],
+    "unite": [unites[(i - 1) % 3] for i in range(1, 37)],
+})
+lignes = []
+debut = datetime(2026, 11, 16)
+equipe = list(personnel.itertuples(index=False, name=None))
+for _ in range(420):
+    persona, role, unite = rng.choice(equipe)
+    patient = rng.choice(list(patients.loc[patients["unite"] == unite, "patient"]))
+    de_jour = role == "secretaire" or rng.random() < 0.85
+    heure = rng.randint(7, 20) if de_jour else rng.choice([22, 23, 0, 2, 4, 5])
+    moment = debut + timedelta(days=rng.randint(0, 4), hours=heure, minutes=rng.randint(0, 59))
+    lignes.append((moment, persona, rng.choice(["lecture", "lecture", "ecriture"]), patient, ""))
+# (la suite de la trace)
+consultes = ["pat-001", "pat-002", "pat-004", "pat-005", "pat-007", "pat-008", "pat-010"]
+for minute, patient in zip([4, 9, 13, 18, 26, 31, 44], consultes, strict=True):
+    lignes.append((datetime(2026, 11, 18, 1, minute), "inf.morel", "lecture", patient, ""))
+lignes.append((datetime(2026, 11, 17, 14, 32), "dr.benali", "bris_de_glace", "pat-003",
+               "détresse respiratoire aux urgences, patient inconscient"))
+lignes.append((datetime(2026, 11, 19, 10, 5), "sec.dupuis", "bris_de_glace", "pat-002", ""))
+journal = (pd.DataFrame(lignes, columns=["horodatage", "persona", "action", "patient", "motif"])
+           .sort_values("horodatage").reset_index(drop=True))
+print(f"Trace d'audit : {len(journal)} accès, {journal['persona'].nunique()} professionnels.")
+journal.head()
+'''
+
+
+def detecter() -> NotebookBuilder:
+    nb = NotebookBuilder("d2-02")
+    nb.md(f'''
+    # D2 · Notebook 2 — Détecter une attaque et réagir à un incident
+
+    **Compétences travaillées**
+    - **D2.3** Détecter une attaque : un courriel piège, un accès anormal dans une trace
+      d'audit, un comportement inhabituel du système
+    - **D2.4** Réagir à un incident : alerter, contenir, déclarer (procédure de l'établissement,
+      CERT régional et national), préserver les preuves
+
+    **Durée estimée : 2 h 45** (lecture comprise).
+    {INTRO_TESTS}
+    ''')
+    nb.md('''
+    ## Mise en route
+    Exécutez la cellule suivante : elle charge la boîte de réception d'un médecin fictif du
+    « CH Exemple ». Si un message ⚠️ s'affiche, suivez ce qu'il indique.
+    ''')
+    nb.code(SETUP_BOITE)
+    nb.md('''
+    ## 1. Trier une boîte de réception
+    Chaque message est un dictionnaire : `id`, `expediteur`, `objet`, `corps`, `liens` (une liste
+    de couples *(texte affiché, adresse réelle)*) et `pieces_jointes` (noms de fichiers).
+    Regardez-en un :
+    ''')
+    nb.code('''
+    boite[1]
+    ''')
+    nb.md('''
+    ## Exercice 1 — Les indices d'hameçonnage (35 min)
+    Écrivez `indices(message)` qui renvoie l'**ensemble** des indices présents parmi :
+    - `"expediteur_externe"` : le domaine de l'expéditeur (après `@`, en minuscules) n'est
+      **ni** un des `DOMAINES_DE_CONFIANCE` **ni** un de leurs sous-domaines
+      (`ch-exemple.mssante.fr` est un sous-domaine de `mssante.fr` ;
+      `mssante.fr.connexion-securisee.com` n'en est pas un) ;
+    - `"lien_trompeur"` : un lien dont le texte affiché ressemble à une adresse
+      (`ressemble_a_une_adresse`) mais dont l'hôte (`hote`) diffère de celui de l'adresse réelle ;
+    - `"piece_jointe_dangereuse"` : une pièce jointe dont l'extension (en minuscules) est dans
+      `EXTENSIONS_DANGEREUSES` ;
+    - `"urgence"` : l'objet ou le corps contient (sans tenir compte des majuscules) un des
+      `MOTS_URGENCE` ;
+    - `"demande_identifiants"` : le corps contient (sans tenir compte des majuscules) un des
+      `MOTS_IDENTIFIANTS`.
+
+    Remarquez que `IHE_XDM.ZIP` n'est pas dangereuse : c'est le format normal d'un document
+    patient envoyé par MSSanté.
+    ''')
+    nb.code('''
+    EXTENSIONS_DANGEREUSES = {".exe", ".js", ".scr", ".vbs", ".bat", ".docm", ".xlsm", ".iso", ".html", ".htm"}
+    MOTS_URGENCE = ["urgent", "immédiatement", "suspendu", "dernier rappel", "expire"]
+    MOTS_IDENTIFIANTS = ["mot de passe", "identifiant", "code de votre carte"]
+    ''')
+    nb.answer("d2-02-indices", '''
+    def indices(message: dict) -> set[str]:
+        ### BEGIN SOLUTION
+        trouves = set()
+        domaine = message["expediteur"].rsplit("@", 1)[-1].lower()
+        if not any(domaine == d or domaine.endswith("." + d) for d in DOMAINES_DE_CONFIANCE):
+            trouves.add("expediteur_externe")
+        for texte, adresse in message["liens"]:
+            if ressemble_a_une_adresse(texte) and hote(texte) != hote(adresse):
+                trouves.add("lien_trompeur")
+        for nom in message["pieces_jointes"]:
+            if "." in nom and "." + nom.rsplit(".", 1)[-1].lower() in EXTENSIONS_DANGEREUSES:
+                trouves.add("piece_jointe_dangereuse")
+        texte_complet = (message["objet"] + " " + message["corps"]).lower()
+        if any(mot in texte_complet for mot in MOTS_URGENCE):
+            trouves.add("urgence")
+        if any(mot in message["corps"].lower() for mot in MOTS_IDENTIFIANTS):
+            trouves.add("demande_identifiants")
+        return trouves
+        ### END SOLUTION
+    ''')
+    nb.tests("d2-02-indices-tests", '''
+    par_id = {msg["id"]: msg for msg in boite}
+    assert indices(par_id["m01"]) == set(), "m01 vient d'une adresse MSSanté du CH, sans lien : aucun indice."
+    assert indices(par_id["m02"]) == {"expediteur_externe", "lien_trompeur", "urgence", "demande_identifiants"}, (
+        "m02 : expéditeur externe, lien trompeur, urgence et demande d'identifiants."
+    )
+    assert "piece_jointe_dangereuse" in indices(par_id["m06"]), "Un .exe joint est dangereux."
+    ### BEGIN HIDDEN TESTS
+    assert indices(par_id["m08"]) == {"expediteur_externe", "urgence"}
+    assert indices(par_id["m07"]) == {"demande_identifiants"}
+    assert indices(par_id["m09"]) == set()
+    assert indices(par_id["m05"]) == {"expediteur_externe"}
+    assert indices(par_id["m04"]) == {"expediteur_externe", "piece_jointe_dangereuse", "urgence"}
+    assert indices(par_id["m10"]) == {"expediteur_externe", "lien_trompeur", "urgence", "demande_identifiants"}
+    piege = m("x", "a@MSSANTE.FR", "Info", "RAS", pieces_jointes=["Note.DOCM"],
+              liens=[("www.ameli.fr", "https://ameli.fr.remboursement.io/")])
+    assert indices(piege) == {"piece_jointe_dangereuse", "lien_trompeur"}
+    ### END HIDDEN TESTS
+    ''', points=4, competencies=["D2.3"], minutes=35)
+    nb.md('''
+    ## Exercice 2 — Quels messages signaler ? (15 min)
+    Un indice isolé ne suffit pas (m07 parle de mot de passe… pour rappeler de ne jamais le
+    donner). Relisez les messages qui ont **au moins deux indices** et mettez dans la liste
+    `a_signaler` les `id` des messages d'hameçonnage, ceux que vous signaleriez au service
+    informatique (dans une vraie messagerie : le bouton « Signaler », jamais un transfert).
+    ''')
+    nb.answer("d2-02-signaler", '''
+    ### BEGIN SOLUTION
+    a_signaler = [msg["id"] for msg in boite if len(indices(msg)) >= 2]
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-signaler-tests", '''
+    assert isinstance(a_signaler, list), "`a_signaler` est une liste d'identifiants (\\"m01\\"…)."
+    assert set(a_signaler) <= {msg["id"] for msg in boite}, "Des identifiants ne sont pas dans la boîte."
+    assert "m02" in a_signaler, "m02 imite MSSanté pour voler un mot de passe."
+    assert "m01" not in a_signaler, "m01 est un vrai compte rendu envoyé par MSSanté."
+    ### BEGIN HIDDEN TESTS
+    assert sorted(set(a_signaler)) == ["m02", "m04", "m06", "m08", "m10"]
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.3"], minutes=15)
+    nb.md('''
+    ## 2. Lire une trace d'audit
+    Chaque accès au dossier patient est tracé : qui, quand, quelle action, quel patient. Cette
+    trace permet de détecter un **vol de compte** ou une **curiosité abusive**. Un professionnel
+    n'accède normalement qu'aux patients de **son équipe de soins** (ici : son unité). L'accès
+    en urgence (« **bris de glace** ») à un patient hors de l'équipe est permis, mais il doit
+    être **justifié** par un motif, et il est tracé.
+    ''')
+    nb.code(SETUP_JOURNAL)
+    nb.md('''
+    ## Exercice 3 — Les accès hors de l'équipe de soins (25 min)
+    Construisez `hors_equipe`, le tableau des lignes de `journal` où le patient n'est **pas**
+    dans l'unité du professionnel. Il doit garder au moins les colonnes de `journal`.
+    Indice : `merge` avec `personnel` et `patients` (attention aux noms de colonnes).
+    ''')
+    nb.answer("d2-02-hors-equipe", '''
+    ### BEGIN SOLUTION
+    avec_unites = (journal
+                   .merge(personnel[["persona", "unite"]], on="persona")
+                   .merge(patients.rename(columns={"unite": "unite_patient"}), on="patient"))
+    hors_equipe = avec_unites[avec_unites["unite"] != avec_unites["unite_patient"]]
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-hors-equipe-tests", '''
+    assert isinstance(hors_equipe, pd.DataFrame), "`hors_equipe` est un tableau pandas."
+    assert set(journal.columns) <= set(hors_equipe.columns), "Gardez les colonnes de `journal`."
+    assert 0 < len(hors_equipe) < len(journal) / 4, "La plupart des accès sont dans l'équipe de soins, pas tous."
+    assert "inf.morel" in set(hors_equipe["persona"]), "Regardez les accès d'inf.morel le 18 novembre."
+    ### BEGIN HIDDEN TESTS
+    cles = sorted(zip(hors_equipe["horodatage"], hors_equipe["persona"], hors_equipe["patient"], strict=True))
+    assert len(cles) == 9
+    assert sorted({p for _, p, _ in cles}) == ["dr.benali", "inf.morel", "sec.dupuis"]
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.3"], minutes=25)
+    nb.md('''
+    ## Exercice 4 — Les accès anormaux et la personne à signaler (20 min)
+    Parmi `hors_equipe`, un accès est **justifié** s'il s'agit d'un `bris_de_glace` avec un
+    motif non vide. Construisez :
+    - `acces_anormaux` : les accès hors équipe **non justifiés** (mêmes colonnes) ;
+    - `persona_suspecte` : le professionnel qui a le plus d'accès anormaux (une chaîne).
+    ''')
+    nb.answer("d2-02-anormaux", '''
+    ### BEGIN SOLUTION
+    justifie = (hors_equipe["action"] == "bris_de_glace") & (hors_equipe["motif"].str.strip() != "")
+    acces_anormaux = hors_equipe[~justifie]
+    persona_suspecte = acces_anormaux["persona"].value_counts().idxmax()
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-anormaux-tests", '''
+    assert isinstance(persona_suspecte, str), "`persona_suspecte` est un identifiant, par exemple \\"dr.martin\\"."
+    assert "dr.benali" not in set(acces_anormaux["persona"]), (
+        "Le bris de glace de dr.benali est motivé : c'est un accès justifié."
+    )
+    ### BEGIN HIDDEN TESTS
+    assert persona_suspecte == "inf.morel"
+    assert len(acces_anormaux) == 8
+    assert "sec.dupuis" in set(acces_anormaux["persona"])
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.3"], minutes=20)
+    nb.md('''
+    ## Exercice 5 — Les accès de nuit (15 min)
+    Les accès de nuit ne sont pas anormaux en soi (les équipes de nuit travaillent !), mais ils
+    aident à comprendre un incident. Calculez `nuit_par_persona`, un dictionnaire
+    `persona -> nombre d'accès` entre **22 h (incluse) et 6 h (exclue)**, pour les seuls
+    professionnels qui en ont au moins un.
+    ''')
+    nb.answer("d2-02-nuit", '''
+    ### BEGIN SOLUTION
+    heure = journal["horodatage"].dt.hour
+    nuit = journal[(heure >= 22) | (heure < 6)]
+    nuit_par_persona = nuit["persona"].value_counts().to_dict()
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-nuit-tests", '''
+    assert isinstance(nuit_par_persona, dict), "Attendu : un dictionnaire persona -> nombre."
+    assert "sec.dupuis" not in nuit_par_persona, "Le secrétariat ne travaille pas la nuit dans cette trace."
+    assert nuit_par_persona.get("inf.morel", 0) >= 7, "inf.morel a au moins 7 accès vers 1 h du matin le 18."
+    ### BEGIN HIDDEN TESTS
+    h = journal["horodatage"].dt.hour
+    attendu = journal[(h >= 22) | (h < 6)]["persona"].value_counts().to_dict()
+    assert {k: int(v) for k, v in nuit_par_persona.items()} == {k: int(v) for k, v in attendu.items()}
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D2.3"], minutes=15)
+    nb.md('''
+    ## 3. Réagir à un incident
+    Lundi 8 h 10, en ouvrant la pièce jointe d'un courriel, une infirmière voit ses fichiers
+    se renommer un à un en `.locked` ; un message réclame une rançon. Que faire, et dans quel
+    ordre ?
+    ''')
+    nb.md('''
+    ## Exercice 6 — Les bons réflexes (20 min)
+    1. Dans `a_faire`, indiquez pour chaque action `True` si elle fait partie des bons réflexes,
+       `False` sinon.
+    2. Dans `ordre`, rangez les lettres des **bonnes** actions dans l'ordre où elles doivent
+       commencer : d'abord **contenir** ou **alerter** ; la déclaration vient après l'alerte.
+    ''')
+    nb.code('''
+    actions = {
+        "A": "débrancher le câble réseau du poste (ou couper le Wi-Fi) sans l'éteindre",
+        "B": "éteindre l'ordinateur",
+        "C": "alerter immédiatement le support informatique / le RSSI selon la procédure de l'établissement",
+        "D": "payer la rançon pour récupérer les fichiers au plus vite",
+        "E": "supprimer le courriel piégé et le message de rançon",
+        "F": "noter l'heure, ce qui a été vu et fait, photographier l'écran",
+        "G": "essayer de restaurer soi-même les fichiers depuis une clé USB personnelle",
+        "H": "déclarer l'incident sur le portail de signalement des événements sanitaires indésirables "
+             "(par la direction ou la personne désignée)",
+    }
+    ''')
+    nb.answer("d2-02-reflexes", '''
+    ### BEGIN SOLUTION
+    a_faire = {"A": True, "B": False, "C": True, "D": False, "E": False, "F": True, "G": False, "H": True}
+    ordre = ["A", "C", "F", "H"]
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-reflexes-tests", '''
+    assert set(a_faire) == set(actions), "Donnez True ou False pour chaque lettre de A à H."
+    assert a_faire["D"] is False, (
+        "On ne paie pas la rançon : rien ne garantit la restitution, et cela finance les attaquants."
+    )
+    assert isinstance(ordre, list) and len(ordre) == len(set(ordre)), "`ordre` est une liste de lettres distinctes."
+    ### BEGIN HIDDEN TESTS
+    assert {k for k, v in a_faire.items() if v} == {"A", "C", "F", "H"}
+    assert set(ordre) == {"A", "C", "F", "H"}
+    assert ordre[0] in {"A", "C"}
+    assert ordre.index("C") < ordre.index("H")
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.4"], minutes=20)
+    nb.md('''
+    ## Exercice 7 — Qui prévenir ? (10 min)
+    Mettez dans l'ensemble `vraies` les lettres des affirmations **vraies**.
+
+    - **A.** Les établissements de santé doivent déclarer les incidents significatifs ou graves
+      de sécurité de leurs systèmes d'information.
+    - **B.** La déclaration se fait sur le portail de signalement des événements sanitaires
+      indésirables ; elle est transmise à l'ARS et au CERT Santé.
+    - **C.** Le CERT Santé, service de l'Agence du numérique en santé (ANS), aide les
+      établissements à répondre aux incidents, y compris hors des heures ouvrées pour les
+      incidents majeurs.
+    - **D.** Il faut attendre d'avoir compris toute l'attaque avant de déclarer.
+    - **E.** Chaque soignant déclare lui-même l'incident sur le portail, sans prévenir personne
+      dans l'établissement.
+    - **F.** Une déclaration rapide aide aussi les autres établissements, qui peuvent être visés
+      par la même attaque.
+    ''')
+    nb.answer("d2-02-qui-prevenir", '''
+    ### BEGIN SOLUTION
+    vraies = {"A", "B", "C", "F"}
+    ### END SOLUTION
+    ''')
+    nb.tests("d2-02-qui-prevenir-tests", '''
+    assert isinstance(vraies, set) and vraies <= set("ABCDEF"), "`vraies` est un ensemble de lettres de A à F."
+    assert "D" not in vraies, "La déclaration se fait sans délai, avec les informations disponibles."
+    ### BEGIN HIDDEN TESTS
+    assert vraies == {"A", "B", "C", "F"}
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D2.4"], minutes=10)
+    nb.md('''
+    ## Exercice 8 — Le message d'alerte (20 min)
+    Rédigez le message que l'infirmière transmet au support informatique (par téléphone ou
+    depuis un autre poste) juste après avoir débranché le câble réseau.
+    ''')
+    nb.free_text("d2-02-message-alerte", rubric=[
+        (1, "Faits datés et précis : heure, poste (nom ou emplacement), ce qui a été vu "
+            "(fichiers renommés .locked, message de rançon), courriel et pièce jointe en cause."),
+        (1, "Mesures déjà prises : poste isolé du réseau mais laissé allumé, rien supprimé, "
+            "aucune rançon payée."),
+        (1, "Conséquences pour les soins et coordonnées pour être rappelée ; pas de données de "
+            "patient inutiles dans le message."),
+    ], solution='''
+    « Lundi 8 h 10, poste PC-CARDIO-03 (salle de soins de cardiologie, 2e étage). J'ai ouvert la
+    pièce jointe « facture.html » d'un courriel reçu à 8 h 05 de « compta@fournisseur-med.com » ;
+    aussitôt, mes fichiers se sont renommés en .locked et un message réclame une rançon. J'ai
+    débranché le câble réseau à 8 h 12, le poste est resté allumé, je n'ai rien supprimé ni
+    payé. Le service ne peut plus imprimer les plans de soins depuis ce poste ; nous passons sur
+    un autre poste. Vous pouvez me joindre au poste 4521. »
+    ''', competencies=["D2.4"], minutes=20)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
-    return {"01_menaces_bonnes_pratiques": menaces()}
+    return {"01_menaces_bonnes_pratiques": menaces(), "02_detecter_reagir": detecter()}
