@@ -11,6 +11,7 @@ from sandbox.services.admin.router import router as admin_router
 from sandbox.services.annuaire.router import router as annuaire_router
 from sandbox.services.auth.router import router as auth_router
 from sandbox.services.dmp.router import router as dmp_router
+from sandbox.services.eprescription.router import router as eprescription_router
 from sandbox.services.insi.router import router as insi_router
 
 # Service name -> its routers. Fault injection and events use the service name.
@@ -20,6 +21,7 @@ SERVICE_ROUTERS = {
     "insi": [insi_router],
     "annuaire": [annuaire_router],
     "dmp": [dmp_router],
+    "eprescription": [eprescription_router],
 }
 
 DESCRIPTION = """Services nationaux simulés du bac à sable **santelab** (données 100 % synthétiques).

@@ -9,6 +9,7 @@ Every access, refused ones included, is an event, shown to the patient as AuditE
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from sandbox import events
 from sandbox.deps import ServiceContext, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.services.dmp import access, audit, crud, documents, patients
+from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpPatientRow
 
 router = APIRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
@@ -201,7 +203,6 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
                            expression=unknown)
     patient = _patient_param(ctx, request, action)
     params = request.query_params
-    from sandbox.services.dmp.codes import referentials
     ref = referentials()
     statuses = _tokens(params.getlist("status"), "", "status") or ["current"]
     bad = set(statuses) - {"current", "superseded", "entered-in-error"}
@@ -264,7 +265,6 @@ def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
                detail={"document": doc.id, "acces": found.basis})
     ctx.session.commit()
     if "fhir+json" in request.headers.get("accept", ""):
-        import base64
         return fhir({"resourceType": "Binary", "id": binary.id, "contentType": binary.content_type,
                      "securityContext": {"reference": f"DocumentReference/{doc.id}"},
                      "data": base64.b64encode(binary.data).decode("ascii")})

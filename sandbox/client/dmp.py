@@ -1,0 +1,309 @@
+"""`s.dmp`: the DMP (Mon espace santé) from a notebook, over its FHIR MHD-like API.
+
+    docs = s.dmp.search(patient=ins, type="11490-0", date_from="2025-01-01")
+    doc = s.dmp.add(patient=ins, type="11488-4", title="CR de consultation", text="…")
+    s.dmp.content(doc.id)                     # the bytes of the document (ITI-68)
+    s.dmp.break_glass(patient=ins, reason="Patient inconscient aux urgences")
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sandbox.client.transport import Resource
+
+INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.10"
+LOINC = "http://loinc.org"
+J57 = "urn:oid:1.2.250.1.213.1.1.4.1"
+J58 = "urn:oid:1.2.250.1.213.1.1.4.13"
+V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+FORMAT_SYSTEM = "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode"
+PDF_FORMAT = "urn:ihe:iti:xds-sd:pdf:2008"
+BREAK_GLASS_HEADER = "X-Bris-De-Glace"
+
+
+def _coding(concept: dict | None, system: str) -> dict:
+    for c in (concept or {}).get("coding", []):
+        if c.get("system") == system:
+            return c
+    return {}
+
+
+@dataclass
+class Document:
+    """One DMP document (its DocumentReference, summarised; `resource` holds it whole)."""
+
+    id: str
+    type_code: str
+    type: str
+    class_code: str
+    title: str
+    date: str
+    status: str
+    confidentiality: list[str]
+    author: str | None
+    archived: bool
+    patient_ins: str | None
+    content_type: str
+    size: int | None
+    resource: dict = field(repr=False)
+
+    @classmethod
+    def from_fhir(cls, r: dict) -> Document:
+        attachment = (r.get("content") or [{}])[0].get("attachment", {})
+        type_coding = _coding(r.get("type"), LOINC)
+        tags = (r.get("meta") or {}).get("tag") or []
+        return cls(
+            id=r.get("id", ""), type_code=type_coding.get("code", ""),
+            type=type_coding.get("display", ""),
+            class_code=_coding((r.get("category") or [{}])[0], J57).get("code", ""),
+            title=attachment.get("title", ""), date=r.get("date", ""),
+            status=r.get("status", ""),
+            confidentiality=[c.get("code", "") for label in r.get("securityLabel", [])
+                             for c in label.get("coding", [])],
+            author=((r.get("author") or [{}])[0].get("reference")),
+            archived=any(t.get("code") == "archive" for t in tags),
+            patient_ins=((r.get("subject") or {}).get("identifier") or {}).get("value"),
+            content_type=attachment.get("contentType", ""), size=attachment.get("size"),
+            resource=r)
+
+    @property
+    def binary_id(self) -> str:
+        url = (self.resource.get("content") or [{}])[0].get("attachment", {}).get("url", "")
+        return url.removeprefix("Binary/")
+
+    def __str__(self) -> str:
+        flags = f" [{', '.join(self.confidentiality)}]" if self.confidentiality != ["N"] else ""
+        return f"{self.date[:10]}  {self.type_code} {self.title} ({self.status}){flags}  id={self.id}"
+
+
+@dataclass
+class AuditEntry:
+    """One access to the DMP, as the patient sees it."""
+
+    id: str
+    recorded: str
+    action: str
+    who: str
+    role: str
+    outcome: str  # "succès" or "refus"
+    description: str
+    target: str | None
+    emergency_reason: str | None = None
+
+    @classmethod
+    def from_fhir(cls, r: dict) -> AuditEntry:
+        agent = (r.get("agent") or [{}])[0]
+        targets = [e["what"]["reference"] for e in r.get("entity", [])
+                   if not e["what"]["reference"].startswith("Patient/")]
+        purpose = (r.get("purposeOfEvent") or [{}])[0]
+        return cls(id=r.get("id", ""), recorded=r.get("recorded", ""),
+                   action=r.get("type", {}).get("display", ""),
+                   who=agent.get("who", {}).get("display", ""),
+                   role=agent.get("type", {}).get("text", ""),
+                   outcome="succès" if r.get("outcome") == "0" else "refus",
+                   description=r.get("outcomeDesc", ""), target=targets[0] if targets else None,
+                   emergency_reason=purpose.get("text"))
+
+
+@dataclass
+class Alert:
+    """A "bris de glace" access the patient is alerted about."""
+
+    at: str
+    professional: str | None
+    role: str | None
+    reason: str
+    target: str | None
+
+
+@dataclass
+class Consent:
+    """The patient's choices: authorised and opposed professionals, DMP closed or not."""
+
+    patient: str
+    ins: str | None
+    gp: str | None
+    closed: bool
+    closing_reason: str | None
+    authorised: list[str]
+    opposed: list[str]
+
+    @classmethod
+    def from_json(cls, d: dict) -> Consent:
+        return cls(d["patient"], d.get("ins"), d.get("medecin_traitant"), d["dmp_ferme"],
+                   d.get("motif_opposition"), d.get("autorises", []), d.get("opposes", []))
+
+
+def _day(value: date | datetime | str) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+class DMP(Resource):
+    """The DMP service as the session's persona."""
+
+    base = "/dmp"
+
+    # --- consult ---------------------------------------------------------------------------
+
+    def _search_params(self, patient: str | None, type: str | list[str] | None,
+                       date_from: Any, date_to: Any, author: str | None,
+                       category: str | None, status: str | None, archived: bool) -> list:
+        params: list[tuple[str, str]] = []
+        if patient:
+            params.append(("patient.identifier",
+                           patient if "|" in patient else f"{INS_SYSTEM}|{patient}"))
+        if type:
+            codes = [type] if isinstance(type, str) else list(type)
+            params.append(("type", ",".join(c if "|" in c else f"{LOINC}|{c}" for c in codes)))
+        if date_from:
+            params.append(("date", f"ge{_day(date_from)}"))
+        if date_to:
+            params.append(("date", f"le{_day(date_to)}"))
+        if author:
+            params.append(("author", author))
+        if category:
+            params.append(("category", category))
+        if status:
+            params.append(("status", status))
+        if archived:
+            params.append(("archived", "true"))
+        return params
+
+    def search(self, patient: str | None = None, *, type: str | list[str] | None = None,
+               date_from: Any = None, date_to: Any = None, author: str | None = None,
+               category: str | None = None, status: str | None = None,
+               archived: bool = False) -> list[Document]:
+        """ITI-67: `GET /dmp/fhir/DocumentReference` (a patient persona may omit `patient`)."""
+        params = self._search_params(patient, type, date_from, date_to, author, category,
+                                     status, archived)
+        bundle = self._get(f"{self.base}/fhir/DocumentReference", params=params)
+        return [Document.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
+
+    def break_glass(self, patient: str, reason: str, *, type: str | list[str] | None = None,
+                    date_from: Any = None) -> list[Document]:
+        """Emergency search ("bris de glace"): traced, and the patient is alerted."""
+        params = self._search_params(patient, type, date_from, None, None, None, None, False)
+        bundle = self._get(f"{self.base}/fhir/DocumentReference", params=params,
+                           headers={BREAK_GLASS_HEADER: quote(reason)})
+        return [Document.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
+
+    def read(self, id: str, *, emergency_reason: str | None = None) -> Document:
+        """`GET /dmp/fhir/DocumentReference/{id}`."""
+        headers = {BREAK_GLASS_HEADER: quote(emergency_reason)} if emergency_reason else None
+        return Document.from_fhir(self._get(f"{self.base}/fhir/DocumentReference/{id}",
+                                            headers=headers))
+
+    def content(self, id: str | Document, *, emergency_reason: str | None = None) -> bytes:
+        """ITI-68: the document's bytes (from its DocumentReference id, or a Document)."""
+        doc = id if isinstance(id, Document) else self.read(id, emergency_reason=emergency_reason)
+        headers = {"Accept": "*/*"}
+        if emergency_reason:
+            headers[BREAK_GLASS_HEADER] = quote(emergency_reason)
+        return self._raw("GET", f"{self.base}/fhir/Binary/{doc.binary_id}",
+                         headers=headers).content
+
+    def text(self, id: str | Document) -> str:
+        """The content of a text document, decoded."""
+        return self.content(id).decode("utf-8")
+
+    # --- feed ------------------------------------------------------------------------------
+
+    def _resource(self, *, patient: str, type: str, title: str, text: str | None,
+                  pdf: bytes | None, confidentiality: str | list[str], class_code: str | None,
+                  date: Any, master_identifier: str | None) -> dict:
+        if (text is None) == (pdf is None):
+            raise ValueError("give exactly one of text= or pdf=")
+        data = pdf if pdf is not None else text.encode("utf-8")
+        content_type = "application/pdf" if pdf is not None else "text/plain"
+        labels = [confidentiality] if isinstance(confidentiality, str) else list(confidentiality)
+        resource: dict[str, Any] = {
+            "resourceType": "DocumentReference",
+            "masterIdentifier": {"system": "urn:ietf:rfc:3986",
+                                 "value": master_identifier or f"urn:uuid:{uuid.uuid4()}"},
+            "status": "current",
+            "type": {"coding": [{"system": LOINC, "code": type}]},
+            "subject": {"identifier": {"system": INS_SYSTEM, "value": patient}},
+            "securityLabel": [{"coding": [{"system": V3_CONFIDENTIALITY if c in ("N", "R", "V")
+                                           else J58, "code": c}]} for c in labels],
+            "content": [{"attachment": {"contentType": content_type, "title": title,
+                                        "data": base64.b64encode(data).decode("ascii")}}],
+        }
+        if pdf is not None:
+            resource["content"][0]["format"] = {"system": FORMAT_SYSTEM, "code": PDF_FORMAT}
+        if class_code:
+            resource["category"] = [{"coding": [{"system": J57, "code": class_code}]}]
+        if date:
+            resource["date"] = _day(date)
+        return resource
+
+    def add(self, patient: str, *, type: str, title: str, text: str | None = None,
+            pdf: bytes | None = None, confidentiality: str | list[str] = "N",
+            class_code: str | None = None, date: Any = None,
+            master_identifier: str | None = None) -> Document:
+        """ITI-65 (simple form): file a document; sending the same masterIdentifier again
+        returns the document already filed, never a second copy."""
+        resource = self._resource(patient=patient, type=type, title=title, text=text, pdf=pdf,
+                                  confidentiality=confidentiality, class_code=class_code,
+                                  date=date, master_identifier=master_identifier)
+        return Document.from_fhir(self._post(f"{self.base}/fhir/DocumentReference",
+                                             json=resource))
+
+    def replace(self, id: str, *, text: str | None = None, pdf: bytes | None = None,
+                title: str | None = None, type: str | None = None,
+                confidentiality: str | list[str] | None = None) -> Document:
+        """File a new version (relatesTo replaces): the old one becomes "superseded"."""
+        old = self.read(id)
+        resource = self._resource(
+            patient=old.patient_ins or "", type=type or old.type_code, title=title or old.title,
+            text=text, pdf=pdf, confidentiality=confidentiality or old.confidentiality,
+            class_code=old.class_code, date=None, master_identifier=None)
+        resource["relatesTo"] = [{"code": "replaces",
+                                  "target": {"reference": f"DocumentReference/{id}"}}]
+        return Document.from_fhir(self._post(f"{self.base}/fhir/DocumentReference",
+                                             json=resource))
+
+    def archive(self, id: str, *, archived: bool = True) -> Document:
+        """Archive a document (hidden from default searches) or, with archived=False, restore it."""
+        return Document.from_fhir(self._post(
+            f"{self.base}/fhir/DocumentReference/{id}/$archive",
+            params={"archived": str(archived).lower()}))
+
+    # --- the patient's side ----------------------------------------------------------------
+
+    def audit(self, patient: str | None = None) -> list[AuditEntry]:
+        """Every access to the DMP, newest first (the patient persona: own DMP)."""
+        params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
+        bundle = self._get(f"{self.base}/fhir/AuditEvent", params=params)
+        return [AuditEntry.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
+
+    def alerts(self, patient: str | None = None) -> list[Alert]:
+        """The "bris de glace" alerts of the DMP."""
+        params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
+        rows = self._get(f"{self.base}/alerts", params=params)
+        return [Alert(r["at"], r.get("professionnel"), r.get("role"), r.get("motif", ""),
+                      r.get("cible")) for r in rows]
+
+    def consent(self) -> Consent:
+        return Consent.from_json(self._get(f"{self.base}/consent"))
+
+    def _consent(self, decision: str, professional: str | None, reason: str | None) -> Consent:
+        body = {"decision": decision, "professionnel": professional, "motif": reason}
+        return Consent.from_json(self._post(f"{self.base}/consent", json=body))
+
+    def authorise(self, professional: str) -> Consent:
+        """Let a professional (practitioner id) consult the DMP: joins the care team."""
+        return self._consent("autoriser", professional, None)
+
+    def oppose(self, professional: str | None = None, *, reason: str | None = None) -> Consent:
+        """Oppose one professional's access, or (no professional, with a reason) the whole DMP."""
+        return self._consent("opposer", professional, reason)
+
+    def lift(self, professional: str | None = None) -> Consent:
+        """Withdraw a decision about a professional, or reopen the DMP."""
+        return self._consent("lever", professional, None)

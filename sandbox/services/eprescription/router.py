@@ -1,0 +1,401 @@
+"""E-prescription (ordonnance numérique): prescribe, scan, dispense line by line, cancel.
+
+Lifecycle: active → partially-dispensed → completed; a prescriber cancels an active or partially
+dispensed prescription (cancelled). What "single-use QR" means here, precisely:
+- the first scan by a pharmacist (`POST /eprescription/scan`, or reading the prescription as a
+  pharmacist) reserves the prescription for that pharmacist's officine;
+- the same pharmacist may scan it again (to finish a partial dispensing); any other pharmacist
+  gets 409 (already taken by another pharmacy), so the QR cannot be used in two pharmacies;
+- once completed or cancelled, the QR is deactivated: every scan gets 410.
+The prescriber and the patient read their prescriptions at any time without claiming them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import segno
+from fastapi import APIRouter, Depends, Header, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from sandbox.deps import ServiceContext, service_context
+from sandbox.errors import ServiceError
+from sandbox.services.dmp import patients
+from sandbox.services.eprescription import numbers
+from sandbox.services.eprescription.models import ErxDispenseRow, ErxLineRow, ErxPrescriptionRow
+
+router = APIRouter(prefix="/eprescription", tags=["E-prescription"])
+_base_context = service_context("eprescription")
+
+STATUS_LABELS = {
+    "active": "active (à délivrer)",
+    "partially-dispensed": "partiellement délivrée",
+    "completed": "entièrement délivrée",
+    "cancelled": "annulée par le prescripteur",
+}
+_ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
+
+
+def erx_context(ctx: Annotated[ServiceContext, Depends(_base_context)]):
+    """Autoflush off: pending events never hold the SQLite write lock during a traced refusal."""
+    ctx.session.autoflush = False
+    yield ctx
+
+
+Ctx = Annotated[ServiceContext, Depends(erx_context)]
+
+
+# --- typed models ---------------------------------------------------------------------------
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    medicament: str = Field(min_length=2, max_length=256,
+                            description="Dénomination (DCI ou nom commercial) et dosage")
+    atc: str | None = Field(None, description="Code ATC (niveau 5, ex. A10BA02)")
+    posologie: str = Field(min_length=2, max_length=512, description="Posologie en clair")
+    quantite: int = Field(ge=1, le=100, description="Nombre de boîtes (ou unités) à délivrer")
+    duree_jours: int = Field(ge=1, le=365, description="Durée du traitement en jours")
+
+    @field_validator("atc")
+    @classmethod
+    def _atc_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _ATC.match(value.upper()):
+            raise ValueError(f"code ATC « {value} » mal formé (7 caractères, ex. A10BA02)")
+        return value.upper() if value else None
+
+
+class PrescriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patient: str = Field(description="INS qualifiée du patient (ou urn:oid:1.2.250.1.213.1.4.10|INS)")
+    lignes: list[LineIn] = Field(min_length=1, max_length=20)
+    note: str | None = Field(None, max_length=1024)
+
+
+class LineOut(BaseModel):
+    ligne: int
+    medicament: str
+    atc: str | None
+    posologie: str
+    quantite: int
+    duree_jours: int
+    delivre: int
+    reste: int
+
+
+class DispenseOut(BaseModel):
+    id: str
+    ligne: int
+    quantite: int
+    pharmacien: str
+    date: datetime
+
+
+class PrescriptionOut(BaseModel):
+    numero: str
+    qr: str = Field(description="Contenu du QR code (usage unique)")
+    patient: str
+    ins: str
+    prescripteur: str
+    statut: Literal["active", "partially-dispensed", "completed", "cancelled"]
+    statut_libelle: str
+    date: datetime
+    officine: str | None = Field(description="Pharmacien qui a scanné l'ordonnance")
+    motif_annulation: str | None
+    note: str | None
+    lignes: list[LineOut]
+    delivrances: list[DispenseOut]
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=128, description="Contenu du QR code ou numéro")
+
+
+class DispenseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ligne: int = Field(ge=1, description="Numéro de la ligne de prescription")
+    quantite: int = Field(ge=1, le=100, description="Quantité délivrée maintenant")
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    motif: str | None = Field(None, max_length=512)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored times are UTC; SQLite gives them back naive."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
+    lines = ctx.session.scalars(select(ErxLineRow).where(
+        ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)
+        .order_by(ErxLineRow.line)).all()
+    acts = ctx.session.scalars(select(ErxDispenseRow).where(
+        ErxDispenseRow.tenant == ctx.tenant, ErxDispenseRow.number == row.number)
+        .order_by(ErxDispenseRow.at, ErxDispenseRow.id)).all()
+    return PrescriptionOut(
+        numero=numbers.display(row.number), qr=numbers.qr_payload(row.number),
+        patient=row.patient_id, ins=row.ins, prescripteur=row.prescriber_login,
+        statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=_utc(row.created_at),
+        officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
+        lignes=[LineOut(ligne=x.line, medicament=x.drug, atc=x.atc, posologie=x.dosage,
+                        quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
+                        reste=x.quantity - x.dispensed) for x in lines],
+        delivrances=[DispenseOut(id=a.id, ligne=a.line, quantite=a.quantity,
+                                 pharmacien=a.pharmacist, date=_utc(a.at)) for a in acts])
+
+
+def _load(ctx: ServiceContext, code: str, action: str) -> ErxPrescriptionRow:
+    number = numbers.parse(code)
+    row = ctx.session.get(ErxPrescriptionRow, (ctx.tenant, number))
+    if row is None:
+        raise ctx.refuse(action, ServiceError(
+            404, f"Aucune e-prescription n° {numbers.display(number)} dans ce bac à sable : "
+                 "vérifiez le numéro."), target=f"erx/{number}")
+    return row
+
+
+def _trace(row: ErxPrescriptionRow) -> dict:
+    return {"target": f"erx/{row.number}", "patient": row.patient_id}
+
+
+def _fail(ctx: ServiceContext, action: str, error: ServiceError, row: ErxPrescriptionRow):
+    """Undo this request's writes (releasing the write lock), then trace and raise the refusal."""
+    trace = _trace(row)  # read before the rollback expires the row
+    ctx.session.rollback()
+    raise ctx.refuse(action, error, **trace)
+
+
+def _fresh(ctx: ServiceContext, model, key: tuple):
+    """The committed state of a row, read in a new transaction (after a rollback)."""
+    with ctx.sandbox.store.session() as session:
+        return session.get(model, key)
+
+
+def _claim(ctx: ServiceContext, row: ErxPrescriptionRow, action: str) -> None:
+    """Reserve the prescription for this pharmacist, atomically (the single-use QR)."""
+    if row.status in ("completed", "cancelled"):
+        raise ctx.refuse(action, ServiceError(
+            410, f"QR code désactivé : l'e-prescription n° {numbers.display(row.number)} est "
+                 f"{STATUS_LABELS[row.status]} ; elle ne peut plus être délivrée.",
+            code="deleted"), **_trace(row))
+    login = ctx.actor.login
+    if row.claimed_by == login:
+        return
+    claimed = ctx.session.execute(
+        update(ErxPrescriptionRow)
+        .where(ErxPrescriptionRow.tenant == ctx.tenant, ErxPrescriptionRow.number == row.number,
+               ErxPrescriptionRow.claimed_by.is_(None))
+        .values(claimed_by=login, claimed_at=ctx.now()))
+    if claimed.rowcount != 1:
+        _fail(ctx, action, ServiceError(
+            409, f"L'e-prescription n° {numbers.display(row.number)} a déjà été scannée par une "
+                 "autre officine : son QR code est à usage unique. Le patient doit s'adresser à "
+                 "la pharmacie qui l'a prise en charge.", code="conflict"), row)
+    ctx.record("erx.scan", **_trace(row))
+
+
+def _commit(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
+    """Render the answer, then commit: the write is durable before the client hears of it."""
+    ctx.session.flush()
+    out = _out(ctx, row)
+    ctx.session.commit()
+    return out
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@router.post("/prescriptions", response_model=PrescriptionOut, status_code=201,
+             summary="Établir une e-prescription")
+def create_prescription(body: PrescriptionIn, ctx: Ctx, response: Response,
+                        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+                        ) -> PrescriptionOut:
+    try:
+        patient = patients.from_reference(ctx.session, ctx.tenant, body.patient, "patient")
+    except ServiceError as error:
+        raise ctx.refuse("erx.create", error) from None
+    ctx.require("erx.create", patient=patient.patient_id)
+    if idempotency_key:
+        existing = ctx.session.scalars(select(ErxPrescriptionRow).where(
+            ErxPrescriptionRow.tenant == ctx.tenant,
+            ErxPrescriptionRow.idempotency_key == idempotency_key)).first()
+        if existing is not None:
+            response.status_code = 200
+            return _out(ctx, existing)
+    row = ErxPrescriptionRow(
+        tenant=ctx.tenant, number=numbers.new_number(), patient_id=patient.patient_id,
+        ins=patient.ins, prescriber_id=ctx.actor.practitioner_id,
+        prescriber_login=ctx.actor.login, status="active", created_at=ctx.now(), note=body.note,
+        idempotency_key=idempotency_key)
+    ctx.session.add(row)
+    ctx.session.add_all([
+        ErxLineRow(tenant=ctx.tenant, number=row.number, line=i, atc=x.atc, drug=x.medicament,
+                   dosage=x.posologie, quantity=x.quantite, duration_days=x.duree_jours,
+                   dispensed=0)
+        for i, x in enumerate(body.lignes, start=1)])
+    ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes)})
+    try:
+        return _commit(ctx, row)
+    except IntegrityError:
+        ctx.session.rollback()
+        raise ServiceError(409, "Une e-prescription avec cette clé d'idempotence vient d'être "
+                                "créée par une requête concurrente : renvoyez la requête pour "
+                                "l'obtenir.", code="conflict") from None
+
+
+@router.get("/prescriptions", response_model=list[PrescriptionOut],
+            summary="Mes e-prescriptions (patient) ou celles que j'ai établies (prescripteur)")
+def list_prescriptions(ctx: Ctx) -> list[PrescriptionOut]:
+    ctx.require("erx.read")
+    query = select(ErxPrescriptionRow).where(ErxPrescriptionRow.tenant == ctx.tenant)
+    if ctx.actor.role == "patient":
+        query = query.where(ErxPrescriptionRow.patient_id == ctx.actor.patient_id)
+    elif ctx.actor.role == "pharmacien":
+        query = query.where(ErxPrescriptionRow.claimed_by == ctx.actor.login)
+    else:
+        query = query.where(ErxPrescriptionRow.prescriber_login == ctx.actor.login)
+    rows = ctx.session.scalars(query.order_by(ErxPrescriptionRow.created_at.desc())).all()
+    return [_out(ctx, r) for r in rows]
+
+
+def _read(ctx: ServiceContext, code: str) -> PrescriptionOut:
+    row = _load(ctx, code, "erx.read")
+    ctx.require("erx.read", **_trace(row))
+    actor = ctx.actor
+    if actor.role == "pharmacien":
+        _claim(ctx, row, "erx.read")
+    elif actor.role == "patient":
+        if actor.patient_id != row.patient_id:
+            raise ctx.refuse("erx.read", ServiceError(
+                403, "Un patient ne consulte que ses propres e-prescriptions."), **_trace(row))
+    elif actor.login != row.prescriber_login:
+        raise ctx.refuse("erx.read", ServiceError(
+            403, "Seul le prescripteur (ou le pharmacien qui scanne le QR code) lit cette "
+                 "e-prescription."), **_trace(row))
+    ctx.record("erx.read", **_trace(row))
+    return _commit(ctx, row)
+
+
+@router.get("/prescriptions/{number}", response_model=PrescriptionOut,
+            summary="Lire une e-prescription (pour un pharmacien : scan du numéro)")
+def read_prescription(number: str, ctx: Ctx) -> PrescriptionOut:
+    return _read(ctx, number)
+
+
+@router.post("/scan", response_model=PrescriptionOut, summary="Scanner le QR code (pharmacien)")
+def scan(body: ScanIn, ctx: Ctx) -> PrescriptionOut:
+    row = _load(ctx, body.code, "erx.scan")
+    ctx.require("erx.dispense", **_trace(row))
+    return _read(ctx, body.code)
+
+
+@router.get("/prescriptions/{number}/qr.png", summary="QR code de l'e-prescription (PNG)",
+            response_class=Response, responses={200: {"content": {"image/png": {}}}})
+def qr_png(number: str, ctx: Ctx) -> Response:
+    row = _load(ctx, number, "erx.read")
+    if ctx.actor.login != row.prescriber_login and ctx.actor.patient_id != row.patient_id:
+        raise ctx.refuse("erx.read", ServiceError(
+            403, "Le QR code n'est remis qu'au patient (et visible du prescripteur)."),
+            **_trace(row))
+    buffer = io.BytesIO()
+    segno.make(numbers.qr_payload(row.number), error="m").save(buffer, kind="png", scale=6)
+    return Response(buffer.getvalue(), media_type="image/png")
+
+
+@router.post("/prescriptions/{number}/dispense", response_model=PrescriptionOut,
+             summary="Enregistrer la délivrance d'une ligne")
+def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
+    row = _load(ctx, number, "erx.dispense")
+    ctx.require("erx.dispense", **_trace(row))
+    _claim(ctx, row, "erx.dispense")
+    line = ctx.session.get(ErxLineRow, (ctx.tenant, row.number, body.ligne))
+    if line is None:
+        _fail(ctx, "erx.dispense", ServiceError(
+            400, f"Ligne {body.ligne} inexistante : cette e-prescription a des lignes numérotées "
+                 "à partir de 1.", expression=["ligne"]), row)
+    # Atomic: the quantity only moves if it stays within what was prescribed and the
+    # prescription is still dispensable (a cancellation or a concurrent dispensing loses).
+    moved = ctx.session.execute(
+        update(ErxLineRow)
+        .where(ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number,
+               ErxLineRow.line == body.ligne,
+               ErxLineRow.dispensed + body.quantite <= ErxLineRow.quantity)
+        .values(dispensed=ErxLineRow.dispensed + body.quantite))
+    trace = _trace(row)
+    if moved.rowcount != 1:
+        ctx.session.rollback()
+        current = _fresh(ctx, ErxLineRow, (ctx.tenant, trace["target"][4:], body.ligne))
+        remaining = current.quantity - current.dispensed
+        text = (f"Ligne {body.ligne} déjà entièrement délivrée ({current.quantity} sur "
+                f"{current.quantity}) : double délivrance refusée."
+                if remaining == 0 else
+                f"Ligne {body.ligne} : il reste {remaining} à délivrer sur {current.quantity}, "
+                f"{body.quantite} demandé(s) : double délivrance refusée.")
+        raise ctx.refuse("erx.dispense", ServiceError(409, text, code="conflict"), **trace)
+    status_now = ctx.session.execute(
+        update(ErxPrescriptionRow)
+        .where(ErxPrescriptionRow.tenant == ctx.tenant, ErxPrescriptionRow.number == row.number,
+               ErxPrescriptionRow.status.in_(("active", "partially-dispensed")),
+               ErxPrescriptionRow.claimed_by == ctx.actor.login)
+        .values(status="partially-dispensed"))
+    if status_now.rowcount != 1:
+        ctx.session.rollback()
+        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, trace["target"][4:]))
+        raise ctx.refuse("erx.dispense", ServiceError(
+            410 if current.status in ("completed", "cancelled") else 409,
+            f"E-prescription {STATUS_LABELS[current.status]} : délivrance impossible.",
+            code="conflict"), **trace)
+    ctx.session.add(ErxDispenseRow(
+        tenant=ctx.tenant, id=uuid.uuid4().hex, number=row.number, line=body.ligne,
+        quantity=body.quantite, pharmacist=ctx.actor.login,
+        pharmacist_id=ctx.actor.practitioner_id, at=ctx.now()))
+    ctx.session.flush()
+    lines = ctx.session.scalars(select(ErxLineRow).where(
+        ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)).all()
+    if all(x.dispensed >= x.quantity for x in lines):
+        row.status = "completed"
+    ctx.record("erx.dispense", **_trace(row),
+               detail={"ligne": body.ligne, "quantite": body.quantite, "statut": row.status})
+    return _commit(ctx, row)
+
+
+@router.post("/prescriptions/{number}/cancel", response_model=PrescriptionOut,
+             summary="Annuler une e-prescription (prescripteur)")
+def cancel(number: str, ctx: Ctx, body: CancelIn | None = None) -> PrescriptionOut:
+    row = _load(ctx, number, "erx.cancel")
+    ctx.require("erx.cancel", **_trace(row))
+    if ctx.actor.login != row.prescriber_login:
+        raise ctx.refuse("erx.cancel", ServiceError(
+            403, "Seul le prescripteur qui l'a établie peut annuler cette e-prescription."),
+            **_trace(row))
+    trace = _trace(row)
+    done = ctx.session.execute(
+        update(ErxPrescriptionRow)
+        .where(ErxPrescriptionRow.tenant == ctx.tenant, ErxPrescriptionRow.number == row.number,
+               ErxPrescriptionRow.status.in_(("active", "partially-dispensed")))
+        .values(status="cancelled", cancel_reason=(body.motif if body else None)))
+    if done.rowcount != 1:
+        ctx.session.rollback()
+        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, trace["target"][4:]))
+        raise ctx.refuse("erx.cancel", ServiceError(
+            409, f"E-prescription {STATUS_LABELS[current.status]} : elle ne peut plus être "
+                 "annulée.", code="conflict"), **trace)
+    ctx.record("erx.cancel", **_trace(row), detail={"motif": body.motif if body else None})
+    return _commit(ctx, row)
