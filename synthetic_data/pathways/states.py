@@ -104,7 +104,7 @@ class Delay(State):
         self.duration = Duration(spec.get("exact", spec.get("range")))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
-        until = now + self.duration.draw(run.rng)
+        until = self.duration.after(now, run.rng)
         if self.duration.calendar:
             until = datetime.combine(until.date(), time())
         return Wait(until) if until > now else None

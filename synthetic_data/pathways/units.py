@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from synthetic_data.pathways.errors import SpecError
@@ -35,10 +36,18 @@ def number(spec: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-class Duration:
-    """An exact or uniformly drawn duration, in days."""
+def add_months(when: datetime, months: int) -> datetime:
+    """Same day `months` later (or the month's last day), as a calendar would."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
 
-    __slots__ = ("calendar", "high", "low")
+
+class Duration:
+    """An exact or uniformly drawn duration, in days; whole exact months or years are calendar
+    months (1 year after 1 January is the next 1 January)."""
+
+    __slots__ = ("calendar", "high", "low", "months")
 
     def __init__(self, spec: Any) -> None:
         if not isinstance(spec, dict):
@@ -51,6 +60,15 @@ class Duration:
             if self.low > self.high:
                 raise SpecError(f"durée : low ({spec['low']}) supérieur à high ({spec['high']})")
         self.calendar = spec["unit"] in DAY_UNITS
+        quantity = spec.get("quantity")
+        whole = isinstance(quantity, int) and not isinstance(quantity, bool)
+        self.months = quantity * (12 if spec["unit"] == "years" else 1) if whole and spec["unit"] in ("months", "years") else None
+
+    def after(self, when: datetime, rng: random.Random) -> datetime:
+        """The moment this duration after `when`."""
+        if self.months is not None:
+            return add_months(when, self.months)
+        return when + self.draw(rng)
 
     def draw(self, rng: random.Random) -> timedelta:
         days = self.low if self.low == self.high else rng.uniform(self.low, self.high)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import shutil
 from datetime import date, timedelta
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -52,7 +51,7 @@ def test_guard_waits_for_the_thirtieth_birthday(tmp_path: Path) -> None:
 def test_delay_then_an_encounter_in_office_hours(tmp_path: Path) -> None:
     patient = simulate(engine_for(tmp_path, "delay"), bare_patient("a", model.Sex.FEMALE, date(1980, 1, 1)))
     (encounter,) = patient.encounters
-    assert abs((encounter.start.date() - date(2018, 1, 1)).days) <= 1
+    assert encounter.start.date() == date(2018, 1, 1), "two calendar years after the start"
     assert 8 <= encounter.start.hour < 18
     assert encounter.end - encounter.start == timedelta(minutes=20)
     assert patient.pathways == ["delay"]
@@ -92,9 +91,8 @@ def test_submodule_runs_inside_the_callers_encounter_then_returns(tmp_path: Path
 
 def test_counter_and_attribute_end_a_loop(tmp_path: Path) -> None:
     patient = simulate(engine_for(tmp_path, "counter"), bare_patient("a", model.Sex.FEMALE, date(1980, 1, 1)))
-    days = [e.start.date() for e in patient.encounters]
-    assert len(days) == 3
-    assert [(b - a).days for a, b in pairwise(days)] in ([30, 31], [31, 30], [30, 30], [31, 31])
+    assert [e.start.date() for e in patient.encounters] == [date(2016, 1, 1), date(2016, 2, 1), date(2016, 3, 1)]
+    assert patient.encounters[0].id == "a-enc-1" and patient.encounters[2].id == "a-enc-3"
 
 
 def test_observation_threshold_on_a_change_within_three_days(tmp_path: Path) -> None:
@@ -167,3 +165,39 @@ def test_malformed_yaml_names_the_file_and_line(tmp_path: Path) -> None:
 def test_missing_directory_is_a_french_error(tmp_path: Path) -> None:
     with pytest.raises(PathwayError, match="dossier de parcours introuvable"):
         PathwayEngine.load(tmp_path / "absent")
+
+
+def test_renew_reorders_current_treatments_only(tmp_path: Path) -> None:
+    patient = simulate(engine_for(tmp_path, "renewal"), bare_patient("a", model.Sex.MALE, date(1960, 1, 1)))
+    first, second, third = patient.encounters
+    by_visit = {e.id: [m.medication.code for m in patient.medications if m.encounter_id == e.id]
+                for e in (first, second, third)}
+    assert by_visit == {first.id: ["C09AA05", "J01CA04"], second.id: ["C09AA05"], third.id: []}
+    renewed = patient.medications[2]
+    assert (renewed.dosage, renewed.duration_days, renewed.requester_id) == (
+        "1 comprimé par jour", 90, second.practitioner_id)
+
+
+def test_condition_backdated_known_once_then_ended(tmp_path: Path) -> None:
+    patient = simulate(engine_for(tmp_path, "condition_lifecycle"), bare_patient("a", model.Sex.MALE, date(1960, 1, 1)))
+    (condition,) = patient.conditions
+    assert [c.system for c in condition.codes] == ["cim10", "snomed"]
+    assert date(2013, 1, 1) <= condition.onset <= date(2014, 1, 1)
+    assert condition.resolved == date(2017, 1, 1)
+    assert condition.encounter_id is None
+
+
+def test_backdated_onset_never_precedes_birth(tmp_path: Path) -> None:
+    patient = simulate(engine_for(tmp_path, "condition_lifecycle"), bare_patient("a", model.Sex.MALE, date(2015, 6, 1)))
+    assert patient.conditions[0].onset == date(2016, 1, 1) or patient.conditions[0].onset >= date(2015, 6, 1)
+
+
+def test_month_guard_waits_for_october_each_year(tmp_path: Path) -> None:
+    patient = simulate(engine_for(tmp_path, "campaign"), bare_patient("a", model.Sex.MALE, date(1950, 1, 1)))
+    assert [e.start.date().replace(day=1) for e in patient.encounters] == [date(y, 10, 1) for y in range(2016, 2026)]
+
+
+def test_order_outside_an_encounter_is_a_french_error_naming_the_state(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, "no_encounter")
+    with pytest.raises(PathwayError, match=r"^no_encounter\.yaml:Prescribe : .*exige une rencontre en cours"):
+        simulate(engine, bare_patient("a", model.Sex.MALE, date(1960, 1, 1)))
