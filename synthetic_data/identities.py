@@ -223,14 +223,6 @@ def _address(rng: random.Random, birthplace: str) -> tuple[Address, str]:
     return Address(line, rng.choice(place.postal_codes), place.city, place.insee), place.region
 
 
-def _phone(rng: random.Random, region: str) -> str:
-    """A number from ARCEP's blocks reserved for fiction: it can never ring anyone."""
-    prefixes = ref.phone_prefixes()
-    block = prefixes.get(region) if rng.random() < 0.35 else None
-    prefix = rng.choice(block or prefixes["mobile"])
-    return f"{prefix} {rng.randrange(100):02d} {rng.randrange(100):02d}"
-
-
 def _status(rng: random.Random, plan: _Plan) -> IdentityStatus:
     if rng.random() < plan.rates.provisional:
         return IdentityStatus.PROV
@@ -262,7 +254,7 @@ def _draft(
         status=_status(rng, plan),
     )
     address, region = _address(rng, birthplace)
-    return _Draft(identity, _wished_order(rng, birthplace), address, _phone(rng, region))
+    return _Draft(identity, _wished_order(rng, birthplace), address, ref.fictional_phone(rng, region))
 
 
 # --- groups ----------------------------------------------------------------------------------

@@ -119,9 +119,15 @@ def _residential_communes() -> WeightedTable[Commune]:
     )
 
 
-def weighted_commune(rng: random.Random) -> Commune:
-    """A commune (or arrondissement) drawn in proportion to its population."""
-    return _residential_communes().pick(rng)
+@cache
+def _communes_from(min_population: int) -> WeightedTable[Commune]:
+    return _residential_communes().filter(lambda c: c.population >= min_population)
+
+
+def weighted_commune(rng: random.Random, min_population: int = 0) -> Commune:
+    """A commune (or arrondissement) drawn in proportion to its population, optionally only
+    among places of at least `min_population` inhabitants (hospitals sit in towns)."""
+    return _communes_from(min_population).pick(rng)
 
 
 @cache
@@ -278,6 +284,15 @@ def phone_prefixes() -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in table.items()}
 
 
+def fictional_phone(rng: random.Random, region: str, landline_share: float = 0.35) -> str:
+    """A number from ARCEP's blocks reserved for fiction, so it can never ring anyone: a
+    landline of the region's zone (when it has a fictional block) or a mobile."""
+    prefixes = phone_prefixes()
+    block = prefixes.get(region) if rng.random() < landline_share else None
+    prefix = rng.choice(block or prefixes["mobile"])
+    return f"{prefix} {rng.randrange(100):02d} {rng.randrange(100):02d}"
+
+
 # --- professionals and establishments ------------------------------------------------------
 
 
@@ -289,6 +304,7 @@ class Profession:
     mssante_domain: str
     per_inhabitants: int  # 0: sized elsewhere (physicians, by specialty)
     minimum: int
+    female_share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,8 +323,10 @@ class EstablishmentType:
     finess_category: str
     name_pattern: str  # "Centre hospitalier de {ville}"
     domain_prefix: str  # MSSanté domain prefix: "ch" gives "ch-<ville>.mssante.fr"
+    min_population: int  # smallest commune that may host one
     per_inhabitants: int
     minimum: int
+    mailboxes: tuple[tuple[str, str], ...]  # (local part, mailbox type ORG/CAB/APP)
     hosts: tuple[str, ...]  # "60" (profession) or "10/SM04" (profession/specialty)
 
 
@@ -322,6 +340,7 @@ def professions() -> dict[str, Profession]:
             row["mssante_domain"],
             int(row["per_inhabitants"]),
             int(row["minimum"]),
+            float(row["female_share"]),
         )
         for row in _rows("professions.csv")
     }
@@ -346,8 +365,10 @@ def establishment_types() -> dict[str, EstablishmentType]:
             row["finess_category"],
             row["name_pattern"],
             row["domain_prefix"],
+            int(row["min_population"]),
             int(row["per_inhabitants"]),
             int(row["minimum"]),
+            tuple(tuple(box.split(":")) for box in row["mailboxes"].split()),
             tuple(row["hosts"].split()),
         )
         for row in _rows("establishment_types.csv")
