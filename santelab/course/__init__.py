@@ -1,0 +1,35 @@
+"""Course tooling: the competency framework, the catalogue of graded cells, coverage."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from santelab.course.coverage import load_and_render
+from santelab.course.framework import COURSE_ROOT
+from santelab.errors import SantelabError
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not (root / "source").is_dir():
+        raise SantelabError(f"dossier du cours introuvable : {root} (il doit contenir source/)")
+    table, complete = load_and_render(root)
+    print(table)
+    return 0 if complete or not args.strict else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    course = subparsers.add_parser("course", help="outils du cours noté (nbgrader)")
+    actions = course.add_subparsers(dest="action", metavar="ACTION", parser_class=type(course))
+    actions.required = True
+    coverage = actions.add_parser(
+        "coverage", help="tableau de couverture des compétences par les cellules notées"
+    )
+    coverage.add_argument(
+        "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
+    )
+    coverage.add_argument(
+        "--strict", action="store_true", help="code de sortie 1 s'il reste un manque"
+    )
+    coverage.set_defaults(handler=_coverage)
