@@ -19,6 +19,7 @@ FIELDS = {
     "titre": "document title",
     "civilite": "Madame / Monsieur",
     "patient": "given name and used (or birth) name",
+    "ne": "« né » or « née »",
     "naissance": "birth date, dd/mm/yyyy",
     "age": "age in years on the document date",
     "date": "document date, dd/mm/yyyy",
@@ -68,9 +69,11 @@ class Template:
         if not orders:
             orders = [m for current in run.treatments.values() for m in current.values()]
         conditions = {c.codes[0].display: None for c in run.active.values()}
+        woman = identity.sex is model.Sex.FEMALE
         return self.text.format(
             titre=title,
-            civilite="Madame" if identity.sex is model.Sex.FEMALE else "Monsieur",
+            civilite="Madame" if woman else "Monsieur",
+            ne="née" if woman else "né",
             patient=f"{identity.used_given_name or identity.first_given_name} {identity.used_name or identity.birth_name}",
             naissance=identity.birth_date.strftime("%d/%m/%Y"),
             age=run.age(when),

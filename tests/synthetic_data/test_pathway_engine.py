@@ -110,7 +110,7 @@ def test_document_is_french_text_built_from_the_patient(tmp_path: Path) -> None:
     assert (document.type.code, document.class_code) == ("11488-4", "10")
     assert document.encounter_id == patient.encounters[0].id
     text = document.text
-    for expected in ("Madame Camille DUPONT", "55 ans", "01/03/1960", "Hypertension essentielle",
+    for expected in ("Madame Camille DUPONT", "55 ans", "née le 01/03/1960", "Hypertension essentielle",
                      "Pression artérielle : 152/88 mmHg (élevé)", "AMLODIPINE 5 mg, gélule", "Dr Claire MARTIN"):
         assert expected in text
     assert "{" not in text
