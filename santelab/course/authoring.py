@@ -1,6 +1,6 @@
 """Build nbgrader notebooks from Python, so that their grading metadata is exact.
 
-Used by the build scripts in `modules/builders/`. Every cell gets a stable id (its grade id), so
+Used by the build scripts in `modules/build/`. Every cell gets a stable id (its grade id), so
 rebuilding an unchanged notebook gives an identical file.
 """
 

@@ -1,8 +1,8 @@
 """Write the source notebooks of the course from their build scripts.
 
-Each `modules/builders/<assignment>.py` defines `notebooks() -> dict[str, NotebookBuilder]`; this
+Each `modules/build/<assignment>.py` defines `notebooks() -> dict[str, NotebookBuilder]`; this
 script writes them to `modules/source/<assignment>/<name>.ipynb`. Run it after any edit:
-`python modules/builders/build.py` (optionally with assignment ids to rebuild only those).
+`python modules/build/build.py` (optionally with assignment ids to rebuild only those).
 """
 
 from __future__ import annotations
