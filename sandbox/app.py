@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.runtime import Sandbox
@@ -44,5 +45,6 @@ def create_app(sandbox: Sandbox | None = None) -> FastAPI:
     app.state.service_prefixes = prefixes
     install_error_handlers(app)
     faultable = {p: s for p, s in prefixes.items() if s not in ("auth", "admin")}
+    app.add_middleware(TransactionMiddleware)
     app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)
     return app

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from sandbox import events, policy
 from sandbox.auth import Actor, read_token
-from sandbox.errors import ServiceError
+from sandbox.errors import ServiceError, log, outcome_response
 from sandbox.runtime import Sandbox
 
 
@@ -90,10 +91,89 @@ class ServiceContext:
 
 
 def service_context(service: str) -> Callable[..., Iterator[ServiceContext]]:
-    """A dependency giving routes of `service` their context, one transaction per request."""
+    """A dependency giving routes of `service` their context, one transaction per request.
 
-    def dependency(sandbox: SandboxDep, actor: ActorDep) -> Iterator[ServiceContext]:
-        with sandbox.store.session() as session:
+    The transaction is committed by `TransactionMiddleware` when the response starts (status
+    below 400) and before any byte of it is sent, so a client never sees a success that is not
+    durable; an error status rolls it back. (FastAPI itself runs a yield dependency's exit
+    after the response is sent, too late for that guarantee.)
+    """
+
+    def dependency(request: Request, sandbox: SandboxDep,
+                   actor: ActorDep) -> Iterator[ServiceContext]:
+        session = sandbox.store.begin()
+        pending = request.scope.get(PENDING_KEY)
+        if pending is None:  # app without the middleware: commit at exit, as a plain session
+            try:
+                yield ServiceContext(service, sandbox, actor, session)
+                session.commit()
+            finally:
+                session.close()
+            return
+        pending.append(session)
+        try:
             yield ServiceContext(service, sandbox, actor, session)
+        finally:
+            if session in pending:  # the middleware has not settled it (no response yet)
+                pending.remove(session)
+                session.close()
 
     return dependency
+
+
+PENDING_KEY = "santelab.transactions"
+
+
+class TransactionMiddleware:
+    """Commits the request's transactions when the response starts, before it is sent."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        pending: list[Session] = []
+        scope[PENDING_KEY] = pending
+        failed = False
+
+        async def settle_then_send(message) -> None:
+            nonlocal failed
+            if failed:
+                return  # the original response is replaced by the 503 already sent
+            if message["type"] == "http.response.start" and pending:
+                sessions = list(pending)
+                pending.clear()
+                ok = message["status"] < 400
+                try:
+                    await anyio.to_thread.run_sync(_settle, sessions, ok)
+                except Exception:
+                    log.exception("commit failed")
+                    failed = True
+                    error = ServiceError(503, "Écriture impossible dans la base du bac à "
+                                              "sable : rien n'a été enregistré ; réessayez.",
+                                         code="transient")
+                    response = outcome_response(503, error.outcome())
+                    await response(scope, receive, send)
+                    return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, settle_then_send)
+        finally:
+            if pending:
+                await anyio.to_thread.run_sync(_settle, list(pending), False)
+                pending.clear()
+
+
+def _settle(sessions: list[Session], commit: bool) -> None:
+    try:
+        for session in sessions:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+    finally:
+        for session in sessions:
+            session.close()

@@ -2,6 +2,9 @@
 
 import pytest
 
+# Feature fixtures (tests/ is on sys.path: this conftest sits in a folder without __init__).
+pytest_plugins = ["fixtures.postgres"]
+
 # Debian chromium driven by Playwright: never a downloaded browser (see shared recipes).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -82,5 +82,11 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
+    def begin(self) -> Session:
+        """A session with its transaction begun; the caller commits or rolls back, and closes."""
+        session = self._sessions()
+        session.begin()
+        return session
+
     def dispose(self) -> None:
         self.engine.dispose()

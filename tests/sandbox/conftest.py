@@ -1,0 +1,116 @@
+"""Sandbox test fixtures: a seeded store on SQLite AND PostgreSQL, served by a real uvicorn.
+
+    def test_x(live, connect_as):           # runs twice: backend sqlite, then postgresql
+        s = connect_as("medecin")           # sandbox.client over HTTP to the live server
+        raw = live.http("medecin")          # plain httpx client with the persona's token
+
+The population is small but rich in identity pitfalls (homonyms, twins) so that every INSi
+outcome is reachable; two tenants are seeded to test isolation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from fixtures.postgres import free_port
+from sandbox.app import create_app
+from sandbox.runtime import Sandbox
+from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.settings import Settings
+
+TENANT = "classe-a"
+OTHER_TENANT = "classe-b"
+PASSWORD = "bac-a-sable"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def population() -> SeedPopulation:
+    import synthetic_data
+    from synthetic_data.identities import PitfallRates
+
+    rates = PitfallRates(homonym=0.2, twin=0.1, provisional=0.05)
+    return SeedPopulation(synthetic_data.generate(n=120, seed=11, rates=rates, years=3))
+
+
+class LiveServer:
+    """uvicorn serving an app on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, app, sandbox: Sandbox):
+        self.sandbox = sandbox
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def token(self, login: str, tenant: str = TENANT) -> str:
+        response = httpx.post(f"{self.url}/auth/token",
+                              json={"tenant": tenant, "login": login, "password": PASSWORD})
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def http(self, login: str | None = None, tenant: str = TENANT) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token(login, tenant)}"} if login else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def make_db_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'sandbox.sqlite'}"
+    return request.getfixturevalue("postgres_server").database()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def seeded(backend, request, population, tmp_path_factory) -> Iterator[Sandbox]:
+    """A store with two seeded tenants, on the module's backend."""
+    folder = tmp_path_factory.mktemp(f"sandbox-{backend}")
+    url = make_db_url(backend, request, folder)
+    sandbox = Sandbox.open(Settings(db=url, data_dir=folder))
+    seed_tenant(sandbox, TENANT, population)
+    seed_tenant(sandbox, OTHER_TENANT, population)
+    yield sandbox
+    sandbox.store.dispose()
+
+
+@pytest.fixture(scope="module")
+def live(seeded) -> Iterator[LiveServer]:
+    server = LiveServer(create_app(seeded), seeded).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connect_as(live):
+    from sandbox.client import connect
+
+    def make(login: str, tenant: str = TENANT):
+        return connect(login, url=live.url, tenant=tenant, password=PASSWORD)
+
+    return make

@@ -1,0 +1,238 @@
+"""INSi over HTTP, on SQLite and PostgreSQL: each return code reached through the population's
+own pitfalls (homonyms, twins, provisional identities), normalisation, vérification, events."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from sandbox_helpers import assert_outcome, events
+
+from sandbox.client import AccessDenied, InvalidRequest
+from synthetic_data.model import IdentityStatus, Pitfall
+from synthetic_data.nir import OID_INS_TEST, nir_key, normalize_trait
+
+TEST_OID = OID_INS_TEST.removeprefix("urn:oid:")
+
+
+def traits(patient, given=None, place=False) -> dict:
+    i = patient.identity
+    out = {"nom": i.birth_name, "prenoms": given if given is not None else i.given_names,
+           "sexe": i.sex.value, "date_naissance": i.birth_date}
+    if place:
+        out["lieu_naissance"] = i.birthplace
+    return out
+
+
+def pairs(population, pitfall):
+    by_id = {p.id: p for p in population.identities()}
+    seen = set()
+    for p in by_id.values():
+        if pitfall in p.pitfalls and p.related_to and p.id not in seen:
+            other = by_id[p.related_to[0]]
+            seen |= {p.id, other.id}
+            if p.identity.ins and other.identity.ins:
+                yield p, other
+
+
+def homonyms(population, *, same_given: bool):
+    found = [(a, b) for a, b in pairs(population, Pitfall.HOMONYM)
+             if (a.identity.given_names == b.identity.given_names) == same_given]
+    assert found, "the test population must contain this kind of homonyms"
+    return found
+
+
+def test_one_identity_by_traits(connect_as, population):
+    s = connect_as("medecin")
+    for patient in [p for p in population.identities() if p.identity.ins][:5]:
+        if patient.related_to:
+            continue
+        answer = s.insi.search(**traits(patient))
+        assert answer.code_retour == "00"
+        ident = answer.identite
+        assert ident.matricule == patient.identity.ins
+        assert ident.oid == TEST_OID
+        assert ident.nom_naissance == normalize_trait(patient.identity.birth_name)
+        assert ident.prenoms == [normalize_trait(g) for g in patient.identity.given_names]
+        assert ident.premier_prenom == ident.prenoms[0]
+        assert ident.lieu_naissance == patient.identity.birthplace
+        assert str(ident.date_naissance) == patient.identity.birth_date.isoformat()
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def test_normalisation_case_accents_spaces(connect_as, population):
+    s = connect_as("secretaire")
+    marked = [p for p in population.identities() if p.identity.ins and not p.related_to
+              and Pitfall.APOSTROPHE_ACCENT in p.pitfalls]
+    assert marked, "the population must have names with accents or apostrophes"
+    for patient in marked:
+        i = patient.identity
+        # lower case, accents kept (INSi removes them), spaces around hyphens and apostrophes
+        name = i.birth_name.lower().replace("-", " - ").replace("'", " ' ")
+        answer = s.insi.search(nom=f"  {name} ", prenoms=[g.lower() for g in i.given_names],
+                               sexe=i.sex.value, date_naissance=i.birth_date)
+        assert answer.code_retour == "00", (i, answer)
+        assert answer.identite.nom_naissance == normalize_trait(i.birth_name)
+        assert _strip_accents(answer.identite.nom_naissance) == answer.identite.nom_naissance
+
+
+def test_first_given_name_alone_is_enough(connect_as, population):
+    s = connect_as("medecin")
+    several = [p for p in population.identities() if p.identity.ins and not p.related_to
+               and len(p.identity.given_names) > 1]
+    answer = s.insi.search(**traits(several[0], given=several[0].identity.given_names[:1]))
+    assert answer.code_retour == "00"
+    assert answer.identite.matricule == several[0].identity.ins
+
+
+def test_homonyms_on_given_names_02_then_00(connect_as, population):
+    s = connect_as("medecin")
+    for a, b in homonyms(population, same_given=False):
+        first = a.identity.given_names[:1]
+        assert b.identity.given_names[:1] == first
+        answer = s.insi.search(**traits(a, given=first))
+        assert answer.code_retour == "02"
+        assert answer.identite is None
+        assert "autres prénoms" in answer.conseil
+        for person in (a, b):
+            answer = s.insi.search(**traits(person))
+            assert answer.code_retour == "00"
+            assert answer.identite.matricule == person.identity.ins
+
+
+def test_homonyms_on_birthplace_02_then_00(connect_as, population):
+    s = connect_as("medecin")
+    for a, b in homonyms(population, same_given=True):
+        assert a.identity.birthplace != b.identity.birthplace
+        answer = s.insi.search(**traits(a))
+        assert answer.code_retour == "02"
+        assert "lieu de naissance" in answer.conseil
+        for person in (a, b):
+            answer = s.insi.search(**traits(person, place=True))
+            assert answer.code_retour == "00"
+            assert answer.identite.matricule == person.identity.ins
+
+
+def test_twins_are_told_apart_by_given_names(connect_as, population):
+    s = connect_as("sage-femme")
+    twins = list(pairs(population, Pitfall.TWIN))
+    assert twins, "the test population must contain twins"
+    for a, b in twins:
+        assert a.identity.birth_name == b.identity.birth_name
+        assert a.identity.birth_date == b.identity.birth_date
+        for person in (a, b):
+            answer = s.insi.search(**traits(person))
+            assert answer.code_retour == "00"
+            assert answer.identite.matricule == person.identity.ins
+
+
+def test_none_found(connect_as, population):
+    s = connect_as("medecin")
+    patient = next(p for p in population.identities() if p.identity.ins)
+    wrong_date = patient.identity.birth_date.replace(year=patient.identity.birth_date.year - 1)
+    answer = s.insi.search(**{**traits(patient), "date_naissance": wrong_date})
+    assert answer.code_retour == "01"
+    assert answer.identite is None
+
+
+def test_provisional_identities_are_unknown_nationally(connect_as, population):
+    s = connect_as("medecin")
+    provisional = [p for p in population.identities()
+                   if p.identity.status is IdentityStatus.PROV]
+    assert provisional
+    for patient in provisional:
+        assert patient.identity.ins is None
+        # a homonym partner with an INS may still answer when the birthplace is not given
+        assert s.insi.search(**traits(patient, place=True)).code_retour == "01"
+        assert s.insi.search(carte_vitale=patient.vitale).code_retour == "01"
+
+
+def test_vitale_card(connect_as, population):
+    s = connect_as("pharmacien")
+    patient = next(p for p in population.identities() if p.identity.ins)
+    answer = s.insi.search(carte_vitale=patient.vitale)
+    assert answer.code_retour == "00"
+    assert answer.identite.matricule == patient.identity.ins
+    cards = {p.vitale for p in population.identities()}
+    unknown = next(f"{n:010d}" for n in range(10**9, 10**10) if f"{n:010d}" not in cards)
+    assert s.insi.search(carte_vitale=unknown).code_retour == "01"
+
+
+def test_verification(connect_as, population):
+    s = connect_as("infirmier")
+    patient = next(p for p in population.identities()
+                   if p.identity.ins and len(p.identity.given_names) > 1)
+    i = patient.identity
+    ok = s.insi.verify(i.ins, **traits(patient, place=True))
+    assert (ok.code_retour, ok.conforme, ok.ecarts) == ("00", True, [])
+    wrong = s.insi.verify(i.ins, **{**traits(patient), "nom": i.birth_name + "X",
+                                    "sexe": "M" if i.sex.value == "F" else "F"})
+    assert wrong.code_retour == "02" and not wrong.conforme
+    assert wrong.ecarts == ["nom_naissance", "sexe"]
+    # a well-formed INS that the national base does not hold
+    known = {p.identity.ins for p in population.identities() if p.identity.ins}
+    body = i.ins[:10] + "999"
+    assert body + nir_key(body) not in known
+    unknown = s.insi.verify(body + nir_key(body), **traits(patient))
+    assert (unknown.code_retour, unknown.conforme) == ("01", False)
+
+
+def test_verification_refuses_bad_key_and_real_oid(connect_as, population):
+    s = connect_as("medecin")
+    patient = next(p for p in population.identities() if p.identity.ins)
+    bad_key = patient.identity.ins[:13] + f"{(int(patient.identity.ins[13:]) + 1) % 100:02d}"
+    with pytest.raises(InvalidRequest, match="clé de contrôle"):
+        s.insi.verify(bad_key, **traits(patient))
+    with pytest.raises(InvalidRequest, match="identités de test"):
+        s.insi.verify(patient.identity.ins, oid="1.2.250.1.213.1.4.8", **traits(patient))
+
+
+@pytest.mark.parametrize("name", ["DUP0NT", "DUPONT!", "-", "DUPONT_JR"])
+def test_invalid_characters_are_refused_in_french(live, name):
+    raw = live.http("medecin")
+    response = raw.post("/insi/recuperation/traits", json={
+        "nom_naissance": name, "prenoms": ["JEAN"], "sexe": "M", "date_naissance": "1980-01-01"})
+    assert "Seuls les lettres" in assert_outcome(response, 400)
+
+
+@pytest.mark.parametrize("body", [
+    {"prenoms": ["JEAN"], "sexe": "M", "date_naissance": "1980-01-01"},
+    {"nom_naissance": "A", "prenoms": [], "sexe": "M", "date_naissance": "1980-01-01"},
+    {"nom_naissance": "A", "prenoms": ["B"], "sexe": "X", "date_naissance": "1980-01-01"},
+    {"nom_naissance": "A", "prenoms": ["B"], "sexe": "M", "date_naissance": "1980-13-01"},
+    {"nom_naissance": "A", "prenoms": ["B"], "sexe": "M", "date_naissance": "1980-01-01",
+     "lieu_naissance": "75 056"},
+    {"nom_naissance": "A", "prenoms": ["B"], "sexe": "M", "date_naissance": "1980-01-01",
+     "champ_inconnu": 1},
+])
+def test_malformed_bodies(live, body):
+    assert_outcome(live.http("medecin").post("/insi/recuperation/traits", json=body), 400)
+
+
+def test_every_call_is_an_event(live, connect_as, population):
+    s = connect_as("medecin")
+    me = s.me()
+    patient = next(p for p in population.identities() if p.identity.ins and not p.related_to)
+    before = len(events(live.sandbox, "classe-a", service="insi"))
+    s.insi.search(**traits(patient))
+    s.insi.search(carte_vitale=patient.vitale)
+    s.insi.verify(patient.identity.ins, **traits(patient))
+    after = events(live.sandbox, "classe-a", service="insi")
+    assert len(after) == before + 3
+    for event in after[-3:]:
+        assert event.persona == me["login"] and event.role == "medecin"
+        assert event.patient == patient.id
+        assert event.outcome == "success"
+        assert event.detail["code_retour"] == "00"
+    assert [e.action for e in after[-3:]] == ["insi.search", "insi.search", "insi.verify"]
+
+
+def test_refusal_is_traced(live, connect_as):
+    student = connect_as("etudiant")
+    with pytest.raises(AccessDenied, match="INSi"):
+        student.insi.search(nom="A", prenoms="B", sexe="F", date_naissance="2000-01-01")
+    refused = events(live.sandbox, "classe-a", service="insi")[-1]
+    assert (refused.persona, refused.outcome) == ("etudiant", "refused")
