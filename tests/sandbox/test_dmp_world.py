@@ -97,8 +97,8 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[key]}"}
 
 
-@pytest.fixture
-def world(tmp_path) -> Iterator[World]:
+@pytest.fixture(name="world")
+def world_fixture(tmp_path) -> Iterator[World]:
     clock = ManualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
     sandbox = build_sandbox(tmp_path, tenants=("t1", "t2"), clock=clock)
     with TestClient(create_app(sandbox), raise_server_exceptions=False) as http:
@@ -169,8 +169,8 @@ class LiveServer:
         self.thread.join()
 
 
-@pytest.fixture
-def live(tmp_path) -> Iterator[tuple[Sandbox, LiveServer]]:
+@pytest.fixture(name="dmp_live")
+def dmp_live_fixture(tmp_path) -> Iterator[tuple[Sandbox, LiveServer]]:
     sandbox = build_sandbox(tmp_path)
     with LiveServer(sandbox) as server:
         yield sandbox, server

@@ -18,6 +18,7 @@ AUDIT_ACTION = {"C": "créé", "R": "lu", "U": "modifié", "E": "exécuté"}
 # action -> (DICOM type code, display, IHE transaction, FHIR action, French label)
 _KINDS = {
     "dmp.document.create": ("110106", "Export", "ITI-65", "C", "Alimentation du DMP (dépôt de document)"),
+    "dmp.document.write": ("110106", "Export", "ITI-65", "C", "Alimentation du DMP (dépôt de document)"),
     "dmp.document.replace": ("110106", "Export", "ITI-65", "U", "Remplacement d'un document"),
     "dmp.document.archive": ("110106", "Export", "ITI-65", "U", "Archivage d'un document"),
     "dmp.document.search": ("110112", "Query", "ITI-67", "E", "Recherche de documents"),
@@ -25,11 +26,12 @@ _KINDS = {
     "dmp.binary.read": ("110107", "Import", "ITI-68", "R", "Lecture du contenu d'un document"),
     "dmp.break_glass": ("110113", "Security Alert", "ITI-67", "E", "Accès en urgence (bris de glace)"),
     "dmp.consent.change": ("110110", "Patient Record", "", "U", "Modification des autorisations du DMP"),
+    "dmp.consent.manage": ("110110", "Patient Record", "", "U", "Modification des autorisations du DMP"),
     "dmp.audit.read": ("110110", "Patient Record", "", "R", "Consultation de l'historique des accès"),
 }
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """Event times are UTC; SQLite gives them back naive."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -43,7 +45,7 @@ def audit_event(row: EventRow) -> dict:
         "id": str(row.seq),
         "type": {"system": DCM, "code": code, "display": display},
         "action": action,
-        "recorded": _aware(row.at).isoformat(timespec="seconds"),
+        "recorded": aware(row.at).isoformat(timespec="seconds"),
         "outcome": "0" if row.outcome == "success" else "4",
         "outcomeDesc": label if row.outcome == "success"
         else f"{label} — refusé : {row.detail.get('raison', '')}",

@@ -311,7 +311,7 @@ def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
     patient = _own_or_named(ctx, request, "dmp.audit.read")
     rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
                          limit=10_000)
-    return [Alert(at=r.at, professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
+    return [Alert(at=audit.aware(r.at), professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
                   cible=r.target)
             for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == "success"]
 
