@@ -1,0 +1,141 @@
+"""`santelab lab`: the sandbox services and JupyterLab on the course, in one command.
+
+Both servers run as children in their own sessions, so that Ctrl-C reaches only this launcher,
+which then stops them in order (JupyterLab first, then the services) and waits for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from santelab.course.framework import COURSE_ROOT
+from santelab.errors import SantelabError
+
+SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
+STOP_TIMEOUT = 15.0
+# JupyterLab's "news" toast fetches from the Internet: off for every server of this venv.
+QUIET_SETTINGS = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+}
+
+
+def quiet_jupyterlab(prefix: Path = Path(sys.prefix)) -> None:
+    """Merge our settings into the environment's JupyterLab overrides (idempotent)."""
+    path = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except ValueError:
+        current = {}
+    merged = {**current, **QUIET_SETTINGS}
+    if merged != current:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(merged, indent=2), encoding="utf-8")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_sandbox(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + SANDBOX_READY_TIMEOUT
+    while _port_free(port):
+        if process.poll() is not None:
+            raise SantelabError("les services du bac à sable n'ont pas démarré (voir le message "
+                                "ci-dessus) ; relancez avec --no-sandbox pour ouvrir le lab seul")
+        if time.monotonic() > deadline:
+            raise SantelabError(f"les services du bac à sable ne répondent pas sur le port {port}")
+        time.sleep(0.2)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def jupyter_command(port: int, root: Path, browser: bool) -> list[str]:
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={root}"]
+    if not browser:
+        cmd.append("--no-browser")
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not (root / "nbgrader_config.py").exists():
+        raise SantelabError(f"dossier du cours introuvable : {root}")
+    for port, option in ((args.port, "--port"), (args.sandbox_port, "--sandbox-port")):
+        if not 0 < port < 65536:
+            raise SantelabError(f"option {option} : port invalide {port}")
+    if not _port_free(args.port):
+        raise SantelabError(f"le port {args.port} est déjà pris : choisissez-en un autre avec --port")
+    with_sandbox = not args.no_sandbox and importlib.util.find_spec("sandbox.cli") is not None
+    env = dict(os.environ)
+    children: list[subprocess.Popen] = []
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if with_sandbox:
+            if not _port_free(args.sandbox_port):
+                raise SantelabError(f"le port {args.sandbox_port} est déjà pris : choisissez-en "
+                                    "un autre avec --sandbox-port")
+            children.append(_start([sys.executable, "-m", "santelab", "sandbox", "up",
+                                    "--port", str(args.sandbox_port)], env))
+            _wait_sandbox(children[0], args.sandbox_port)
+            env["SANTELAB_URL"] = f"http://127.0.0.1:{args.sandbox_port}"
+        else:
+            print("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
+        quiet_jupyterlab()
+        lab = _start(jupyter_command(args.port, root, args.browser), env)
+        children.append(lab)
+        print(f"JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout arrêter)",
+              flush=True)
+        code = lab.wait()
+        if code != 0:
+            raise SantelabError(f"JupyterLab s'est arrêté avec le code {code}")
+    except KeyboardInterrupt:
+        print("\nArrêt du lab et des services…", flush=True)
+    finally:
+        for child in reversed(children):
+            _stop(child)
+    print("Lab arrêté.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    lab = subparsers.add_parser("lab", help="lancer le bac à sable et JupyterLab sur le cours")
+    lab.add_argument("--port", type=int, default=8888, help="port de JupyterLab (défaut : 8888)")
+    lab.add_argument("--sandbox-port", type=int, default=8400,
+                     help="port HTTP des services (défaut : 8400)")
+    lab.add_argument("--no-sandbox", action="store_true",
+                     help="ne pas lancer les services du bac à sable")
+    lab.add_argument("--no-browser", dest="browser", action="store_false",
+                     help="ne pas ouvrir le navigateur")
+    lab.add_argument("--root", default=str(COURSE_ROOT), help="dossier du cours (défaut : modules/)")
+    lab.set_defaults(handler=run)

@@ -1,0 +1,81 @@
+"""`santelab lab` really starts JupyterLab on the course and Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(tmp_path: Path, token: str) -> dict[str, str]:
+    dirs = {name: tmp_path / name.lower() for name in (
+        "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")}
+    return {**os.environ, **{k: str(v) for k, v in dirs.items()}, "JUPYTER_TOKEN": token}
+
+
+@pytest.mark.slow
+def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path):
+    port, token = _free_port(), "jeton-de-test"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "santelab", "lab", "--port", str(port), "--no-sandbox",
+         "--no-browser"],
+        env=_env(tmp_path, token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        status = None
+        for _ in range(300):  # polls, not a timed assertion: ~60 s before giving up
+            assert launcher.poll() is None, launcher.stdout.read()
+            try:
+                status = requests.get(f"http://127.0.0.1:{port}/api/status",
+                                      headers={"Authorization": f"token {token}"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert status is not None and status.status_code == 200, "JupyterLab n'a pas répondu"
+        contents = requests.get(f"http://127.0.0.1:{port}/api/contents",
+                                headers={"Authorization": f"token {token}"}, timeout=5).json()
+        assert "source" in {item["name"] for item in contents["content"]}, "racine = modules/"
+        lab_children = psutil.Process(launcher.pid).children(recursive=True)
+        assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
+        launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends to the launcher
+        output, _ = launcher.communicate(timeout=60)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+    assert launcher.returncode == 0, output
+    assert "Lab arrêté." in output and "Traceback" not in output
+    _, alive = psutil.wait_procs(lab_children, timeout=10)
+    assert not alive, f"processus restés en vie : {alive}"
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "le port de JupyterLab est encore ouvert"
+
+
+def test_lab_refuses_a_taken_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "santelab", "lab", "--port", str(port), "--no-sandbox"],
+            capture_output=True, text=True, check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"santelab : erreur : le port {port} est déjà pris : choisissez-en un autre avec --port"
+    )
