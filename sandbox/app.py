@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
+from sandbox.fhir import document_errors
 from sandbox.runtime import Sandbox
 from sandbox.services.admin.router import router as admin_router
 from sandbox.services.annuaire.router import router as annuaire_router
@@ -32,6 +33,18 @@ l'en-tête `Authorization: Bearer <jeton>`. Les erreurs sont des `OperationOutco
 """
 
 
+def _document_errors(app: FastAPI) -> None:
+    """Every operation of the OpenAPI spec declares its French OperationOutcome errors."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app(sandbox: Sandbox | None = None) -> FastAPI:
     sandbox = sandbox or Sandbox.open()
     app = FastAPI(title="santelab — bac à sable", version="0.1.0", description=DESCRIPTION)
@@ -44,6 +57,7 @@ def create_app(sandbox: Sandbox | None = None) -> FastAPI:
             prefixes[router.prefix] = service
     app.state.service_prefixes = prefixes
     install_error_handlers(app)
+    _document_errors(app)
     faultable = {p: s for p, s in prefixes.items() if s not in ("auth", "admin")}
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)

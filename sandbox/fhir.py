@@ -274,3 +274,50 @@ def openapi_parameters(params: Mapping[str, Param]) -> list[dict]:
                 "description": "Rang du premier résultat (pagination)",
                 "schema": {"type": "integer", "minimum": 0, "maximum": 10**9}})
     return doc
+
+
+# --- OpenAPI: every operation may answer an OperationOutcome --------------------------------
+
+OPERATION_OUTCOME_SCHEMA = {
+    "type": "object",
+    "title": "OperationOutcome",
+    "description": "Erreur FHIR : le diagnostic dit en français ce qui ne va pas et comment "
+                   "corriger la requête.",
+    "required": ["resourceType", "issue"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["severity", "code", "diagnostics"],
+            "properties": {"severity": {"type": "string"}, "code": {"type": "string"},
+                           "diagnostics": {"type": "string"},
+                           "expression": {"type": "array", "items": {"type": "string"}}}}},
+    },
+}
+_ERRORS = {
+    "400": "Requête invalide (paramètre, corps JSON, valeur)",
+    "401": "Authentification requise ou jeton invalide",
+    "403": "Action refusée par la matrice d'habilitations",
+    "404": "Ressource introuvable",
+    "default": "Autre refus ou panne simulée (409, 410, 503…)",
+}
+
+
+def document_errors(spec: dict) -> dict:
+    """Declare the OperationOutcome errors on every operation (and drop FastAPI's 422 shape,
+    since validation errors are answered 400 with an OperationOutcome)."""
+    spec.setdefault("components", {}).setdefault("schemas", {})["OperationOutcome"] = (
+        OPERATION_OUTCOME_SCHEMA)
+    content = {"application/fhir+json": {
+        "schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+    for methods in spec.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for status, text in _ERRORS.items():
+                responses.setdefault(status, {"description": text, "content": content})
+    schemas = spec["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return spec
