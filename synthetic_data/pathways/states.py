@@ -15,7 +15,7 @@ from synthetic_data import model
 from synthetic_data.pathways.conditions import Logic, build_condition, code_key
 from synthetic_data.pathways.documents import Template
 from synthetic_data.pathways.errors import SpecError
-from synthetic_data.pathways.transitions import Transition, build_transition
+from synthetic_data.pathways.transitions import KINDS, Transition, build_transition
 from synthetic_data.pathways.units import Duration, number
 from synthetic_data.terminology import coding
 
@@ -31,6 +31,9 @@ class Wait(NamedTuple):
 
 
 STATES: dict[str, type[State]] = {}
+COMMON_FIELDS = frozenset({"type", "remarks", *KINDS})
+VALUE_FIELDS = frozenset({"exact", "range", "gaussian", "min", "max", "decimals", "trend_per_year", "walk_sd"})
+MEASURED_FIELDS = VALUE_FIELDS | {"code", "unit", "reference"}
 ENCOUNTER_CLASSES = ("AMB", "IMP", "HH", "VR", "EMER")
 CATEGORIES = ("vital-signs", "laboratory", "survey", "imaging", "exam")
 
@@ -60,10 +63,21 @@ def current_encounter(run: PatientRun, inst: Instance, state: State) -> model.En
     return inst.encounter
 
 
+def check_fields(spec: dict[str, Any], allowed: frozenset[str], what: str) -> None:
+    """Refuse unknown keys: a misspelt optional field would otherwise be silently ignored."""
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise SpecError(
+            f"champ(s) inconnu(s) pour {what} : {', '.join(unknown)} (permis : {', '.join(sorted(allowed))})"
+        )
+
+
 class State:
     needs_transition: ClassVar[bool] = True
+    fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, name: str, spec: dict[str, Any], loader: Loader) -> None:
+        check_fields(spec, COMMON_FIELDS | self.fields, type(self).__name__)
         self.name = name
         self.transition: Transition | None = build_transition(spec)
         if self.transition is None and self.needs_transition:
@@ -100,6 +114,8 @@ class Terminal(State):
 class Delay(State):
     """Wait a drawn duration; day-or-longer delays end at midnight."""
 
+    fields = frozenset({"exact", "range"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.duration = Duration(spec.get("exact", spec.get("range")))
 
@@ -113,6 +129,8 @@ class Delay(State):
 @register
 class Guard(State):
     """Stay until `allow` holds, re-testing every `recheck` (7 days by default, as Synthea)."""
+
+    fields = frozenset({"allow", "recheck"})
 
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.allow: Logic = build_condition(spec.get("allow"))
@@ -128,6 +146,8 @@ class Guard(State):
 
 @register
 class SetAttribute(State):
+
+    fields = frozenset({"attribute", "value"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.attribute = field_str(spec, "attribute")
         self.value = spec.get("value")
@@ -142,6 +162,8 @@ class SetAttribute(State):
 
 @register
 class Counter(State):
+
+    fields = frozenset({"attribute", "action", "amount"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.attribute = field_str(spec, "attribute")
         action = choice(spec, "action", ("increment", "decrement"))
@@ -156,6 +178,8 @@ class Counter(State):
 class CallSubmodule(State):
     """Walk a shared submodule (`shared/<name>`) to its Terminal, then follow our transition."""
 
+    fields = frozenset({"submodule"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.submodule_name = field_str(spec, "submodule")
         self.submodule: Pathway | None = None  # linked by the loader once all files are read
@@ -163,6 +187,8 @@ class CallSubmodule(State):
 
 @register
 class Encounter(State):
+
+    fields = frozenset({"encounter_class", "reason", "provider", "organization", "duration"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.kind = choice(spec, "encounter_class", ENCOUNTER_CLASSES)
         self.reason = coding(code_key(spec["reason"])) if "reason" in spec else None
@@ -207,6 +233,8 @@ class EncounterEnd(State):
 class ConditionOnset(State):
     """Diagnose a condition now, or `backdate` its onset before the history starts."""
 
+    fields = frozenset({"codes", "backdate"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         codes = spec.get("codes")
         if not isinstance(codes, list) or not codes:
@@ -229,6 +257,8 @@ class ConditionOnset(State):
 
 @register
 class ConditionEnd(State):
+
+    fields = frozenset({"codes"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         codes = spec.get("codes")
         if not isinstance(codes, list) or not codes:
@@ -326,12 +356,18 @@ class Measured:
 
 @register
 class Observation(State):
+    fields = frozenset({"category", "components", *MEASURED_FIELDS})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.category = choice(spec, "category", CATEGORIES)
         parts = spec.get("components")
         if parts is not None:
             self.code = coding(code_key(spec.get("code")))
             self.measured = None
+            if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
+                raise SpecError("champ « components » : liste de mesures {code, unit, valeur} attendue")
+            for part in parts:
+                check_fields(part, MEASURED_FIELDS, "un composant")
             self.components = [Measured(part) for part in parts]
         else:
             self.measured = Measured(spec)
@@ -362,6 +398,8 @@ class Observation(State):
 class MedicationOrder(State):
     """Prescribe a drug, kept as a current treatment of the pathway unless `renewable: false`
     (antibiotics, a short dose increase), or `renew` every current treatment."""
+
+    fields = frozenset({"renew", "code", "drug_name", "dosage", "duration_days", "renewable"})
 
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.renew = bool(spec.get("renew", False))
@@ -394,6 +432,8 @@ class MedicationOrder(State):
 
 @register
 class MedicationEnd(State):
+
+    fields = frozenset({"code"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.code = coding(code_key(spec.get("code"))).code
 
@@ -404,6 +444,8 @@ class MedicationEnd(State):
 
 @register
 class Immunization(State):
+
+    fields = frozenset({"code"})
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.vaccine = coding(code_key(spec.get("code")))
 
@@ -418,6 +460,8 @@ class Immunization(State):
 @register
 class Document(State):
     """A French clinical document rendered from a template with the patient's data."""
+
+    fields = frozenset({"document_type", "class_code", "title", "confidentiality", "template"})
 
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.type = coding(code_key(spec.get("document_type")))

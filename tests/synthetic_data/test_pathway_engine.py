@@ -142,6 +142,7 @@ def test_no_event_after_death(tmp_path: Path) -> None:
         ("unknown_condition", "Check", "type de condition inconnu « Horoscope »"),
         ("unknown_code", "Onset", "code « Z99.9 » absent de la liste cim10"),
         ("unknown_submodule", "Call", "sous-module inconnu « shared/absent »"),
+        ("unknown_field", "Wait", "champ(s) inconnu(s) pour Delay : recheck"),
     ],
 )
 def test_malformed_pathway_names_file_state_and_problem_in_french(
