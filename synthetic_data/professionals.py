@@ -92,13 +92,20 @@ class Directory:
     practitioners: list[Practitioner]
     mailboxes: list[Mailbox]
     _ids: dict[str, Organization | Practitioner] = field(default_factory=dict, repr=False)
-    _by_role: dict[tuple[str, str | None], list[Practitioner]] = field(default_factory=dict, repr=False)
+    # (profession, specialty or None, place key) -> practitioners; place key "" (anywhere),
+    # "d:<département>" or "r:<region>": built once so pick() stays O(1).
+    _index: dict[tuple[str, str | None, str], list[Practitioner]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._ids = {o.id: o for o in self.organizations} | {p.id: p for p in self.practitioners}
+        places = ref.communes()
         for practitioner in self.practitioners:
-            self._by_role.setdefault((practitioner.profession, practitioner.specialty), []).append(practitioner)
-            self._by_role.setdefault((practitioner.profession, None), []).append(practitioner)
+            organization = self._ids[practitioner.organization_id]
+            assert isinstance(organization, Organization)
+            place = places[organization.address.insee]
+            for specialty in {practitioner.specialty, None}:
+                for where in ("", f"d:{place.departement}", f"r:{place.region}"):
+                    self._index.setdefault((practitioner.profession, specialty, where), []).append(practitioner)
 
     def by_id(self, identifier: str) -> Organization | Practitioner:
         try:
@@ -115,24 +122,13 @@ class Directory:
     ) -> Practitioner:
         """A practitioner of that profession (and specialty), preferring the département of
         `near_insee`, then its region, then anywhere."""
-        candidates = self._by_role.get((profession, specialty))
-        if not candidates:
-            raise KeyError(f"aucun professionnel pour la profession {profession!r}, spécialité {specialty!r}")
         place = ref.communes().get(near_insee) if near_insee else None
-        if place is not None:
-            for same in (
-                lambda p: self._place(p).departement == place.departement,
-                lambda p: self._place(p).region == place.region,
-            ):
-                close = [p for p in candidates if same(p)]
-                if close:
-                    return rng.choice(close)
-        return rng.choice(candidates)
-
-    def _place(self, practitioner: Practitioner) -> ref.Commune:
-        organization = self._ids[practitioner.organization_id]
-        assert isinstance(organization, Organization)
-        return ref.communes()[organization.address.insee]
+        tiers = [f"d:{place.departement}", f"r:{place.region}", ""] if place else [""]
+        for where in tiers:
+            candidates = self._index.get((profession, specialty, where))
+            if candidates:
+                return rng.choice(candidates)
+        raise KeyError(f"aucun professionnel pour la profession {profession!r}, spécialité {specialty!r}")
 
 
 def _count(n_patients: int, per_inhabitants: int, minimum: int) -> int:
