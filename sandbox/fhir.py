@@ -14,7 +14,7 @@ Bundle with `total` and `_count`/`_offset` paging links.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -58,6 +58,8 @@ class Param:
     # token only: accepted systems -> None (any value) ; a system outside it matches nothing
     systems: tuple[str, ...] = ()
     reference_type: str = ""  # reference only: "Practitioner" accepts "Practitioner/x" or "x"
+    # token only: the code list (code -> French label); an unknown code is a 400, not "0 found"
+    codes: Callable[[], Mapping[str, str]] | None = None
 
 
 @dataclass
@@ -157,6 +159,11 @@ def _clause(name: str, modifier: str, param: Param, values: list[str]) -> Column
                 known = ", ".join(param.systems)
                 raise _bad(f"Système inconnu « {system} » pour « {name} » : utilisez {known} "
                            "(ou la valeur seule).", name)
+            if param.codes is not None and code not in param.codes():
+                known = ", ".join(f"{c} ({label})" for c, label in
+                                  sorted(param.codes().items())[:12])
+                raise _bad(f"Code inconnu « {code} » pour « {name} ». Codes possibles : "
+                           f"{known}…", name)
             options.append(column == code)
         else:  # reference
             prefix = f"{param.reference_type}/"

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-
 from fixtures.postgres import free_port
+
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
 from sandbox.seed import SeedPopulation, seed_tenant

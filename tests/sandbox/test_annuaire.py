@@ -123,11 +123,18 @@ def test_read_and_not_found(connect_as, population):
     ("name=", "name"),
     ("identifier=http://example.org|123", "identifier"),
     ("practitioner=Organization/x", "practitioner"),
+    ("profession=99", "profession"),
+    ("specialty=SM99", "specialty"),
 ])
 def test_strict_search_parameters(live, query, where):
     resource = "PractitionerRole" if where == "practitioner" else "Practitioner"
     text = assert_outcome(live.http("medecin").get(f"/annuaire/fhir/{resource}?{query}"), 400)
     assert where.split(":")[0] in text or "approx" in text
+
+
+def test_unknown_code_names_the_known_ones(live):
+    text = assert_outcome(live.http("medecin").get("/annuaire/fhir/Organization?type=XYZ"), 400)
+    assert "Code inconnu" in text and "CHU" in text
 
 
 def test_unknown_resource_type_is_404_outcome(live):

@@ -17,6 +17,7 @@ from sandbox.deps import ServiceContext, service_context
 from sandbox.errors import ServiceError
 from sandbox.fhir import Bundle, FhirResponse, Param
 from sandbox.services.annuaire.models import DirectoryEntry as E
+from synthetic_data import referentials
 from synthetic_data.export import systems
 
 router = APIRouter(prefix="/annuaire", tags=["Annuaire Santé"])
@@ -25,10 +26,24 @@ Ctx = Annotated[ServiceContext, Depends(service_context("annuaire"))]
 _CITY = Param("words", E.city, "commune d'exercice (début du nom, sans accents requis)")
 _POSTAL = Param("token", E.postal_code, "code postal du lieu d'exercice (5 chiffres)")
 _EMAIL = Param("token", E.email, "adresse MSSanté")
+
+
+def _professions() -> dict[str, str]:
+    return {code: p.label for code, p in referentials.professions().items()}
+
+
+def _specialties() -> dict[str, str]:
+    return {code: s.label for code, s in referentials.specialties().items()}
+
+
+def _kinds() -> dict[str, str]:
+    return {kind: t.label for kind, t in referentials.establishment_types().items()}
+
+
 _PROFESSION = Param("token", E.profession, "code profession TRE_G15 (10 médecin, 60 infirmier…)",
-                    systems=(systems.TRE_G15_PROFESSION,))
+                    systems=(systems.TRE_G15_PROFESSION,), codes=_professions)
 _SPECIALTY = Param("token", E.specialty, "code spécialité TRE_R38 (SM54 médecine générale…)",
-                   systems=(systems.TRE_R38_SPECIALTY,))
+                   systems=(systems.TRE_R38_SPECIALTY,), codes=_specialties)
 
 SEARCH: dict[str, dict[str, Param]] = {
     "Practitioner": {
@@ -65,7 +80,8 @@ SEARCH: dict[str, dict[str, Param]] = {
         "identifier": Param("token", E.finess, "numéro FINESS géographique (9 caractères)",
                             systems=(systems.FINESS,)),
         "name": Param("words", E.names, "nom de la structure (début des mots)"),
-        "type": Param("token", E.kind, "type de structure (CH, CHU, MSP, PHARMACIE…)"),
+        "type": Param("token", E.kind, "type de structure (CH, CHU, MSP, PHARMACIE…)",
+                      codes=_kinds),
         "address-city": _CITY,
         "address-postalcode": _POSTAL,
         "email": _EMAIL,
