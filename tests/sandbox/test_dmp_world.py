@@ -67,8 +67,8 @@ PERSONAS = {
 }
 
 
-def build_sandbox(tmp_path, tenants=("t1",), clock=None) -> Sandbox:
-    settings = Settings(db=f"sqlite:///{tmp_path / 'sandbox.sqlite'}", data_dir=tmp_path)
+def build_sandbox(tmp_path, tenants=("t1",), clock=None, url: str | None = None) -> Sandbox:
+    settings = Settings(db=url or f"sqlite:///{tmp_path / 'sandbox.sqlite'}", data_dir=tmp_path)
     sandbox = Sandbox.open(settings, clock=clock)
     digest = hash_password(PASSWORD)
     with sandbox.store.session() as session:
@@ -169,9 +169,12 @@ class LiveServer:
         self.thread.join()
 
 
-@pytest.fixture(name="dmp_live")
-def dmp_live_fixture(tmp_path) -> Iterator[tuple[Sandbox, LiveServer]]:
-    sandbox = build_sandbox(tmp_path)
+@pytest.fixture(name="dmp_live",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def dmp_live_fixture(request, tmp_path) -> Iterator[tuple[Sandbox, LiveServer]]:
+    """The hand-built world served by a real uvicorn, on SQLite and on PostgreSQL."""
+    url = request.getfixturevalue("postgres_server").database() if request.param != "sqlite" else None
+    sandbox = build_sandbox(tmp_path, url=url)
     with LiveServer(sandbox) as server:
         yield sandbox, server
     sandbox.store.dispose()
