@@ -19,15 +19,13 @@ import httpx
 import pytest
 import uvicorn
 from fixtures.postgres import free_port
+from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
 from sandbox.seed import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
-TENANT = "classe-a"
-OTHER_TENANT = "classe-b"
-PASSWORD = "bac-a-sable"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

@@ -6,6 +6,10 @@ import re
 
 import httpx
 
+TENANT = "classe-a"
+OTHER_TENANT = "classe-b"
+PASSWORD = "bac-a-sable"
+
 _FRENCH = re.compile(r"[éèàêçùôî«»]|\b(le|la|les|de|du|des|une?|est|pour|avec|sur|au)\b",
                      re.IGNORECASE)
 

@@ -73,6 +73,7 @@ def test_client_over_http(dmp_live):
 WRITERS = 100
 
 
+@pytest.mark.slow
 def test_concurrent_writers_every_ack_present_none_twice(dmp_live):
     """100 clients at once; each sends its document twice (a retry after a lost answer) and 20
     of them share a masterIdentifier in pairs (two clients racing on one document)."""
