@@ -400,5 +400,258 @@ def insi_dmp() -> NotebookBuilder:
     return nb
 
 
+SETUP_ERX = '''
+from santelab.course.student import StudentError
+
+try:
+    from sandbox.client import AccessDenied, Conflict, Gone, SandboxError, connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    s = connect(persona="medecin")
+    pharmacie = connect(persona="pharmacien")
+    patiente = connect(persona="patient")
+    ins_patiente = patiente.dmp.consent().ins
+except Exception as exc:
+    raise StudentError(
+        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
+        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
+        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+print(f"Connecté au bac à sable « {s.tenant} » : médecin, pharmacien et patiente prêts.")
+print("INS de la patiente :", ins_patiente)
+'''
+
+
+def eprescription() -> NotebookBuilder:
+    nb = NotebookBuilder("d4-02")
+    nb.md(f'''
+    # D4 · Notebook 2 — L'e-prescription, du médecin au pharmacien
+
+    **Compétences travaillées**
+    - **D4.3** Prescrire et dispenser avec l'e-prescription ; partager avec le pharmacien
+    - **D4.4** Connaître le paysage des logiciels professionnels (dossiers patients, outils de
+      coordination, Pro Santé Connect) et des outils d'aide à la décision, dont l'IA, avec
+      leurs limites
+
+    **Durée estimée : 2 h** (lecture comprise).
+    {INTRO_TESTS}
+    ''')
+    nb.md('''
+    ## Mise en route
+    La cellule suivante ouvre trois sessions sur le bac à sable : le médecin traitant (`s`), un
+    pharmacien d'officine (`pharmacie`) et la patiente (`patiente`). Si un message ⚠️
+    s'affiche, suivez ce qu'il indique.
+    ''')
+    nb.code(SETUP_ERX)
+    nb.md('''
+    ## L'e-prescription en bref
+    Le médecin rédige l'ordonnance dans son logiciel ; elle est enregistrée dans une base
+    nationale avec un **numéro unique**, imprimé sous forme de **QR code** sur l'ordonnance
+    remise au patient. Le pharmacien **scanne** le QR code, récupère les **lignes structurées**
+    (médicament, code ATC, posologie, quantité) et enregistre la **dispensation ligne par
+    ligne**. Une ligne entièrement délivrée ne peut pas l'être une seconde fois ; une
+    ordonnance entièrement délivrée désactive son QR code.
+    ''')
+    nb.md('''
+    ## Exercice 1 — Prescrire (20 min)
+    Prescrivez à la patiente, avec `s.eprescription.create(patient=ins_patiente, lines=[...])`,
+    les deux lignes suivantes, dans cet ordre, et rangez l'ordonnance renvoyée dans `ordonnance` :
+    1. `AMOXICILLINE 1 g cp` (ATC `J01CA04`), « 1 comprimé matin, midi et soir pendant 6 jours »,
+       quantité 2 boîtes, durée 6 jours ;
+    2. `PARACETAMOL 1 g cp` (ATC `N02BE01`), « 1 comprimé si douleur, 3 par jour au maximum »,
+       quantité 2 boîtes, durée 6 jours.
+
+    Chaque ligne est un dictionnaire avec les clés `drug`, `atc`, `dosage`, `quantity`,
+    `duration_days`.
+    ''')
+    nb.answer("d4-02-prescrire", '''
+    ### BEGIN SOLUTION
+    ordonnance = s.eprescription.create(patient=ins_patiente, lines=[
+        {"drug": "AMOXICILLINE 1 g cp", "atc": "J01CA04",
+         "dosage": "1 comprimé matin, midi et soir pendant 6 jours", "quantity": 2,
+         "duration_days": 6},
+        {"drug": "PARACETAMOL 1 g cp", "atc": "N02BE01",
+         "dosage": "1 comprimé si douleur, 3 par jour au maximum", "quantity": 2,
+         "duration_days": 6},
+    ])
+    ### END SOLUTION
+    print(ordonnance)
+    ''')
+    nb.tests("d4-02-prescrire-tests", '''
+    assert ordonnance.ins == ins_patiente, "L'ordonnance doit être au nom de la patiente (son INS)."
+    assert len(ordonnance.lines) == 2, "L'ordonnance a deux lignes."
+    assert ordonnance.status == "active", "Une ordonnance qui vient d'être créée est à délivrer (active)."
+    ### BEGIN HIDDEN TESTS
+    assert [ligne.atc for ligne in ordonnance.lines] == ["J01CA04", "N02BE01"]
+    assert [ligne.quantity for ligne in ordonnance.lines] == [2, 2]
+    assert all(ligne.duration_days == 6 for ligne in ordonnance.lines)
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D4.3"], minutes=20)
+    nb.md('''
+    ## Exercice 2 — Scanner et délivrer (25 min)
+    La patiente présente son ordonnance à l'officine. L'officine n'a plus qu'**une** boîte de
+    paracétamol.
+    1. Comme pharmacien, scannez le QR code : `pharmacie.eprescription.scan(ordonnance.qr)`,
+       rangé dans `scannee`.
+    2. Délivrez les **2** boîtes d'amoxicilline (ligne 1) et **1** boîte de paracétamol
+       (ligne 2) avec `pharmacie.eprescription.dispense(numero, line=..., quantity=...)`.
+       Rangez la dernière réponse dans `apres_delivrance`.
+    ''')
+    nb.answer("d4-02-delivrer", '''
+    ### BEGIN SOLUTION
+    scannee = pharmacie.eprescription.scan(ordonnance.qr)
+    pharmacie.eprescription.dispense(scannee.number, line=1, quantity=2)
+    apres_delivrance = pharmacie.eprescription.dispense(scannee.number, line=2, quantity=1)
+    ### END SOLUTION
+    print(apres_delivrance)
+    ''')
+    nb.tests("d4-02-delivrer-tests", '''
+    assert scannee.number == ordonnance.number, "Scannez le QR code de l'ordonnance de l'exercice 1."
+    assert apres_delivrance.status == "partially-dispensed", (
+        "Il reste une boîte de paracétamol à délivrer : l'ordonnance est partiellement délivrée."
+    )
+    ### BEGIN HIDDEN TESTS
+    assert [ligne.dispensed for ligne in apres_delivrance.lines] == [2, 1]
+    assert [ligne.remaining for ligne in apres_delivrance.lines] == [0, 1]
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D4.3"], minutes=25)
+    nb.md('''
+    ## Exercice 3 — La double délivrance est refusée (15 min)
+    Par erreur, un collègue de l'officine tente de délivrer à nouveau une boîte d'amoxicilline
+    (ligne 1). Faites cette tentative en attrapant l'exception `Conflict`, et rangez :
+    - `double_refusee` : `True` si la tentative a été refusée ;
+    - `message_refus` : le message du refus (`str(erreur)`).
+    ''')
+    nb.answer("d4-02-double", '''
+    ### BEGIN SOLUTION
+    try:
+        pharmacie.eprescription.dispense(ordonnance.number, line=1, quantity=1)
+        double_refusee, message_refus = False, ""
+    except Conflict as erreur:
+        double_refusee, message_refus = True, str(erreur)
+    ### END SOLUTION
+    print(message_refus)
+    ''')
+    nb.tests("d4-02-double-tests", '''
+    assert double_refusee is True, "La ligne 1 est entièrement délivrée : une nouvelle délivrance doit être refusée."
+    assert "double délivrance" in message_refus.lower(), "Rangez le message renvoyé par le service."
+    ### BEGIN HIDDEN TESTS
+    etat = pharmacie.eprescription.get(ordonnance.number)
+    assert etat.lines[0].dispensed == 2
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D4.3"], minutes=15)
+    nb.md('''
+    ## Exercice 4 — Compléter la délivrance (25 min)
+    Deux jours plus tard, le paracétamol est arrivé.
+    1. Écrivez `reste_a_delivrer(prescription)` qui renvoie le dictionnaire
+       `numéro de ligne -> quantité restante`, pour les seules lignes où il reste quelque chose.
+    2. Relisez l'ordonnance comme pharmacien (`pharmacie.eprescription.get(numero)`), délivrez
+       tout ce qui reste, et rangez la dernière réponse dans `finale`.
+    ''')
+    nb.answer("d4-02-completer", '''
+    def reste_a_delivrer(prescription) -> dict[int, int]:
+        ### BEGIN SOLUTION
+        return {ligne.line: ligne.remaining for ligne in prescription.lines if ligne.remaining > 0}
+        ### END SOLUTION
+
+
+    ### BEGIN SOLUTION
+    courante = pharmacie.eprescription.get(ordonnance.number)
+    finale = courante
+    for numero_ligne, quantite in reste_a_delivrer(courante).items():
+        finale = pharmacie.eprescription.dispense(ordonnance.number, line=numero_ligne,
+                                                  quantity=quantite)
+    ### END SOLUTION
+    print(finale)
+    ''')
+    nb.tests("d4-02-completer-tests", '''
+    assert reste_a_delivrer(apres_delivrance) == {2: 1}, "Après l'exercice 2, il restait 1 boîte sur la ligne 2."
+    assert finale.status == "completed", "Tout est délivré : l'ordonnance est complètement délivrée."
+    ### BEGIN HIDDEN TESTS
+    assert reste_a_delivrer(finale) == {}
+    assert reste_a_delivrer(ordonnance) == {1: 2, 2: 2}
+    try:
+        pharmacie.eprescription.scan(ordonnance.qr)
+        rescan = "accepté"
+    except Gone:
+        rescan = "désactivé"
+    assert rescan == "désactivé"
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D4.3"], minutes=25)
+    nb.md('''
+    ## Exercice 5 — Qui peut faire quoi ? (15 min)
+    Essayez, si vous le voulez, avec d'autres personas (`connect(persona="infirmier")`…).
+    Puis indiquez pour chaque affirmation `True` (permis) ou `False` (refusé).
+    ''')
+    nb.code('''
+    affirmations = [
+        "le pharmacien scanne le QR code et enregistre la dispensation",
+        "le médecin prescripteur enregistre lui-même une dispensation",
+        "la patiente consulte ses e-prescriptions",
+        "un infirmier lit l'e-prescription de la patiente dans ce bac à sable",
+        "un pharmacien scanne de nouveau le QR code d'une ordonnance entièrement délivrée",
+        "le médecin prescripteur annule une ordonnance qu'il a rédigée",
+    ]
+    ''')
+    nb.answer("d4-02-droits", '''
+    permis = {
+        ### BEGIN SOLUTION
+        affirmations[0]: True,
+        affirmations[1]: False,
+        affirmations[2]: True,
+        affirmations[3]: False,
+        affirmations[4]: False,
+        affirmations[5]: True,
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d4-02-droits-tests", '''
+    assert set(permis) == set(affirmations), "Une réponse pour chaque affirmation."
+    assert all(isinstance(v, bool) for v in permis.values()), "Les réponses sont True ou False."
+    assert permis[affirmations[0]] is True, "C'est le cœur du rôle du pharmacien."
+    ### BEGIN HIDDEN TESTS
+    assert [permis[a] for a in affirmations] == [True, False, True, False, False, True]
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D4.3"], minutes=15)
+    nb.md('''
+    ## Exercice 6 — Le paysage des outils (15 min)
+    Associez chaque outil à sa description en complétant `description` avec une lettre :
+
+    - **A.** Fédération d'identité : le professionnel se connecte aux services numériques de
+      santé avec sa carte CPS ou son e-CPS.
+    - **B.** Logiciel de l'hôpital qui regroupe le dossier médical et de soins des patients.
+    - **C.** Logiciel de la pharmacie d'officine (dispensation, stocks, facturation).
+    - **D.** Téléservice de l'Assurance maladie qui renvoie l'identité nationale de santé.
+    - **E.** Messagerie sécurisée entre professionnels, adossée à l'Annuaire Santé.
+    - **F.** Outil qui suggère un diagnostic ou une alerte à partir des données du patient ;
+      le professionnel garde la décision.
+    ''')
+    nb.code('''
+    outils = ["Pro Santé Connect", "DPI (dossier patient informatisé)", "LGO (logiciel de gestion d'officine)",
+              "INSi", "MSSanté", "aide à la décision clinique"]
+    ''')
+    nb.answer("d4-02-outils", '''
+    description = {
+        ### BEGIN SOLUTION
+        "Pro Santé Connect": "A",
+        "DPI (dossier patient informatisé)": "B",
+        "LGO (logiciel de gestion d'officine)": "C",
+        "INSi": "D",
+        "MSSanté": "E",
+        "aide à la décision clinique": "F",
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d4-02-outils-tests", '''
+    assert set(description) == set(outils), "Une lettre pour chaque outil de la liste."
+    assert set(description.values()) <= set("ABCDEF"), "Les lettres possibles : A à F."
+    ### BEGIN HIDDEN TESTS
+    assert [description[o] for o in outils] == list("ABCDEF")
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D4.4"], minutes=15)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
-    return {"01_insi_dmp": insi_dmp()}
+    return {"01_insi_dmp": insi_dmp(), "02_eprescription": eprescription()}
