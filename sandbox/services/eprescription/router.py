@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -21,7 +22,7 @@ from typing import Annotated, Literal
 import segno
 from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.deps import ServiceContext, service_context
@@ -137,6 +138,11 @@ class CancelIn(BaseModel):
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _dispense_id() -> str:
+    """Sortable by arrival even under a frozen drill clock: wall-clock nanoseconds + random."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+
+
 def _utc(moment: datetime) -> datetime:
     """Stored times are UTC; SQLite gives them back naive."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -148,7 +154,7 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
         .order_by(ErxLineRow.line)).all()
     acts = ctx.session.scalars(select(ErxDispenseRow).where(
         ErxDispenseRow.tenant == ctx.tenant, ErxDispenseRow.number == row.number)
-        .order_by(ErxDispenseRow.at, ErxDispenseRow.id)).all()
+        .order_by(ErxDispenseRow.id)).all()
     return PrescriptionOut(
         numero=numbers.display(row.number), qr=numbers.qr_payload(row.number),
         patient=row.patient_id, ins=row.ins, prescripteur=row.prescriber_login,
@@ -201,7 +207,8 @@ def _claim(ctx: ServiceContext, row: ErxPrescriptionRow, action: str) -> None:
     claimed = ctx.session.execute(
         update(ErxPrescriptionRow)
         .where(ErxPrescriptionRow.tenant == ctx.tenant, ErxPrescriptionRow.number == row.number,
-               ErxPrescriptionRow.claimed_by.is_(None))
+               or_(ErxPrescriptionRow.claimed_by.is_(None),
+                   ErxPrescriptionRow.claimed_by == login))
         .values(claimed_by=login, claimed_at=ctx.now()))
     if claimed.rowcount != 1:
         _fail(ctx, action, ServiceError(
@@ -363,7 +370,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
             f"E-prescription {STATUS_LABELS[current.status]} : délivrance impossible.",
             code="conflict"), **trace)
     ctx.session.add(ErxDispenseRow(
-        tenant=ctx.tenant, id=uuid.uuid4().hex, number=row.number, line=body.ligne,
+        tenant=ctx.tenant, id=_dispense_id(), number=row.number, line=body.ligne,
         quantity=body.quantite, pharmacist=ctx.actor.login,
         pharmacist_id=ctx.actor.practitioner_id, at=ctx.now()))
     ctx.session.flush()
