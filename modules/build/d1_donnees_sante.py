@@ -13,7 +13,7 @@ import pandas as pd
 from santelab.course.student import load_population
 
 # Même graine pour tout le monde : chacun travaille sur les mêmes patients fictifs.
-population = load_population(n=300, seed=2026)
+population = load_population(n=200, seed=2026)
 print(f"Population synthétique chargée : {len(population.patients)} patients fictifs.")
 '''
 
@@ -357,5 +357,294 @@ def identifiants() -> NotebookBuilder:
     return nb
 
 
+def identite_fhir() -> NotebookBuilder:
+    nb = NotebookBuilder("d1-02")
+    nb.md('''
+    # D1 · Notebook 2 — Identifier le patient, structurer les données en FHIR
+
+    **Compétences travaillées**
+    - **D1.3** Identifier un patient de manière fiable : INS, traits stricts, statuts de
+      l'identité, identitovigilance
+    - **D1.4** Structurer et coder les données : terminologies (CIM-10, LOINC, SNOMED CT, ATC),
+      standards (FHIR, CDA), interopérabilité
+
+    **Durée estimée : 2 h** (lecture comprise). Patients **fictifs** du bac à sable santelab.
+    Les identités du bac à sable sont des identités **de test** : leur INS porte l'OID
+    `urn:oid:1.2.250.1.213.1.4.10` (jamais celui des vraies INS, `…1.4.8`).
+    ''')
+    nb.md('''
+    ## Mise en route
+    Exécutez la cellule suivante. Si un message ⚠️ s'affiche, suivez ce qu'il indique.
+    ''')
+    nb.code('''
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.patient import Patient
+
+    from santelab.course.student import load_population
+
+    population = load_population(n=200, seed=2026)
+    patients = list(population.patients)
+    print(f"{len(patients)} patients fictifs chargés.")
+
+    OID_INS_TEST = "urn:oid:1.2.250.1.213.1.4.10"
+    ''')
+    nb.md('''
+    ## Exercice 1 — La clé du NIR (25 min)
+    Le matricule INS est le NIR : 13 caractères (sexe, année et mois de naissance, lieu de
+    naissance, numéro d'ordre) suivis d'une **clé** de 2 chiffres. La clé vaut
+    `97 − (N mod 97)`, où N est le nombre formé par les 13 caractères ; pour les personnes nées
+    en Corse, `2A` se lit `19` et `2B` se lit `18` avant le calcul.
+
+    Écrivez `cle_nir(nir13)` qui renvoie la clé (un entier) des 13 premiers caractères.
+    ''')
+    nb.answer("d1-02-cle-nir", '''
+    def cle_nir(nir13: str) -> int:
+        ### BEGIN SOLUTION
+        nombre = int(nir13.upper().replace("2A", "19").replace("2B", "18"))
+        return 97 - nombre % 97
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-02-cle-nir-tests", '''
+    assert cle_nir("1631278477042") == 94, "Clé attendue pour 1631278477042 : 94."
+    assert cle_nir("2790351215189") == 89, "Clé attendue pour 2790351215189 : 89."
+    ### BEGIN HIDDEN TESTS
+    assert cle_nir("190012A001001") == 56, "Corse : 2A se lit 19."
+    assert cle_nir("190012B001001") == 97 - int("1900118001001") % 97
+    for p in patients:
+        if p.identity.ins:
+            assert cle_nir(p.identity.ins[:13]) == int(p.identity.ins[13:]), p.identity.ins
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.3"], minutes=25)
+    nb.md('''
+    ## Exercice 2 — Contrôler un matricule INS (20 min)
+    Écrivez `ins_valide(ins)` qui renvoie `True` si `ins` est une chaîne de **15 caractères**
+    dont les 13 premiers sont des chiffres (sauf `2A` / `2B` en 6ᵉ–7ᵉ position, pour la Corse),
+    dont le premier caractère est `1` ou `2`, et dont les deux derniers sont la bonne clé ;
+    `False` sinon (sans jamais lever d'exception, même pour `None` ou un texte quelconque).
+    ''')
+    nb.answer("d1-02-ins-valide", '''
+    def ins_valide(ins) -> bool:
+        ### BEGIN SOLUTION
+        if not isinstance(ins, str) or len(ins) != 15 or ins[0] not in "12":
+            return False
+        corps, cle = ins[:13], ins[13:]
+        lisible = corps[:5] + corps[5:7].replace("2A", "19").replace("2B", "18") + corps[7:]
+        if not (lisible.isdigit() and cle.isdigit()):
+            return False
+        return cle_nir(corps) == int(cle)
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-02-ins-valide-tests", '''
+    assert ins_valide("279035121518989") is True, "279035121518989 est valide (clé 89)."
+    assert ins_valide("279035121518988") is False, "Une clé fausse doit être refusée."
+    assert ins_valide("27903512151898") is False, "14 caractères : refusé."
+    ### BEGIN HIDDEN TESTS
+    assert ins_valide("190012A00100156") is True
+    assert ins_valide(None) is False and ins_valide("") is False
+    assert ins_valide("2790351215189AB") is False
+    assert ins_valide("379035121518989") is False
+    assert ins_valide("2790A5121518989") is False
+    assert all(ins_valide(p.identity.ins) for p in patients if p.identity.ins)
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.3"], minutes=20)
+    nb.md('''
+    ## Exercice 3 — Statuts de l'identité (15 min)
+    Le référentiel national d'identitovigilance (RNIV) définit quatre statuts : **PROV**
+    (provisoire), **RECUP** (récupérée via le téléservice INSi), **VALI** (validée sur pièce
+    d'identité) et **QUAL** (qualifiée : récupérée *et* validée).
+
+    1. Complétez `peut_partager_ins` : pour chaque statut, l'INS peut-elle être utilisée et
+       partagée (par exemple pour alimenter le DMP) ?
+    2. Calculez `nb_ins_partageables` : le nombre de patients de `patients` dont l'INS peut
+       être partagée (le statut est dans `p.identity.status`, son texte dans `str(...)`).
+    ''')
+    nb.answer("d1-02-statuts", '''
+    ### BEGIN SOLUTION
+    peut_partager_ins = {"PROV": False, "RECUP": False, "VALI": False, "QUAL": True}
+    nb_ins_partageables = sum(
+        1 for p in patients if str(p.identity.status) == "QUAL" and p.identity.ins
+    )
+    ### END SOLUTION
+    ''')
+    nb.tests("d1-02-statuts-tests", '''
+    assert set(peut_partager_ins) == {"PROV", "RECUP", "VALI", "QUAL"}, "Les quatre statuts."
+    assert peut_partager_ins["PROV"] is False, "Une identité provisoire n'a pas d'INS à partager."
+    assert 0 < nb_ins_partageables < len(patients)
+    ### BEGIN HIDDEN TESTS
+    assert peut_partager_ins == {"PROV": False, "RECUP": False, "VALI": False, "QUAL": True}
+    assert nb_ins_partageables == sum(str(p.identity.status) == "QUAL" for p in patients)
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D1.3"], minutes=15)
+    nb.md('''
+    ## Exercice 4 — Identitovigilance : deux jumeaux (15 min)
+    Aux urgences, deux frères jumeaux sont enregistrés à quelques minutes d'intervalle. Ils ont
+    le même nom de naissance, la même date et le même lieu de naissance, et la même adresse.
+    Expliquez quels **traits** permettent de ne pas les confondre, pourquoi on n'identifie pas
+    un patient par son nom d'usage, son adresse ou son numéro de téléphone, et ce que
+    l'agent d'accueil doit faire avant de qualifier l'identité de chacun.
+    ''')
+    nb.free_text("d1-02-jumeaux", rubric=[
+        (1, "Cite les traits stricts : nom de naissance, prénom(s) de naissance, date et lieu "
+            "(code INSEE) de naissance, sexe ; ici les prénoms et le sexe les distinguent."),
+        (1, "Explique que nom d'usage, adresse et téléphone sont des traits complémentaires, "
+            "changeants ou partagés, qui ne servent pas à identifier."),
+        (1, "Décrit la qualification : interroger INSi (récupération puis vérification) et "
+            "contrôler une pièce d'identité de chacun ; ne rien fusionner en cas de doute."),
+    ], solution='''
+    Les traits stricts (nom de naissance, liste des prénoms de naissance, date de naissance,
+    sexe, code INSEE du lieu de naissance) sont les seuls qui identifient : pour des jumeaux, ce
+    sont les **prénoms de naissance** (et parfois le sexe) qui diffèrent, il faut donc saisir la
+    liste complète. Le nom d'usage, l'adresse ou le téléphone sont des traits complémentaires :
+    ils changent et sont partagés par une même famille, ils ne doivent jamais servir à
+    rapprocher deux dossiers. Avant de qualifier chaque identité, l'agent récupère l'INS par le
+    téléservice INSi (par la carte Vitale ou par les traits), vérifie la concordance des traits
+    et contrôle une pièce d'identité à haut niveau de confiance de chacun ; en cas de doute, il
+    laisse l'identité provisoire et alerte la cellule d'identitovigilance plutôt que de fusionner.
+    ''', competencies=["D1.3"], minutes=15)
+    nb.md('''
+    ## Exercice 5 — Une ressource FHIR Patient (25 min)
+    Écrivez `patient_fhir(p)` qui construit, avec `fhir.resources` (modèles **R4B**), la
+    ressource `Patient` du patient `p` (un objet de `patients`) :
+    - `id` : l'identifiant `p.id` ;
+    - `name` : un nom d'usage officiel (`use` = `"official"`) avec `family` = nom de naissance
+      et `given` = la liste des prénoms de naissance ;
+    - `gender` : `"female"` ou `"male"` (`p.identity.sex` vaut `F` ou `M`) ;
+    - `birthDate` : la date de naissance ;
+    - `identifier` : **seulement si l'identité est qualifiée (QUAL)**, un identifiant
+      `use` = `"official"`, `system` = `OID_INS_TEST`, `value` = l'INS.
+    ''')
+    nb.answer("d1-02-patient-fhir", '''
+    def patient_fhir(p) -> Patient:
+        ### BEGIN SOLUTION
+        ident = p.identity
+        ressource = {
+            "resourceType": "Patient",
+            "id": p.id,
+            "name": [{"use": "official", "family": ident.birth_name,
+                      "given": list(ident.given_names)}],
+            "gender": "female" if str(ident.sex) == "F" else "male",
+            "birthDate": ident.birth_date.isoformat(),
+        }
+        if str(ident.status) == "QUAL" and ident.ins:
+            ressource["identifier"] = [
+                {"use": "official", "system": OID_INS_TEST, "value": ident.ins}
+            ]
+        return Patient.model_validate(ressource)
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-02-patient-fhir-tests", '''
+    qualifie = next(p for p in patients if str(p.identity.status) == "QUAL")
+    r = patient_fhir(qualifie)
+    assert isinstance(r, Patient), "Renvoyez un objet Patient de fhir.resources.R4B."
+    assert r.id == qualifie.id
+    assert r.identifier and r.identifier[0].system == OID_INS_TEST, "INS de test : OID …1.4.10."
+    assert r.identifier[0].value == qualifie.identity.ins
+    ### BEGIN HIDDEN TESTS
+    for p in patients[:60]:
+        r = patient_fhir(p)
+        assert r.gender == {"F": "female", "M": "male"}[str(p.identity.sex)]
+        assert r.birthDate == p.identity.birth_date
+        assert r.name[0].family == p.identity.birth_name
+        assert list(r.name[0].given) == list(p.identity.given_names)
+        ins = [i.value for i in (r.identifier or []) if i.system == OID_INS_TEST]
+        assert ins == ([p.identity.ins] if str(p.identity.status) == "QUAL" else []), p.id
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.4", "D1.3"], minutes=25)
+    nb.md('''
+    ## Exercice 6 — Une Observation codée LOINC et UCUM (20 min)
+    Écrivez `observation_poids(patient_id, kg, quand)` qui renvoie une `Observation` R4B :
+    `status` `"final"`, catégorie `vital-signs` (système
+    `http://terminology.hl7.org/CodeSystem/observation-category`), code LOINC **29463-7**
+    (système `http://loinc.org`, libellé « Poids corporel »), `subject` qui référence
+    `Patient/<patient_id>`, `effectiveDateTime` = `quand` (une date-heure avec son fuseau
+    horaire : FHIR l'exige dès qu'il y a une heure), et une valeur en **kilogrammes
+    codée UCUM** (`valueQuantity` : `value`, `unit` `"kg"`, système
+    `http://unitsofmeasure.org`, code `"kg"`).
+    ''')
+    nb.answer("d1-02-observation", '''
+    def observation_poids(patient_id: str, kg: float, quand: datetime) -> Observation:
+        ### BEGIN SOLUTION
+        return Observation.model_validate({
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7",
+                                 "display": "Poids corporel"}]},
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "effectiveDateTime": quand.isoformat(),
+            "valueQuantity": {"value": kg, "unit": "kg",
+                              "system": "http://unitsofmeasure.org", "code": "kg"},
+        })
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-02-observation-tests", '''
+    o = observation_poids("pat-000001", 72.4, datetime(2026, 3, 2, 8, 30, tzinfo=ZoneInfo("Europe/Paris")))
+    assert isinstance(o, Observation), "Renvoyez un objet Observation de fhir.resources.R4B."
+    assert o.status == "final"
+    assert o.code.coding[0].system == "http://loinc.org" and o.code.coding[0].code == "29463-7"
+    assert float(o.valueQuantity.value) == 72.4
+    ### BEGIN HIDDEN TESTS
+    assert o.valueQuantity.system == "http://unitsofmeasure.org" and o.valueQuantity.code == "kg"
+    assert o.subject.reference == "Patient/pat-000001"
+    assert o.category[0].coding[0].code == "vital-signs"
+    assert str(o.effectiveDateTime).startswith("2026-03-02")
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.4"], minutes=20)
+    nb.md('''
+    ## Exercice 7 — Lire l'export FHIR de la population (20 min)
+    `population.fhir()` produit l'export FHIR R4 de la population, ressource par ressource (des
+    dictionnaires). On en garde les patients d'une petite population pour aller vite.
+
+    Écrivez `poids_du_patient(ressources, patient_id)` qui renvoie la liste, triée par date,
+    des couples `(date "AAAA-MM-JJ", poids en kg)` des Observation LOINC 29463-7 du patient.
+    Validez chaque Observation du patient avec `Observation.model_validate` avant de la lire
+    (la validation coûte : ne validez pas les ressources des autres patients).
+    ''')
+    nb.code('''
+    petite = load_population(n=20, seed=2026)
+    ressources = list(petite.fhir())
+    print(len(ressources), "ressources FHIR ; types :",
+          sorted({r["resourceType"] for r in ressources}))
+    ''')
+    nb.answer("d1-02-lire-fhir", '''
+    def poids_du_patient(ressources: list[dict], patient_id: str) -> list[tuple[str, float]]:
+        ### BEGIN SOLUTION
+        trouves = []
+        for r in ressources:
+            if r["resourceType"] != "Observation":
+                continue
+            if r.get("subject", {}).get("reference") != f"Patient/{patient_id}":
+                continue
+            o = Observation.model_validate(r)
+            if ("http://loinc.org", "29463-7") in {(c.system, c.code) for c in o.code.coding}:
+                trouves.append((str(o.effectiveDateTime)[:10], float(o.valueQuantity.value)))
+        return sorted(trouves)
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-02-lire-fhir-tests", '''
+    premier = next(r["id"] for r in ressources if r["resourceType"] == "Patient")
+    serie = poids_du_patient(ressources, premier)
+    assert isinstance(serie, list) and serie, "Ce patient a des poids dans l'export."
+    assert all(isinstance(d, str) and len(d) == 10 for d, _ in serie), "Dates au format AAAA-MM-JJ."
+    assert serie == sorted(serie), "Triez par date."
+    ### BEGIN HIDDEN TESTS
+    obs = petite.dataframe("observations")
+    for pid in sorted(r["id"] for r in ressources if r["resourceType"] == "Patient")[:4]:
+        attendu = obs[(obs["patient_id"] == pid) & (obs["code"] == "29463-7")]
+        assert len(poids_du_patient(ressources, pid)) == len(attendu), pid
+        assert sorted(v for _, v in poids_du_patient(ressources, pid)) == sorted(attendu["value"])
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.4"], minutes=20)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
-    return {"01_identifiants_pseudonymisation": identifiants()}
+    return {
+        "01_identifiants_pseudonymisation": identifiants(),
+        "02_identite_fhir": identite_fhir(),
+    }
