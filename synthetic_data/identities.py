@@ -75,11 +75,10 @@ class _Plan:
 @cache
 def _adult_shares() -> tuple[float, float]:
     """Shares of the whole population that are adult women and adult men (age pyramid)."""
-    table = ref.age_pyramid()
-    weights = [b - a for a, b in zip([0.0, *table._cum], table._cum, strict=False)]
-    total = sum(weights)
-    female = sum(w for band, w in zip(table.items, weights, strict=True) if band.age_from >= ADULT_AGE and band.sex is Sex.FEMALE)
-    male = sum(w for band, w in zip(table.items, weights, strict=True) if band.age_from >= ADULT_AGE and band.sex is Sex.MALE)
+    pairs = ref.age_pyramid().weighted_items()
+    total = sum(w for _, w in pairs)
+    female = sum(w for band, w in pairs if band.age_from >= ADULT_AGE and band.sex is Sex.FEMALE)
+    male = sum(w for band, w in pairs if band.age_from >= ADULT_AGE and band.sex is Sex.MALE)
     return female / total, male / total
 
 

@@ -42,9 +42,11 @@ class WeightedTable(Generic[T]):
     def pick(self, rng: random.Random) -> T:
         return self.items[bisect.bisect_right(self._cum, rng.random() * self._total)]
 
+    def weighted_items(self) -> list[tuple[T, float]]:
+        return [(item, b - a) for item, a, b in zip(self.items, [0.0, *self._cum], self._cum, strict=False)]
+
     def filter(self, keep: Callable[[T], bool]) -> WeightedTable[T]:
-        weights = [b - a for a, b in zip([0.0, *self._cum], self._cum, strict=False)]
-        return WeightedTable((i, w) for i, w in zip(self.items, weights, strict=True) if keep(i))
+        return WeightedTable((item, w) for item, w in self.weighted_items() if keep(item))
 
     def __len__(self) -> int:
         return len(self.items)
