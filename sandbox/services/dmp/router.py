@@ -171,7 +171,7 @@ def _dates(values: list[str]) -> list[crud.DateFilter]:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
                 moment = moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
                 filters.append(crud.DateFilter(op, moment))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ServiceError(400, f"Paramètre « date » : « {value} » illisible ; exemples : "
                                     "date=ge2025-01-01, date=lt2025-06-30T12:00:00+02:00.",
                                expression=["date"]) from None
