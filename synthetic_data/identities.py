@@ -222,8 +222,8 @@ def _address(rng: random.Random, birthplace: str) -> tuple[Address, str]:
     return Address(line, rng.choice(place.postal_codes), place.city, place.insee), place.region
 
 
-def _status(rng: random.Random, plan: _Plan) -> IdentityStatus:
-    if rng.random() < plan.rates.provisional:
+def _status(rng: random.Random, plan: _Plan, allow_provisional: bool = True) -> IdentityStatus:
+    if allow_provisional and rng.random() < plan.rates.provisional:
         return IdentityStatus.PROV
     return IdentityStatus(ref.identity_statuses().pick(rng))
 
@@ -232,6 +232,7 @@ def _draft(
     rng: random.Random,
     plan: _Plan,
     identity_core: tuple[str, list[str], Sex, date, str] | None = None,
+    allow_provisional: bool = True,
 ) -> _Draft:
     """One person; `identity_core` (birth name, given names, sex, birth date, birthplace) when
     the strict traits are imposed by a twin or homonym partner."""
@@ -250,7 +251,7 @@ def _draft(
         birthplace=birthplace,
         used_name=used_name,
         used_given_name=used_given,
-        status=_status(rng, plan),
+        status=_status(rng, plan, allow_provisional),
     )
     address, region = _address(rng, birthplace)
     return _Draft(identity, _wished_order(rng, birthplace), address, ref.fictional_phone(rng, region))
@@ -279,7 +280,8 @@ def _homonyms(rng: random.Random, plan: _Plan) -> list[_Draft]:
     abroad = rng.random() < plan.rates.born_abroad
     birthplace = _birthplace(rng, abroad)
     birth_name, given = _names(rng, plan, sex, birth_date.year, force_multiple=by_given_names)
-    first = _draft(rng, plan, (birth_name, given, sex, birth_date, birthplace))
+    # Both are known to INSi (never provisional), so a traits search really finds two people.
+    first = _draft(rng, plan, (birth_name, given, sex, birth_date, birthplace), allow_provisional=False)
     if by_given_names:
         others = _given_names(rng, sex, birth_date.year, "plain", len(given), avoid_first=given[0])
         while others[1:] == given[1:] or given[0] in others[1:]:
@@ -287,7 +289,7 @@ def _homonyms(rng: random.Random, plan: _Plan) -> list[_Draft]:
         core = (birth_name, [given[0], *others[1:]], sex, birth_date, birthplace)
     else:
         core = (birth_name, list(given), sex, birth_date, _birthplace(rng, abroad, avoid=birthplace))
-    return _pair(first, _draft(rng, plan, core), Pitfall.HOMONYM)
+    return _pair(first, _draft(rng, plan, core, allow_provisional=False), Pitfall.HOMONYM)
 
 
 def _pair(first: _Draft, second: _Draft, pitfall: Pitfall) -> list[_Draft]:

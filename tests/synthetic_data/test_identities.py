@@ -103,6 +103,7 @@ def test_homonyms_share_every_strict_trait_but_one(large):
     assert len(pairs) > 100
     kinds = Counter()
     for one, two in pairs:
+        assert one.identity.ins and two.identity.ins  # both known to INSi: a search finds two
         a, b = strict_traits_key(one.identity), strict_traits_key(two.identity)
         differing = [i for i in range(5) if a[i] != b[i]]
         assert len(differing) == 1, (one.identity, two.identity)
