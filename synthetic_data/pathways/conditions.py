@@ -279,7 +279,7 @@ class Not(Logic):
 
 @register
 class Observation(Logic):
-    """Latest value of an observation (or its change over `change_within`) against a threshold."""
+    """Latest value of an observation, or its change over `change_within`, against a threshold."""
 
     condition_type = "Observation"
 
@@ -296,6 +296,11 @@ class Observation(Logic):
         last_time, last = series[-1]
         if self.window is None:
             return apply(self.op, last, self.value)
-        since = last_time - self.window
-        base = next((v for t, v in reversed(series) if t <= since), series[0][1])
-        return apply(self.op, last - base, self.value)
+        # Change since the oldest reading inside the window, else since the one just before it.
+        since, base = last_time - self.window, None
+        for when, value in reversed(series[:-1]):
+            if when < since:
+                base = value if base is None else base
+                break
+            base = value
+        return base is not None and apply(self.op, last - base, self.value)

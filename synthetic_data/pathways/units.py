@@ -74,4 +74,4 @@ class Duration:
         days = self.low if self.low == self.high else rng.uniform(self.low, self.high)
         if self.calendar:
             return timedelta(days=round(days))
-        return timedelta(days=days)
+        return timedelta(minutes=round(days * 1440))

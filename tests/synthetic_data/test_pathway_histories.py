@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from synthetic_data import model, referentials
 from synthetic_data.pathways import REFERENCE_END, PathwayEngine, history_start
-from synthetic_data.pathways.calibration import StubContext, pyramid_sample
+from synthetic_data.pathways.calibration import StubContext, bare_patient, pyramid_sample
 from synthetic_data.pathways.engine_types import Pathway
 from synthetic_data.pathways.states import CallSubmodule, Encounter
 from synthetic_data.terminology import SYSTEMS
@@ -121,3 +121,23 @@ def test_pathways_cite_sources_and_use_referential_codes() -> None:
                 assert state.profession in professions, (pathway.file, state.name)
                 assert state.specialty is None or state.specialty in specialties, (pathway.file, state.name)
                 assert state.organization_kind is None or state.organization_kind in kinds
+
+
+def test_heart_failure_telemonitoring_is_bounded_and_alerts_on_weight_gain() -> None:
+    elderly = [bare_patient(f"hf{k}", model.Sex.MALE if k % 2 else model.Sex.FEMALE, date(1935 + k % 10, 3, 1))
+               for k in range(500)]
+    monitored = [p for p in simulate(elderly, "hf") if any(o.encounter_id is None for o in p.observations)]
+    assert len(monitored) >= 5, "too few telemonitored patients to check anything"
+    alerts = 0
+    for patient in monitored:
+        home = [o for o in patient.observations if o.encounter_id is None]
+        assert len(home) <= 3 * 30, "one window of at most 30 readings of weight, heart rate, pressure"
+        weights = [o for o in patient.observations if o.code.code == "29463-7"]  # clinic and home
+        for encounter in patient.encounters:
+            if encounter.kind == "VR":
+                alerts += 1
+                *earlier, trigger = [w for w in weights if w.effective <= encounter.start]
+                window = [w for w in earlier if trigger.effective - w.effective <= timedelta(days=3)]
+                assert any(trigger.value - w.value > 2 for w in window or earlier[-1:]), (
+                    "an alert follows a gain of more than 2 kg in 3 days")
+    assert alerts > 0
