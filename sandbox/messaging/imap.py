@@ -1,0 +1,320 @@
+"""MSSanté IMAP: Twisted's IMAP4 server over the store's mailboxes (no system package).
+
+Why Twisted and not Dovecot: it runs from pip alone (Binder, CI, a student's laptop), reads the
+same SQL store as SMTP (SQLite or PostgreSQL, with tenants) instead of a Maildir per process,
+and its IMAP4rev1 grammar (FETCH, SEARCH, STORE, UID, EXPUNGE, STARTTLS) is maintained.
+
+Each login sees one folder, INBOX: the persona's MSSanté mailbox. LOGIN is refused before
+STARTTLS (Twisted advertises LOGINDISABLED). The reactor runs in one daemon thread for the
+process; servers are started and stopped on it with `callFromThread`.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from email import message_from_bytes
+from email import policy as email_policy
+from email.utils import format_datetime
+
+from twisted.internet import defer, protocol, reactor
+from twisted.mail import imap4
+from zope.interface import implementer
+
+from sandbox.messaging import mailstore
+from sandbox.messaging.smtp import Authenticator
+from sandbox.runtime import Sandbox
+
+SYSTEM_FLAGS = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "$Phishing"]
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+@implementer(imap4.IMessagePart)
+class Part:
+    """One MIME part, parsed lazily from bytes."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+        self._msg = None
+
+    @property
+    def msg(self):
+        if self._msg is None:
+            self._msg = message_from_bytes(self.raw, policy=email_policy.compat32)
+        return self._msg
+
+    def getHeaders(self, negate, *names):
+        wanted = {n.decode() if isinstance(n, bytes) else n for n in names}
+        wanted = {n.lower() for n in wanted}
+        headers = {}
+        for key, value in self.msg.items():
+            low = key.lower()
+            if (low in wanted) != bool(negate) or (negate and not wanted):
+                headers[low] = _ascii(str(value))
+        return headers
+
+    def getBodyFile(self):
+        _head, sep, body = self.raw.partition(b"\r\n\r\n")
+        if not sep:
+            _head, sep, body = self.raw.partition(b"\n\n")
+        return io.BytesIO(body)
+
+    def getSize(self):
+        return len(self.raw)
+
+    def isMultipart(self):
+        return self.msg.is_multipart()
+
+    def getSubPart(self, part):
+        payload = self.msg.get_payload()
+        if not isinstance(payload, list) or part >= len(payload):
+            raise IndexError(part)
+        return Part(payload[part].as_bytes())
+
+
+@implementer(imap4.IMessage, imap4.IMessageFile)
+class Message(Part):
+    def __init__(self, row, raw: bytes):
+        super().__init__(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        self.row = row
+
+    def open(self):
+        return io.BytesIO(self.raw)
+
+    def getUID(self):
+        return self.row.uid
+
+    def getFlags(self):
+        return list(self.row.flags or [])
+
+    def getInternalDate(self):
+        return format_datetime(self.row.received_at)
+
+
+@implementer(imap4.IMailbox)
+class Inbox:
+    """The persona's mailbox, read from the store at each command (other writers see it)."""
+
+    def __init__(self, sandbox: Sandbox, tenant: str, address: str, persona: str, role: str):
+        self.sandbox = sandbox
+        self.tenant = tenant
+        self.address = address
+        self.persona = persona
+        self.role = role
+        self.listeners = []
+
+    def _rows(self):
+        with self.sandbox.store.session() as session:
+            return mailstore.list_messages(session, self.tenant, self.address)
+
+    def _state(self):
+        with self.sandbox.store.session() as session:
+            return mailstore.mailbox_state(session, self.tenant, self.address)
+
+    def getFlags(self):
+        return SYSTEM_FLAGS
+
+    def getHierarchicalDelimiter(self):
+        return "/"
+
+    def getUIDValidity(self):
+        return self._state().uid_validity
+
+    def getUIDNext(self):
+        return self._state().uid_next
+
+    def getUID(self, message):
+        rows = self._rows()
+        return rows[message - 1].uid
+
+    def getMessageCount(self):
+        with self.sandbox.store.session() as session:
+            return mailstore.count_messages(session, self.tenant, self.address)
+
+    def getRecentCount(self):
+        return 0
+
+    def getUnseenCount(self):
+        return sum(1 for r in self._rows() if "\\Seen" not in (r.flags or []))
+
+    def isWriteable(self):
+        return True
+
+    def destroy(self):
+        raise imap4.MailboxException("Suppression de la boîte de réception impossible")
+
+    def requestStatus(self, names):
+        counts = {"MESSAGES": self.getMessageCount, "RECENT": self.getRecentCount,
+                  "UIDNEXT": self.getUIDNext, "UIDVALIDITY": self.getUIDValidity,
+                  "UNSEEN": self.getUnseenCount}
+        return {name: counts[name]() for name in names if name in counts}
+
+    def addListener(self, listener):
+        self.listeners.append(listener)
+
+    def removeListener(self, listener):
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    def addMessage(self, message, flags=(), date=None):
+        raise imap4.MailboxException(
+            "APPEND non pris en charge : envoyez vos messages par SMTP (soumission)")
+
+    def expunge(self):
+        return mailstore.expunge(self.sandbox, self.tenant, self.address)
+
+    def _select(self, messages, uid):
+        rows = self._rows()
+        if not rows:
+            return []
+        if uid:
+            messages.last = rows[-1].uid
+            return [(seq, r) for seq, r in enumerate(rows, 1) if r.uid in messages]
+        messages.last = len(rows)
+        return [(seq, rows[seq - 1]) for seq in messages if 0 < seq <= len(rows)]
+
+    def fetch(self, messages, uid):
+        selected = self._select(messages, uid)
+        if not selected:
+            return []
+        with self.sandbox.store.session() as session:
+            raws = {r.uid: mailstore.get_message(session, self.tenant, self.address, r.uid).raw
+                    for _, r in selected}
+        return [(seq, Message(r, raws[r.uid])) for seq, r in selected]
+
+    def store(self, messages, flags, mode, uid):
+        selected = self._select(messages, uid)
+        flags = [f.decode() if isinstance(f, bytes) else f for f in flags]
+        new = mailstore.set_flags(self.sandbox, self.tenant, self.address,
+                                  [r.uid for _, r in selected], flags, mode,
+                                  persona=self.persona, role=self.role)
+        return {seq: new.get(r.uid, []) for seq, r in selected}
+
+
+@implementer(imap4.IAccount)
+class Account:
+    def __init__(self, inbox: Inbox):
+        self.inbox = inbox
+
+    def listMailboxes(self, ref, wildcard):
+        import fnmatch
+
+        pattern = (wildcard.decode() if isinstance(wildcard, bytes) else wildcard) or "*"
+        pattern = pattern.replace("%", "*")
+        return [("INBOX", self.inbox)] if fnmatch.fnmatch("INBOX", pattern.upper()) else []
+
+    def select(self, name, rw=True):
+        name = name.decode() if isinstance(name, bytes) else name
+        return self.inbox if name.upper() == "INBOX" else None
+
+    def create(self, pathspec):
+        return False
+
+    def delete(self, name):
+        raise imap4.MailboxException("Les dossiers MSSanté du bac à sable ne se suppriment pas")
+
+    def rename(self, oldname, newname):
+        raise imap4.MailboxException("Les dossiers MSSanté du bac à sable ne se renomment pas")
+
+    def isSubscribed(self, name):
+        return True
+
+    def subscribe(self, name):
+        return True
+
+    def unsubscribe(self, name):
+        raise imap4.MailboxException("INBOX reste abonnée")
+
+
+class MssanteIMAPServer(imap4.IMAP4Server):
+    """Twisted's IMAP4 server with the sandbox's login (persona or persona@tenant)."""
+
+    def __init__(self, sandbox: Sandbox, context_factory):
+        super().__init__(contextFactory=context_factory)
+        self.sandbox = sandbox
+        self.authenticator = Authenticator(sandbox)
+
+    def sendServerGreeting(self):
+        self.sendPositiveResponse(
+            message=b"MSSante (bac a sable santelab) pret : STARTTLS puis LOGIN")
+
+    def do_LOGIN(self, tag, user, passwd):
+        if b"LOGINDISABLED" in self.capabilities():
+            self.sendBadResponse(
+                tag, b"[PRIVACYREQUIRED] LOGIN refuse sans chiffrement : envoyez STARTTLS")
+            return
+        submitter = self.authenticator.check(user.decode("utf-8", "replace"),
+                                             passwd.decode("utf-8", "replace"))
+        if submitter is None:
+            self.sendNegativeResponse(
+                tag, b"[AUTHENTICATIONFAILED] Identifiant ou mot de passe incorrect")
+            return
+        if submitter.mailbox is None:
+            self.sendNegativeResponse(
+                tag, b"[AUTHORIZATIONFAILED] Cette persona n'a pas de boite MSSante")
+            return
+        mailstore.ensure_mailboxes(self.sandbox, submitter.actor.tenant)
+        inbox = Inbox(self.sandbox, submitter.actor.tenant, submitter.mailbox,
+                      submitter.actor.login, submitter.actor.role)
+        self.account = Account(inbox)
+        self.state = "auth"
+        self.sendPositiveResponse(tag, b"LOGIN reussi")
+        self.setTimeout(self.POSTAUTH_TIMEOUT)
+
+    unauth_LOGIN = (do_LOGIN, imap4.IMAP4Server.arg_astring, imap4.IMAP4Server.arg_finalastring)
+
+
+class IMAPFactory(protocol.ServerFactory):
+    def __init__(self, sandbox: Sandbox, context_factory):
+        self.sandbox = sandbox
+        self.context_factory = context_factory
+
+    def buildProtocol(self, addr):
+        server = MssanteIMAPServer(self.sandbox, self.context_factory)
+        server.factory = self
+        return server
+
+
+_REACTOR_LOCK = threading.Lock()
+_reactor_thread: threading.Thread | None = None
+
+
+def _ensure_reactor() -> None:
+    global _reactor_thread
+    with _REACTOR_LOCK:
+        if _reactor_thread is None:
+            _reactor_thread = threading.Thread(
+                target=reactor.run, kwargs={"installSignalHandlers": False}, daemon=True,
+                name="santelab-imap-reactor")
+            _reactor_thread.start()
+
+
+def _blocking(func, *args):
+    """Run `func` in the reactor thread and wait for its result."""
+    from twisted.internet import threads
+
+    return threads.blockingCallFromThread(reactor, lambda: defer.maybeDeferred(func, *args))
+
+
+class IMAPServer:
+    """One listening IMAP server; `start()`/`stop()` from any thread."""
+
+    def __init__(self, sandbox: Sandbox, credentials, *, host: str, port: int):
+        self.factory = IMAPFactory(sandbox, credentials.twisted_options())
+        self.host = host
+        self.port = port
+        self._listener = None
+
+    def start(self) -> IMAPServer:
+        _ensure_reactor()
+        self._listener = _blocking(reactor.listenTCP, self.port, self.factory, 50, self.host)
+        self.port = self._listener.getHost().port
+        return self
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            _blocking(self._listener.stopListening)
+            self._listener = None

@@ -1,0 +1,221 @@
+"""Mailboxes and messages in the one store: delivery, listing, flags, expunge.
+
+Delivery is one transaction for every recipient's copy and its event: a reply 250 is sent only
+after it commits, so an accepted message is never lost. UIDs come from `uid_next` of the
+mailbox row, incremented by an UPDATE first (the row lock serialises concurrent deliveries to
+the same mailbox on PostgreSQL; SQLite serialises writers anyway).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from sandbox import events
+from sandbox.auth_models import PersonaRow
+from sandbox.messaging.models import MailboxRow, MessageRow, QuarantineRow
+from sandbox.runtime import Sandbox
+
+SERVICE = "mssante"
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who submits a message (an authenticated persona, or the drill engine)."""
+
+    login: str | None
+    role: str | None
+    mailbox: str | None
+
+
+def normalise(address: str) -> str:
+    return address.strip().strip("<>").lower()
+
+
+def ensure_mailboxes(sandbox: Sandbox, tenant: str) -> None:
+    """Fill a tenant's mailboxes from the Annuaire table and personas if it has none.
+
+    Tenants seeded by `sandbox.messaging.seed` already have them (with CAB/APP boxes too); this
+    covers tenants seeded before the messaging service existed.
+    """
+    from sandbox.services.annuaire.models import DirectoryEntry
+
+    with sandbox.store.session() as session:
+        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == tenant)
+                          .limit(1)) is not None:
+            return
+        rows: dict[str, dict] = {}
+        for kind, owner, email in session.execute(
+                select(DirectoryEntry.resource_type, DirectoryEntry.id, DirectoryEntry.email)
+                .where(DirectoryEntry.tenant == tenant,
+                       DirectoryEntry.resource_type.in_(("Practitioner", "Organization")),
+                       DirectoryEntry.email.is_not(None))):
+            rows[email.lower()] = {"tenant": tenant, "address": email.lower(),
+                                   "type": "PER" if kind == "Practitioner" else "ORG",
+                                   "owner_id": owner}
+        for (email,) in session.execute(select(PersonaRow.mailbox).where(
+                PersonaRow.tenant == tenant, PersonaRow.mailbox.is_not(None))):
+            rows.setdefault(email.lower(), {"tenant": tenant, "address": email.lower(),
+                                            "type": "PER", "owner_id": None})
+        if rows:
+            session.execute(insert(MailboxRow), list(rows.values()))
+
+
+def mailbox_exists(session: Session, tenant: str, address: str) -> bool:
+    return session.get(MailboxRow, (tenant, normalise(address))) is not None
+
+
+def domain_known(session: Session, tenant: str, domain: str) -> bool:
+    """True when some mailbox of the tenant's Annuaire lives under `domain`."""
+    return session.scalar(select(MailboxRow.address).where(
+        MailboxRow.tenant == tenant,
+        MailboxRow.address.like(f"%@{domain.lower()}")).limit(1)) is not None
+
+
+def new_message_id() -> str:
+    return f"mss-{uuid.uuid4().hex}"
+
+
+def deliver(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
+            recipients: list[str], raw: bytes, *, subject: str = "", kind: str = "normal",
+            detail: dict | None = None, message_id: str | None = None) -> str:
+    """Store one copy per recipient mailbox and the event, in one transaction; the id."""
+    message_id = message_id or new_message_id()
+    now = sandbox.clock.now()
+    with sandbox.store.session() as session:
+        _deliver(session, tenant, mail_from, sorted({normalise(r) for r in recipients}), raw,
+                 subject=subject, kind=kind, message_id=message_id, now=now)
+        events.record(session, events.Event(
+            tenant=tenant, at=now, service=SERVICE,
+            action="mssante.inject" if kind == "piege" else "mssante.send",
+            persona=sender.login, role=sender.role, target=f"message/{message_id}",
+            patient=None, outcome="success",
+            detail={"de": mail_from, "a": sorted(recipients), "objet": subject[:200],
+                    "taille": len(raw), **(detail or {})}))
+    return message_id
+
+
+def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str],
+             raw: bytes, *, subject: str, kind: str, message_id: str, now: datetime) -> None:
+    for rcpt in recipients:
+        session.execute(update(MailboxRow)
+                        .where(MailboxRow.tenant == tenant, MailboxRow.address == rcpt)
+                        .values(uid_next=MailboxRow.uid_next + 1))
+        uid = session.scalar(select(MailboxRow.uid_next).where(
+            MailboxRow.tenant == tenant, MailboxRow.address == rcpt))
+        if uid is None:
+            raise LookupError(rcpt)
+        session.execute(insert(MessageRow).values(
+            tenant=tenant, mailbox=rcpt, uid=uid - 1, message_id=message_id,
+            sender=normalise(mail_from), subject=subject, received_at=now, size=len(raw),
+            flags=[], kind=kind, raw=raw))
+
+
+def quarantine(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
+               recipients: list[str], raw: bytes, reason: str) -> str:
+    """Keep a refused message with its reason, and trace the refusal."""
+    qid = f"qua-{uuid.uuid4().hex}"
+    now = sandbox.clock.now()
+    with sandbox.store.session() as session:
+        session.add(QuarantineRow(tenant=tenant, id=qid, at=now, sender=normalise(mail_from),
+                                  recipients=list(recipients), reason=reason, raw=raw))
+        events.record(session, events.Event(
+            tenant=tenant, at=now, service=SERVICE, action="mssante.quarantine",
+            persona=sender.login, role=sender.role, target=f"quarantaine/{qid}", patient=None,
+            outcome="refused", detail={"raison": reason, "de": mail_from, "a": recipients}))
+    return qid
+
+
+def refusal(sandbox: Sandbox, tenant: str, sender: Sender, action: str, reason: str,
+            **detail) -> None:
+    """Trace a refused SMTP step (sender spoofing, unknown recipient…) in the event stream."""
+    with sandbox.store.session() as session:
+        events.record(session, events.Event(
+            tenant=tenant, at=sandbox.clock.now(), service=SERVICE, action=action,
+            persona=sender.login, role=sender.role, target=None, patient=None,
+            outcome="refused", detail={"raison": reason, **detail}))
+
+
+# --- reading (IMAP and the client) -----------------------------------------------------------
+
+def list_messages(session: Session, tenant: str, mailbox: str) -> list[MessageRow]:
+    """The mailbox's messages in UID order, raw bytes deferred."""
+    from sqlalchemy.orm import defer
+
+    return list(session.scalars(
+        select(MessageRow).options(defer(MessageRow.raw))
+        .where(MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox))
+        .order_by(MessageRow.uid)))
+
+
+def get_message(session: Session, tenant: str, mailbox: str, uid: int) -> MessageRow | None:
+    return session.get(MessageRow, (tenant, normalise(mailbox), uid))
+
+
+def mailbox_state(session: Session, tenant: str, mailbox: str) -> MailboxRow | None:
+    return session.get(MailboxRow, (tenant, normalise(mailbox)))
+
+
+def set_flags(sandbox: Sandbox, tenant: str, mailbox: str, uids: list[int], flags: list[str],
+              mode: int = 1, *, persona: str | None = None, role: str | None = None
+              ) -> dict[int, list[str]]:
+    """mode 1 adds, -1 removes, 0 replaces; the new flags per uid.
+
+    Setting `$Phishing` (or `Junk`) is a report: it is recorded as a `mssante.report` event.
+    """
+    result: dict[int, list[str]] = {}
+    reported: list[str] = []
+    with sandbox.store.session() as session:
+        rows = session.scalars(select(MessageRow).where(
+            MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox),
+            MessageRow.uid.in_(uids)))
+        for row in rows:
+            old = list(row.flags or [])
+            if mode == 0:
+                new = list(dict.fromkeys(flags))
+            elif mode > 0:
+                new = old + [f for f in flags if f not in old]
+            else:
+                new = [f for f in old if f not in flags]
+            if new != old:
+                row.flags = new
+            if any(f in REPORT_FLAGS for f in new) and not any(f in REPORT_FLAGS for f in old):
+                reported.append(row.message_id)
+            result[row.uid] = new
+        for message_id in reported:
+            events.record(session, report_event(sandbox, tenant, persona, role, mailbox,
+                                                message_id, via="imap"))
+    return result
+
+
+REPORT_FLAGS = ("$Phishing", "Junk", "$Junk")
+
+
+def report_event(sandbox: Sandbox, tenant: str, persona: str | None, role: str | None,
+                 mailbox: str, message_id: str, via: str) -> events.Event:
+    return events.Event(tenant=tenant, at=sandbox.clock.now(), service=SERVICE,
+                        action="mssante.report", persona=persona, role=role,
+                        target=f"message/{message_id}", patient=None, outcome="success",
+                        detail={"boite": normalise(mailbox), "via": via})
+
+
+def expunge(sandbox: Sandbox, tenant: str, mailbox: str) -> list[int]:
+    """Delete the messages flagged \\Deleted; their UIDs."""
+    with sandbox.store.session() as session:
+        rows = [r for r in list_messages(session, tenant, mailbox)
+                if "\\Deleted" in (r.flags or [])]
+        uids = [r.uid for r in rows]
+        if uids:
+            session.execute(delete(MessageRow).where(
+                MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox),
+                MessageRow.uid.in_(uids)))
+    return uids
+
+
+def count_messages(session: Session, tenant: str, mailbox: str) -> int:
+    return session.scalar(select(func.count()).select_from(MessageRow).where(
+        MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox))) or 0

@@ -1,0 +1,79 @@
+"""The sandbox's test certificate authority, standing in for IGC Santé.
+
+The CA is made once with `trustme` and kept in `<data_dir>/mssante/ca.pem` (+ its key), so
+mail clients (swaks, Thunderbird, imaplib) can trust it across restarts: pass `ca_path()` as
+`cafile`. Server certificates are issued from it at start-up for `localhost` and 127.0.0.1.
+A training CA: its key is not secret and it must never be trusted outside the sandbox.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+import trustme
+
+from sandbox.settings import Settings
+
+SERVER_NAMES = ("localhost", "127.0.0.1", "::1", "mssante.sandbox.local")
+
+
+def pki_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "mssante"
+
+
+def ca_path(settings: Settings | None = None) -> Path:
+    """The PEM file of the sandbox CA (what clients trust)."""
+    return pki_dir(settings or Settings()) / "ca.pem"
+
+
+def load_ca(settings: Settings) -> trustme.CA:
+    """The persisted CA, created on first use (one creator at a time across processes)."""
+    folder = pki_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "ca.pem", folder / "ca-key.pem"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (cert.exists() and key.exists()):
+            ca = trustme.CA(organization_name="santelab — AC de test (bac à sable IGC Santé)")
+            for path, blob in ((key, ca.private_key_pem), (cert, ca.cert_pem)):
+                scratch = path.with_suffix(f".{os.getpid()}.tmp")
+                blob.write_to_path(str(scratch))
+                os.replace(scratch, path)
+        return trustme.CA.from_pem(cert.read_bytes(), key.read_bytes())
+
+
+@dataclass
+class ServerCredentials:
+    """A server certificate from the sandbox CA, in the forms asyncio and Twisted need."""
+
+    ca: trustme.CA
+    leaf: trustme.LeafCert
+    ca_file: Path
+
+    @classmethod
+    def issue(cls, settings: Settings) -> ServerCredentials:
+        ca = load_ca(settings)
+        leaf = ca.issue_cert(*SERVER_NAMES, organization_name="santelab MSSanté")
+        return cls(ca, leaf, ca_path(settings))
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.leaf.configure_cert(context)
+        return context
+
+    def twisted_options(self):
+        from twisted.internet import ssl as tssl
+
+        pem = b"".join(b.bytes() for b in self.leaf.cert_chain_pems)
+        return tssl.PrivateCertificate.loadPEM(pem + self.leaf.private_key_pem.bytes()).options()
+
+
+def client_context(settings: Settings | None = None) -> ssl.SSLContext:
+    """A client TLS context trusting the sandbox CA (for smtplib/imaplib)."""
+    settings = settings or Settings()
+    load_ca(settings)  # created on first use, so a client may start before any server
+    return ssl.create_default_context(cafile=str(ca_path(settings)))

@@ -1,0 +1,19 @@
+"""Seed the MSSanté mailboxes of a tenant from the population's Annuaire Santé."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from sandbox.messaging.models import MailboxRow
+
+
+def seed(session: Session, tenant: str, population) -> None:
+    """Every mailbox the directory lists (PER, ORG, CAB, APP), empty, uid 1 next."""
+    rows = {}
+    for box in population.directory.mailboxes:
+        rows[box.address.lower()] = {"tenant": tenant, "address": box.address.lower(),
+                                     "type": box.type, "owner_id": box.owner_id,
+                                     "uid_next": 1, "uid_validity": 1}
+    if rows:
+        session.execute(insert(MailboxRow), list(rows.values()))
