@@ -219,3 +219,24 @@ def test_every_action_is_an_event(world):
         ("erx.read", "pharmacien2", "refused"),
         ("erx.cancel", "medecin", "success"),
     ]
+
+
+def test_fhir_view_is_valid_r4b(world):
+    from fhir.resources.R4B.bundle import Bundle
+
+    p = prescribe(world)
+    dispense(world, p["numero"], 2, 1)
+    r = world.http.get(f"{ERX}/prescriptions/{p['numero']}/fhir", headers=world.as_("medecin"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/fhir+json")
+    Bundle.model_validate(r.json())
+    resources = [e["resource"] for e in r.json()["entry"]]
+    requests = [x for x in resources if x["resourceType"] == "MedicationRequest"]
+    dispenses = [x for x in resources if x["resourceType"] == "MedicationDispense"]
+    assert [x["status"] for x in requests] == ["active", "completed"]
+    assert {x["groupIdentifier"]["value"] for x in requests} == {p["numero"]}
+    assert requests[0]["medicationCodeableConcept"]["coding"][0]["code"] == "A10BA02"
+    second_line_url = r.json()["entry"][1]["fullUrl"]
+    assert [(x["quantity"]["value"], x["authorizingPrescription"][0]["reference"])
+            for x in dispenses] == [(1, second_line_url)]
+    assert world.http.get(f"{ERX}/prescriptions/{p['numero']}/fhir",
+                          headers=world.as_("medecin2")).status_code == 403

@@ -21,13 +21,15 @@ from typing import Annotated, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Header, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.deps import ServiceContext, service_context
-from sandbox.errors import ServiceError
+from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.services.dmp import patients
+from sandbox.services.eprescription import fhir as erx_fhir
 from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxDispenseRow, ErxLineRow, ErxPrescriptionRow
 
@@ -304,6 +306,12 @@ def _read(ctx: ServiceContext, code: str) -> PrescriptionOut:
             summary="Lire une e-prescription (pour un pharmacien : scan du numéro)")
 def read_prescription(number: str, ctx: Ctx) -> PrescriptionOut:
     return _read(ctx, number)
+
+
+@router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)")
+def read_prescription_fhir(number: str, ctx: Ctx) -> JSONResponse:
+    """MedicationRequest per line + MedicationDispense per act; same rights as the read."""
+    return JSONResponse(erx_fhir.bundle(_read(ctx, number)), media_type=FHIR_JSON)
 
 
 @router.post("/scan", response_model=PrescriptionOut, summary="Scanner le QR code (pharmacien)")
