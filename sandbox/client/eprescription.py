@@ -116,6 +116,10 @@ class EPrescription(Resource):
         return Prescription.from_json(self._post(
             f"{self.base}/prescriptions/{number}/cancel", json={"motif": reason}))
 
+    def fhir(self, number: str) -> dict:
+        """The prescription as a FHIR Bundle (MedicationRequest per line, MedicationDispense)."""
+        return self._get(f"{self.base}/prescriptions/{number}/fhir")
+
     def qr_png(self, number: str) -> bytes:
         """The QR code as a PNG image (patient, prescriber)."""
         return self._raw("GET", f"{self.base}/prescriptions/{number}/qr.png",
