@@ -643,8 +643,341 @@ def identite_fhir() -> NotebookBuilder:
     return nb
 
 
+def qualite_indicateurs() -> NotebookBuilder:
+    nb = NotebookBuilder("d1-03")
+    nb.md('''
+    # D1 · Notebook 3 — Coder, contrôler la qualité, produire des indicateurs ; le cadre légal
+
+    **Compétences travaillées**
+    - **D1.4** Structurer et coder les données : terminologies (CIM-10, LOINC, SNOMED CT, ATC),
+      standards (FHIR, CDA), interopérabilité
+    - **D1.6** Juger la qualité des données et produire des indicateurs et graphiques simples à
+      partir d'un jeu de données
+    - **D1.2** Connaître le cadre juridique d'utilisation : RGPD, secret professionnel, partage
+      au sein de l'équipe de soins, droits des patients, hébergement certifié (HDS)
+
+    **Durée estimée : 2 h** (lecture comprise). Patients **fictifs** du bac à sable santelab.
+    ''')
+    nb.md('''
+    ## Mise en route
+    Exécutez les deux cellules suivantes. Si un message ⚠️ s'affiche, suivez ce qu'il indique.
+    La seconde met les données de la population sous forme de tableaux pandas.
+    ''')
+    nb.code('''
+    import re
+    from datetime import date
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # graphiques dessinés sans fenêtre (le notebook les affiche)
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from santelab.course.student import load_population
+
+    population = load_population(n=200, seed=2026)
+    patients = list(population.patients)
+    DATE_EXTRACTION = date(2026, 1, 1)
+    print(f"{len(patients)} patients fictifs chargés.")
+    ''')
+    nb.code('''
+    tab_patients = pd.DataFrame([
+        {"patient_id": p.id, "sexe": str(p.identity.sex), "date_naissance": p.identity.birth_date}
+        for p in patients
+    ])
+    tab_diagnostics = pd.DataFrame([
+        {"patient_id": p.id, "code": c.codes[0].code, "libelle": c.codes[0].display,
+         "systeme": c.codes[0].system}
+        for p in patients for c in p.conditions
+    ])
+    tab_observations = pd.DataFrame([
+        {"patient_id": p.id, "loinc": o.code.code, "libelle": o.code.display,
+         "date": o.effective.date(), "valeur": o.value, "unite": o.unit}
+        for p in patients for o in p.observations
+    ])
+    tab_diagnostics.head()
+    ''')
+    nb.md('''
+    ## Exercice 1 — Le format d'un code CIM-10 (15 min)
+    Un code CIM-10 s'écrit avec une **lettre majuscule**, **deux chiffres**, puis
+    éventuellement un **point** suivi d'**un ou deux chiffres** : `I10`, `E11.9`, `J44.1`.
+    Écrivez `code_cim10_valide(code)` (une expression régulière suffit) ; elle renvoie `False`
+    pour tout ce qui n'est pas une chaîne.
+    ''')
+    nb.answer("d1-03-cim10", '''
+    def code_cim10_valide(code) -> bool:
+        ### BEGIN SOLUTION
+        return isinstance(code, str) and re.fullmatch(r"[A-Z][0-9]{2}(\\.[0-9]{1,2})?", code) is not None
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-03-cim10-tests", '''
+    assert code_cim10_valide("I10") and code_cim10_valide("E11.9"), "I10 et E11.9 sont valides."
+    assert not code_cim10_valide("e11"), "La lettre est une majuscule."
+    assert not code_cim10_valide("E1"), "Il faut deux chiffres après la lettre."
+    ### BEGIN HIDDEN TESTS
+    for faux in ["11E", "E11.", "E11.123", "E11-9", "", None, 11, "I10 "]:
+        assert not code_cim10_valide(faux), faux
+    cim = tab_diagnostics[tab_diagnostics["systeme"] == "cim10"]["code"]
+    assert len(cim) and all(code_cim10_valide(c) for c in cim)
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D1.4"], minutes=15)
+    nb.md('''
+    ## Exercice 2 — Le chiffre de contrôle d'un code LOINC (25 min)
+    Un code LOINC (`29463-7`, poids corporel) se termine par un **chiffre de contrôle**
+    calculé par l'algorithme « modulo 10 » (celui de Luhn) sur la partie avant le tiret :
+    1. en partant de la **droite**, doubler un chiffre sur deux en commençant par le dernier ;
+    2. additionner les **chiffres** de tous les nombres obtenus et des chiffres non doublés ;
+    3. le chiffre de contrôle est ce qui manque pour atteindre la dizaine supérieure
+       (0 si la somme est déjà un multiple de 10).
+
+    Exemple : `29463` → on double 3, 4 et 2 (6, 8, 4), on garde 6 et 9 ;
+    6 + 8 + 4 + 6 + 9 = 33 → contrôle 7.
+    Écrivez `loinc_valide(code)` : `True` si `code` a la forme `chiffres-chiffre` et que le
+    chiffre de contrôle est juste.
+    ''')
+    nb.answer("d1-03-loinc", '''
+    def loinc_valide(code) -> bool:
+        ### BEGIN SOLUTION
+        if not isinstance(code, str) or re.fullmatch(r"[0-9]{1,7}-[0-9]", code) is None:
+            return False
+        corps, controle = code.split("-")
+        total = 0
+        for rang, chiffre in enumerate(reversed(corps)):
+            n = int(chiffre) * (2 if rang % 2 == 0 else 1)
+            total += n // 10 + n % 10
+        return (10 - total % 10) % 10 == int(controle)
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-03-loinc-tests", '''
+    assert loinc_valide("29463-7"), "29463-7 (poids corporel) est valide."
+    assert not loinc_valide("29463-8"), "29463-8 : mauvais chiffre de contrôle."
+    assert not loinc_valide("29463"), "Il manque le chiffre de contrôle."
+    ### BEGIN HIDDEN TESTS
+    for bon in ["8867-4", "2345-7", "8302-2", "11488-4", "57833-6", "34112-3", "18748-4"]:
+        assert loinc_valide(bon), bon
+    for faux in ["8867-5", "2345-0", "abcde-1", None, "", "11488-44"]:
+        assert not loinc_valide(faux), faux
+    assert all(loinc_valide(c) for c in tab_observations["loinc"].unique())
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.4"], minutes=25)
+    nb.md('''
+    ## Exercice 3 — Diagnostiquer la qualité d'un jeu de données (20 min)
+    Un fichier de poids vous arrive d'un autre logiciel. La cellule ci-dessous le fabrique à
+    partir des poids de la population, avec les défauts qu'on rencontre en vrai.
+
+    Écrivez `problemes_qualite(df)` qui renvoie un dictionnaire de comptes :
+    - `"manquants"` : lignes dont le `poids_kg` est absent ;
+    - `"doublons"` : lignes qui répètent exactement une ligne précédente (la première
+      occurrence n'est pas comptée) ;
+    - `"aberrants"` : poids présents hors de l'intervalle [2 ; 350] kg ;
+    - `"dates_futures"` : lignes datées après `DATE_EXTRACTION`.
+    ''')
+    nb.code('''
+    rng = np.random.default_rng(2026)
+    poids = (tab_observations[tab_observations["loinc"] == "29463-7"]
+             [["patient_id", "date", "valeur"]].rename(columns={"valeur": "poids_kg"})
+             .reset_index(drop=True))
+    defauts = rng.choice(len(poids), size=40, replace=False)
+    poids.loc[defauts[:10], "poids_kg"] = np.nan                        # valeur non saisie
+    poids.loc[defauts[10:18], "poids_kg"] *= 1000                       # saisi en grammes
+    poids.loc[defauts[18:22], "poids_kg"] = -poids.loc[defauts[18:22], "poids_kg"]
+    poids.loc[defauts[22:28], "date"] = date(2031, 1, 1)                # année mal tapée
+    poids = pd.concat([poids, poids.iloc[defauts[28:40]]], ignore_index=True)  # envoyés 2 fois
+    print(len(poids), "lignes")
+    ''')
+    nb.answer("d1-03-qualite", '''
+    def problemes_qualite(df: pd.DataFrame) -> dict[str, int]:
+        ### BEGIN SOLUTION
+        presents = df["poids_kg"].dropna()
+        return {
+            "manquants": int(df["poids_kg"].isna().sum()),
+            "doublons": int(df.duplicated().sum()),
+            "aberrants": int(((presents < 2) | (presents > 350)).sum()),
+            "dates_futures": int((df["date"] > DATE_EXTRACTION).sum()),
+        }
+        ### END SOLUTION
+    ''')
+    nb.tests("d1-03-qualite-tests", '''
+    jouet = pd.DataFrame({
+        "patient_id": ["a", "a", "b", "c", "c"],
+        "date": [date(2025, 1, 1), date(2025, 1, 1), date(2030, 1, 1), date(2025, 2, 1),
+                 date(2025, 3, 1)],
+        "poids_kg": [70.0, 70.0, np.nan, 65000.0, 64.0],
+    })
+    r = problemes_qualite(jouet)
+    assert set(r) == {"manquants", "doublons", "aberrants", "dates_futures"}, "Les quatre clés."
+    assert r["manquants"] == 1 and r["doublons"] == 1, "1 manquant, 1 doublon dans l'exemple."
+    ### BEGIN HIDDEN TESTS
+    assert r["aberrants"] == 1 and r["dates_futures"] == 1
+    r = problemes_qualite(poids)
+    assert r["manquants"] == poids["poids_kg"].isna().sum() >= 10
+    assert r["doublons"] == poids.duplicated().sum() >= 1
+    assert r["aberrants"] == ((poids["poids_kg"] < 2) | (poids["poids_kg"] > 350)).sum() >= 12
+    assert r["dates_futures"] == sum(d > DATE_EXTRACTION for d in poids["date"]) >= 6
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.6"], minutes=20)
+    nb.md('''
+    ## Exercice 4 — Nettoyer (15 min)
+    Construisez `poids_propres` : `poids` sans les lignes manquantes, les doublons, les poids
+    aberrants ni les dates futures (ne corrigez pas les valeurs : écartez les lignes ; dans un
+    vrai projet, on les signale aussi à la source).
+    ''')
+    nb.answer("d1-03-nettoyage", '''
+    ### BEGIN SOLUTION
+    poids_propres = poids.drop_duplicates().dropna(subset=["poids_kg"])
+    poids_propres = poids_propres[
+        poids_propres["poids_kg"].between(2, 350) & (poids_propres["date"] <= DATE_EXTRACTION)
+    ]
+    ### END SOLUTION
+    ''')
+    nb.tests("d1-03-nettoyage-tests", '''
+    assert poids_propres["poids_kg"].notna().all(), "Il reste des poids manquants."
+    assert poids_propres["poids_kg"].between(2, 350).all(), "Il reste des poids aberrants."
+    assert not poids_propres.duplicated().any(), "Il reste des doublons."
+    ### BEGIN HIDDEN TESTS
+    assert all(d <= DATE_EXTRACTION for d in poids_propres["date"])
+    bons = poids.drop_duplicates()
+    bons = bons[bons["poids_kg"].between(2, 350) & bons["date"].map(lambda d: d <= DATE_EXTRACTION)]
+    assert len(poids_propres) == len(bons)
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D1.6"], minutes=15)
+    nb.md('''
+    ## Exercice 5 — Un indicateur : la prévalence de l'hypertension par âge (25 min)
+    Calculez `prevalence_hta` : une série pandas indexée par les tranches d'âge
+    `["0-17", "18-44", "45-64", "65+"]` (dans cet ordre, âge en années révolues au
+    `DATE_EXTRACTION`), qui donne le **pourcentage** de patients de la tranche ayant au moins un
+    diagnostic d'hypertension essentielle (CIM-10 `I10`).
+    ''')
+    nb.code('''
+    def age_revolu(naissance: date, au: date = DATE_EXTRACTION) -> int:
+        return au.year - naissance.year - ((au.month, au.day) < (naissance.month, naissance.day))
+    ''')
+    nb.answer("d1-03-prevalence", '''
+    ### BEGIN SOLUTION
+    TRANCHES = ["0-17", "18-44", "45-64", "65+"]
+    ages = tab_patients["date_naissance"].map(age_revolu)
+    tranche = pd.cut(ages, bins=[-1, 17, 44, 64, 200], labels=TRANCHES)
+    hta = tab_patients["patient_id"].isin(
+        tab_diagnostics.loc[tab_diagnostics["code"] == "I10", "patient_id"]
+    )
+    prevalence_hta = (hta.groupby(tranche, observed=False).mean() * 100).reindex(TRANCHES)
+    ### END SOLUTION
+    ''')
+    nb.tests("d1-03-prevalence-tests", '''
+    assert list(prevalence_hta.index) == ["0-17", "18-44", "45-64", "65+"], "Index : les 4 tranches, dans l'ordre."
+    assert prevalence_hta.between(0, 100).all(), "Des pourcentages, entre 0 et 100."
+    assert prevalence_hta["65+"] > prevalence_hta["0-17"], "L'HTA est plus fréquente après 65 ans."
+    ### BEGIN HIDDEN TESTS
+    ids_hta = set(tab_diagnostics.loc[tab_diagnostics["code"] == "I10", "patient_id"])
+    for nom, bas, haut in [("0-17", 0, 17), ("18-44", 18, 44), ("45-64", 45, 64), ("65+", 65, 200)]:
+        groupe = [p.id for p in patients if bas <= age_revolu(p.identity.birth_date) <= haut]
+        attendu = 100 * sum(i in ids_hta for i in groupe) / len(groupe)
+        assert abs(prevalence_hta[nom] - attendu) < 1e-6, (nom, prevalence_hta[nom], attendu)
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D1.6"], minutes=25)
+    nb.md('''
+    ## Exercice 6 — Un graphique lisible (15 min)
+    Avec matplotlib, créez `fig` : une figure avec **un diagramme en barres** de
+    `prevalence_hta` (une barre par tranche), un **titre**, et un axe des ordonnées dont
+    l'intitulé contient `%`.
+    ''')
+    nb.answer("d1-03-graphique", '''
+    ### BEGIN SOLUTION
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar(prevalence_hta.index, prevalence_hta.values, color="#3b7dd8")
+    ax.set_title("Hypertension essentielle (I10) par tranche d'âge — population fictive")
+    ax.set_xlabel("Tranche d'âge (années)")
+    ax.set_ylabel("Patients concernés (%)")
+    ### END SOLUTION
+    ''')
+    nb.tests("d1-03-graphique-tests", '''
+    ax = fig.axes[0]
+    barres = [b for b in ax.patches if b.get_height() is not None]
+    assert len(barres) == 4, "Une barre par tranche d'âge : 4 barres."
+    assert ax.get_title(), "Donnez un titre au graphique."
+    assert "%" in ax.get_ylabel(), "L'axe des ordonnées doit dire qu'il s'agit de %."
+    ### BEGIN HIDDEN TESTS
+    hauteurs = [b.get_height() for b in barres]
+    assert np.allclose(hauteurs, prevalence_hta.values)
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D1.6"], minutes=15)
+    nb.md('''
+    ## Exercice 7 — Vrai ou faux : le cadre légal (10 min)
+    Pour chaque affirmation, indiquez `True` (vraie) ou `False` (fausse).
+    ''')
+    nb.code('''
+    affirmations = [
+        "Un hébergeur qui conserve des données de santé pour le compte d'un établissement doit être certifié HDS.",
+        "Dans une équipe de soins, les professionnels peuvent partager les informations nécessaires à la prise en charge, sauf opposition du patient dûment informé.",
+        "Le consentement du patient est la seule base légale possible pour traiter ses données de santé.",
+        "Un patient peut accéder aux informations de santé le concernant détenues par un professionnel ou un établissement.",
+        "Le secret professionnel prend fin au décès du patient.",
+        "Des données de santé pseudonymisées sortent du champ du RGPD.",
+    ]
+    ''')
+    nb.answer("d1-03-vrai-faux", '''
+    vrai_ou_faux = {
+        ### BEGIN SOLUTION
+        affirmations[0]: True,
+        affirmations[1]: True,
+        affirmations[2]: False,
+        affirmations[3]: True,
+        affirmations[4]: False,
+        affirmations[5]: False,
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d1-03-vrai-faux-tests", '''
+    assert set(vrai_ou_faux) == set(affirmations), "Une réponse par affirmation."
+    assert all(isinstance(v, bool) for v in vrai_ou_faux.values()), "Répondez par True ou False."
+    ### BEGIN HIDDEN TESTS
+    assert [vrai_ou_faux[a] for a in affirmations] == [True, True, False, True, False, False]
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D1.2"], minutes=10)
+    nb.md('''
+    ## Exercice 8 — Un projet qui part mal (20 min)
+    Une infirmière de votre service veut aider une jeune entreprise qui développe une
+    intelligence artificielle : elle propose d'exporter la liste des patients du service
+    (noms, dates de naissance, diagnostics, traitements) dans un tableur, de l'envoyer depuis
+    sa messagerie personnelle et de le déposer sur un espace de stockage en ligne grand public.
+    Expliquez ce qui pose problème au regard du **RGPD**, du **secret professionnel**, de
+    l'**hébergement des données de santé** et des **droits des patients**, et ce qu'il faudrait
+    faire à la place.
+    ''')
+    nb.free_text("d1-03-cadre-legal", rubric=[
+        (1, "RGPD : données de santé = catégorie particulière (art. 9), interdites sauf "
+            "exception ; finalité, base légale, minimisation, sécurité, responsable de "
+            "traitement et DPO à associer."),
+        (1, "Secret professionnel (art. L1110-4 du code de la santé publique) : l'entreprise "
+            "n'est pas dans l'équipe de soins, la transmission nominative est une violation."),
+        (1, "Hébergement : données de santé hébergées pour le compte d'autrui → hébergeur "
+            "certifié HDS ; messagerie personnelle et stockage grand public exclus."),
+        (1, "Droits des patients et alternative : information, opposition, accès ; passer par "
+            "un projet de recherche encadré (CNIL, données pseudonymisées, entrepôt ou Health "
+            "Data Hub)."),
+    ], solution='''
+    Les données de santé sont une catégorie particulière de données (RGPD, art. 9) : leur
+    traitement est interdit sauf exception (soins, recherche d'intérêt public encadrée…). Ce
+    projet n'a ni finalité déterminée, ni base légale, ni minimisation (noms et dates de
+    naissance inutiles pour entraîner un modèle), ni sécurité ; il doit passer par le
+    responsable de traitement (l'établissement) et son délégué à la protection des données.
+    Transmettre des informations nominatives à une entreprise extérieure à l'équipe de soins
+    viole le secret professionnel (art. L1110-4 du code de la santé publique). Stocker des
+    données de santé chez un tiers exige un hébergeur certifié HDS (art. L1111-8) : une
+    messagerie personnelle et un stockage grand public ne le sont pas. Les patients doivent être
+    informés et pouvoir s'opposer ; ils gardent leurs droits d'accès et de rectification. À la
+    place : monter un projet de recherche ou d'entrepôt avec la direction, le DPO et la
+    commission compétente, respecter une méthodologie de référence de la CNIL (ou obtenir son
+    autorisation), ne transmettre que des données pseudonymisées et minimisées, sur une
+    plateforme sécurisée (entrepôt de l'établissement, Health Data Hub).
+    ''', competencies=["D1.2"], minutes=20)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
     return {
         "01_identifiants_pseudonymisation": identifiants(),
         "02_identite_fhir": identite_fhir(),
+        "03_qualite_indicateurs": qualite_indicateurs(),
     }
