@@ -104,6 +104,24 @@ def describe_validation_error(error: dict) -> str:
     return f"valeur invalide pour « {where} » ({error.get('msg', kind)})"
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method any route accepts on `path` (Starlette's 405 lists only one route's)."""
+    from starlette.routing import compile_path
+
+    table = getattr(app.state, "path_methods", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            regex, _format, _convertors = compile_path(template)
+            table.append((regex, {m.upper() for m in operations}))
+        app.state.path_methods = table
+    methods: set[str] = set()
+    for regex, operations in table:
+        if regex.match(path):
+            methods |= operations
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
@@ -116,13 +134,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return outcome_response(400, operation_outcome(f"Requête invalide : {text}."))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException):
+    async def _http_error(request: Request, exc: StarletteHTTPException):
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
         text = detail or _STATUS_TEXT_FR.get(status, f"requête refusée (HTTP {status})")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405:
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+                text = f"{text} (méthodes acceptées : {', '.join(allowed)})"
         return outcome_response(
             status, operation_outcome(text, code=_ISSUE_BY_STATUS.get(status, "processing")),
-            getattr(exc, "headers", None),
+            headers or None,
         )
 
     @app.exception_handler(Exception)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
@@ -231,7 +231,7 @@ def read_json_object(body: bytes, resource_type: str | None = None) -> dict:
 
 # --- typed shapes for the OpenAPI spec (responses are built as dicts on the hot path) -------
 
-class FhirResponse(Response):
+class FhirResponse(JSONResponse):
     """JSON with the FHIR media type, serialised by orjson (resources are plain dicts)."""
 
     media_type = "application/fhir+json"
