@@ -57,7 +57,7 @@ def choice(spec: dict[str, Any], key: str, allowed: tuple[str, ...], default: st
     return value
 
 
-def current_encounter(run: PatientRun, inst: Instance, state: State) -> model.Encounter:
+def current_encounter(inst: Instance, state: State) -> model.Encounter:
     if inst.encounter is None:
         raise SpecError(f"l'état « {state.name} » ({type(state).__name__}) exige une rencontre en cours (état Encounter avant)")
     return inst.encounter
@@ -148,6 +148,7 @@ class Guard(State):
 class SetAttribute(State):
 
     fields = frozenset({"attribute", "value"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.attribute = field_str(spec, "attribute")
         self.value = spec.get("value")
@@ -164,6 +165,7 @@ class SetAttribute(State):
 class Counter(State):
 
     fields = frozenset({"attribute", "action", "amount"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.attribute = field_str(spec, "attribute")
         action = choice(spec, "action", ("increment", "decrement"))
@@ -189,6 +191,7 @@ class CallSubmodule(State):
 class Encounter(State):
 
     fields = frozenset({"encounter_class", "reason", "provider", "organization", "duration"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.kind = choice(spec, "encounter_class", ENCOUNTER_CLASSES)
         self.reason = coding(code_key(spec["reason"])) if "reason" in spec else None
@@ -223,7 +226,7 @@ class Encounter(State):
 @register
 class EncounterEnd(State):
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
-        encounter = current_encounter(run, inst, self)
+        encounter = current_encounter(inst, self)
         encounter.end = max(encounter.end, now)
         inst.encounter = None
         return None
@@ -259,6 +262,7 @@ class ConditionOnset(State):
 class ConditionEnd(State):
 
     fields = frozenset({"codes"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         codes = spec.get("codes")
         if not isinstance(codes, list) or not codes:
@@ -412,7 +416,7 @@ class MedicationOrder(State):
             self.renewable = bool(spec.get("renewable", True))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
-        encounter = current_encounter(run, inst, self)
+        encounter = current_encounter(inst, self)
         current = run.treatments.setdefault(inst.root, {})
         orders = [m for m in current.values() if m.encounter_id != encounter.id] if self.renew else [None]
         for previous in orders:
@@ -434,6 +438,7 @@ class MedicationOrder(State):
 class MedicationEnd(State):
 
     fields = frozenset({"code"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.code = coding(code_key(spec.get("code"))).code
 
@@ -446,11 +451,12 @@ class MedicationEnd(State):
 class Immunization(State):
 
     fields = frozenset({"code"})
+
     def setup(self, spec: dict[str, Any], loader: Loader) -> None:
         self.vaccine = coding(code_key(spec.get("code")))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
-        encounter = current_encounter(run, inst, self)
+        encounter = current_encounter(inst, self)
         run.patient.immunizations.append(model.Immunization(
             run.new_id("imm"), self.vaccine, now.date(), encounter.practitioner_id, encounter.id
         ))
@@ -471,7 +477,7 @@ class Document(State):
         self.template: Template = loader.template(field_str(spec, "template"))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
-        encounter = current_encounter(run, inst, self)
+        encounter = current_encounter(inst, self)
         when = max(now, encounter.end)
         run.patient.documents.append(model.ClinicalDocument(
             run.new_id("doc"), self.type, self.class_code, self.title,
