@@ -1,0 +1,397 @@
+"""D3 « La communication en santé »: the notebooks of the assignment d3_communication."""
+
+from __future__ import annotations
+
+from santelab.course.authoring import NotebookBuilder
+
+INTRO_TESTS = '''
+Chaque exercice se termine par une cellule de tests : les tests visibles vous disent si
+vous êtes sur la bonne voie ; d'autres tests, cachés, servent à la note finale.
+Les patients et les professionnels sont **fictifs** : ils viennent du bac à sable santelab.
+'''
+
+SETUP_ANNUAIRE = '''
+import io
+import zipfile
+from email.message import EmailMessage
+
+from santelab.course.student import StudentError
+
+try:
+    from sandbox.client import SandboxError, connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    s = connect(persona="medecin")
+    moi = s.annuaire.get("Practitioner", s.me()["practitioner_id"])
+    ins_patiente = connect(persona="patient").dmp.consent().ins
+except Exception as exc:
+    raise StudentError(
+        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
+        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
+        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+mon_adresse = next(t["value"] for t in moi["telecom"] if t["system"] == "email")
+print(f"Connecté comme Dr {moi['name'][0]['given'][0]} {moi['name'][0]['family']} ({mon_adresse}).")
+'''
+
+
+def annuaire_mssante() -> NotebookBuilder:
+    nb = NotebookBuilder("d3-01")
+    nb.md(f'''
+    # D3 · Notebook 1 — Trouver un confrère et lui écrire par MSSanté
+
+    **Compétences travaillées**
+    - **D3.1** Échanger avec les professionnels par messagerie sécurisée (MSSanté) et
+      l'Annuaire Santé
+    - **D3.2** Choisir le bon canal et le bon contenu pour chaque échange ; ce qui ne doit
+      jamais partir par messagerie ordinaire
+
+    **Durée estimée : 2 h 45** (lecture comprise).
+    {INTRO_TESTS}
+    ''')
+    nb.md('''
+    ## Mise en route
+    La cellule suivante vous connecte au bac à sable comme **médecin généraliste** (persona
+    `medecin`) et lit votre fiche dans l'Annuaire Santé. Si un message ⚠️ s'affiche, suivez ce
+    qu'il indique.
+    ''')
+    nb.code(SETUP_ANNUAIRE)
+    nb.md('''
+    ## 1. L'Annuaire Santé
+    L'**Annuaire Santé** recense les professionnels (numéro **RPPS**, 11 chiffres), leurs
+    activités et les structures (numéro **FINESS**). Il publie aussi les **adresses MSSanté** :
+    c'est lui qui définit l'**espace de confiance** de la messagerie sécurisée de santé.
+    Son interface suit FHIR : `Practitioner` (le professionnel), `PractitionerRole` (son
+    activité : profession, spécialité, structure), `Organization` (la structure).
+
+    Le client du bac à sable cherche avec `s.annuaire.practitioners(...)` ; quelques
+    paramètres : `name=`, `profession=` (code TRE_G15 : `10` médecin, `21` pharmacien, `60`
+    infirmier…), `specialty=` (code TRE_R38 : `SM54` médecine générale, `SM04` cardiologie et
+    maladies vasculaires, `SM41` pneumologie…), `commune=`. Regardez une ressource :
+    ''')
+    nb.code('''
+    moi
+    ''')
+    nb.md('''
+    ## Exercice 1 — Trouver les cardiologues (30 min)
+    Construisez `cardiologues`, la liste des médecins spécialistes en **cardiologie et maladies
+    vasculaires** de l'annuaire, **triée par nom**, chacun sous la forme d'un dictionnaire :
+    `{"nom": ..., "prenom": ..., "rpps": ..., "mssante": ...}`.
+    - le RPPS est l'`identifier` dont le `system` est `https://rpps.esante.gouv.fr` ;
+    - l'adresse MSSanté est l'élément de `telecom` dont le `system` est `email`.
+    ''')
+    nb.answer("d3-01-cardiologues", '''
+    ### BEGIN SOLUTION
+    def fiche(practitioner: dict) -> dict:
+        rpps = next(i["value"] for i in practitioner["identifier"]
+                    if i["system"] == "https://rpps.esante.gouv.fr")
+        mssante = next(t["value"] for t in practitioner["telecom"] if t["system"] == "email")
+        nom = practitioner["name"][0]
+        return {"nom": nom["family"], "prenom": nom["given"][0], "rpps": rpps, "mssante": mssante}
+
+
+    resultats = s.annuaire.practitioners(profession="10", specialty="SM04", _count=100)
+    cardiologues = sorted((fiche(p) for p in resultats), key=lambda f: f["nom"])
+    ### END SOLUTION
+    cardiologues
+    ''')
+    nb.tests("d3-01-cardiologues-tests", '''
+    assert isinstance(cardiologues, list) and cardiologues, "`cardiologues` est une liste non vide."
+    assert all(set(c) == {"nom", "prenom", "rpps", "mssante"} for c in cardiologues), (
+        "Chaque cardiologue : un dictionnaire avec les clés nom, prenom, rpps, mssante."
+    )
+    assert all(len(c["rpps"]) == 11 and c["rpps"].isdigit() for c in cardiologues), (
+        "Le RPPS a 11 chiffres : prenez l'identifiant dont le system est https://rpps.esante.gouv.fr."
+    )
+    assert [c["nom"] for c in cardiologues] == sorted(c["nom"] for c in cardiologues), "Triez par nom."
+    ### BEGIN HIDDEN TESTS
+    attendu = s.annuaire.roles(profession="10", specialty="SM04", _count=100)
+    rpps_attendus = set()
+    for role in attendu:
+        pid = role["practitioner"]["reference"].split("/")[-1]
+        p = s.annuaire.get("Practitioner", pid)
+        rpps_attendus |= {i["value"] for i in p["identifier"] if i["system"] == "https://rpps.esante.gouv.fr"}
+    assert {c["rpps"] for c in cardiologues} == rpps_attendus
+    assert all(c["mssante"].endswith(".mssante.fr") for c in cardiologues)
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.1"], minutes=30)
+    nb.md('''
+    ## 2. MSSanté, un espace de confiance
+    Une adresse MSSanté appartient à un domaine **`mssante.fr`** (ou l'un de ses
+    sous-domaines : `medecin.mssante.fr`, `ch-exemple.mssante.fr`…). Les boîtes aux lettres
+    (BAL) sont de plusieurs types : **PER** personnelle (un professionnel), **ORG**
+    organisationnelle (un service, un secrétariat), **APP** applicative (un logiciel qui envoie
+    ou reçoit automatiquement, par exemple des résultats de laboratoire), **CAB** cabinet.
+    ''')
+    nb.md('''
+    ## Exercice 2 — Reconnaître une adresse MSSanté (20 min)
+    Écrivez `est_adresse_mssante(adresse)` qui renvoie `True` si l'adresse a exactement un `@`,
+    une partie locale non vide et un domaine égal à `mssante.fr` ou se terminant par
+    `.mssante.fr` (sans tenir compte des majuscules), `False` sinon.
+    ''')
+    nb.answer("d3-01-adresse", '''
+    def est_adresse_mssante(adresse: str) -> bool:
+        ### BEGIN SOLUTION
+        if adresse.count("@") != 1:
+            return False
+        locale, domaine = adresse.split("@")
+        domaine = domaine.lower()
+        return bool(locale) and (domaine == "mssante.fr" or domaine.endswith(".mssante.fr"))
+        ### END SOLUTION
+    ''')
+    nb.tests("d3-01-adresse-tests", '''
+    assert est_adresse_mssante(mon_adresse), "Votre propre adresse de l'annuaire est une adresse MSSanté."
+    assert not est_adresse_mssante("jean.dupont@gmail.com"), "Une messagerie grand public n'est pas MSSanté."
+    assert est_adresse_mssante("Cardio@CH-Exemple.MSSante.fr"), "Les majuscules ne comptent pas."
+    ### BEGIN HIDDEN TESTS
+    assert not est_adresse_mssante("secretariat@mssante.fr.envoi-securise.com")
+    assert not est_adresse_mssante("x@monmssante.fr")
+    assert not est_adresse_mssante("@medecin.mssante.fr")
+    assert not est_adresse_mssante("a@b@medecin.mssante.fr")
+    assert est_adresse_mssante("labo@mssante.fr")
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D3.1"], minutes=20)
+    nb.md('''
+    ## Exercice 3 — Types de boîtes (10 min)
+    Donnez le type (`"PER"`, `"ORG"`, `"APP"`, `"CAB"`) de chaque boîte.
+    ''')
+    nb.code('''
+    boites = [
+        "jean-marie.dupont@infirmier.mssante.fr — l'adresse d'un infirmier libéral",
+        "cardio@ch-exemple.mssante.fr — le secrétariat du service de cardiologie",
+        "resultats@labo-exemple.mssante.fr — le logiciel du laboratoire qui envoie les résultats",
+        "cabinet.pasteur@cabinet.mssante.fr — la boîte commune d'un cabinet de groupe",
+    ]
+    ''')
+    nb.answer("d3-01-types-bal", '''
+    type_bal = {
+        ### BEGIN SOLUTION
+        boites[0]: "PER",
+        boites[1]: "ORG",
+        boites[2]: "APP",
+        boites[3]: "CAB",
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d3-01-types-bal-tests", '''
+    assert set(type_bal) == set(boites), "Un type pour chaque boîte."
+    assert set(type_bal.values()) <= {"PER", "ORG", "APP", "CAB"}, "Types possibles : PER, ORG, APP, CAB."
+    ### BEGIN HIDDEN TESTS
+    assert [type_bal[b] for b in boites] == ["PER", "ORG", "APP", "CAB"]
+    ### END HIDDEN TESTS
+    ''', points=1, competencies=["D3.1"], minutes=10)
+    nb.md('''
+    ## 3. Un document patient par MSSanté
+    Un document médical ne voyage pas comme un simple fichier joint : il est enveloppé dans
+    une archive **`IHE_XDM.ZIP`** (profil IHE XDM) qui contient :
+    - `INDEX.HTM` et `README.TXT` (une page et un texte lisibles par un humain) ;
+    - `IHE_XDM/SUBSET01/METADATA.XML` : les **métadonnées** (patient désigné par son **INS**,
+      type de document, classe…) ;
+    - `IHE_XDM/SUBSET01/DOC0001.XML` : le document lui-même (un CDA).
+
+    Le message porte aussi des **en-têtes** définis par le référentiel socle MSSanté :
+    `X-MSS-CODECDA` (le code LOINC du type du document CDA joint) et `X-MSS-INS` (`O` si le
+    document porte une INS **qualifiée**, `N` sinon).
+
+    La cellule suivante fournit un compte rendu CDA (simplifié) et ses métadonnées.
+    ''')
+    nb.code('''
+    TYPE_CR = "11488-4"  # compte rendu de consultation
+    titre = "Demande d'avis cardiologique"
+    cda = f"""<?xml version="1.0" encoding="UTF-8"?>
+    <ClinicalDocument xmlns="urn:hl7-org:v3">
+      <code code="{TYPE_CR}" codeSystem="2.16.840.1.113883.6.1"/>
+      <title>{titre}</title>
+      <recordTarget><patientRole>
+        <id extension="{ins_patiente}" root="1.2.250.1.213.1.4.10"/>
+      </patientRole></recordTarget>
+      <component><nonXMLBody><text>Patiente de 81 ans, dyspnée d'effort et souffle systolique.
+      Merci de votre avis.</text></nonXMLBody></component>
+    </ClinicalDocument>
+    """.encode()
+
+
+    def metadata_xml(ins: str, type_code: str, class_code: str, titre: str) -> bytes:
+        """Métadonnées XDS (très simplifiées) du document : patient = INS."""
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+    <SubmitObjectsRequest xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0">
+      <ExtrinsicObject mimeType="text/xml" title="{titre}" typeCode="{type_code}" classCode="{class_code}">
+        <PatientId>{ins}^^^&amp;1.2.250.1.213.1.4.10&amp;ISO^NH</PatientId>
+      </ExtrinsicObject>
+    </SubmitObjectsRequest>
+    """.encode()
+    ''')
+    nb.md('''
+    ## Exercice 4 — Construire l'archive IHE_XDM.ZIP (30 min)
+    Écrivez `construire_xdm(ins, document, titre)` qui renvoie les **octets** d'une archive zip
+    contenant les quatre entrées ci-dessus, avec exactement ces noms : `INDEX.HTM` et
+    `README.TXT` (un court texte de votre choix), `IHE_XDM/SUBSET01/METADATA.XML` (produit par
+    `metadata_xml(ins, TYPE_CR, "10", titre)`) et `IHE_XDM/SUBSET01/DOC0001.XML` (le document).
+    Indice : `io.BytesIO()` et `zipfile.ZipFile(tampon, "w")`, puis `writestr`.
+    ''')
+    nb.answer("d3-01-xdm", '''
+    def construire_xdm(ins: str, document: bytes, titre: str) -> bytes:
+        ### BEGIN SOLUTION
+        tampon = io.BytesIO()
+        with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("INDEX.HTM", "<html><body>Document de santé : IHE_XDM/SUBSET01/DOC0001.XML</body></html>")
+            archive.writestr("README.TXT", "Archive IHE XDM (données fictives).")
+            archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(ins, TYPE_CR, "10", titre))
+            archive.writestr("IHE_XDM/SUBSET01/DOC0001.XML", document)
+        return tampon.getvalue()
+        ### END SOLUTION
+    ''')
+    nb.tests("d3-01-xdm-tests", '''
+    octets = construire_xdm(ins_patiente, cda, titre)
+    assert isinstance(octets, bytes), "La fonction renvoie les octets de l'archive (bytes)."
+    with zipfile.ZipFile(io.BytesIO(octets)) as archive:
+        noms = set(archive.namelist())
+        assert "IHE_XDM/SUBSET01/DOC0001.XML" in noms, "Le document doit être IHE_XDM/SUBSET01/DOC0001.XML."
+        ### BEGIN HIDDEN TESTS
+        assert noms == {"INDEX.HTM", "README.TXT", "IHE_XDM/SUBSET01/METADATA.XML",
+                        "IHE_XDM/SUBSET01/DOC0001.XML"}
+        assert archive.read("IHE_XDM/SUBSET01/DOC0001.XML") == cda
+        assert ins_patiente.encode() in archive.read("IHE_XDM/SUBSET01/METADATA.XML")
+        assert archive.read("README.TXT").strip()
+    autre = construire_xdm("123456789012345", b"<x/>", "t")
+    with zipfile.ZipFile(io.BytesIO(autre)) as archive:
+        assert b"123456789012345" in archive.read("IHE_XDM/SUBSET01/METADATA.XML")
+        assert archive.read("IHE_XDM/SUBSET01/DOC0001.XML") == b"<x/>"
+        ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.1"], minutes=30)
+    nb.md('''
+    ## Exercice 5 — Composer le message (30 min)
+    Écrivez `composer(expediteur, destinataire, ins, document, titre, ins_qualifiee)` qui
+    renvoie un `EmailMessage` avec :
+    - `From`, `To` et `Subject` (le titre) ;
+    - un court texte d'accompagnement **sans donnée de santé** (le contenu médical est dans le
+      document) ;
+    - l'archive de `construire_xdm` en pièce jointe nommée `IHE_XDM.ZIP`, de type
+      `application/zip` (`message.add_attachment(octets, maintype="application",
+      subtype="zip", filename="IHE_XDM.ZIP")`) ;
+    - les en-têtes `X-MSS-CODECDA` (le type du document, `TYPE_CR`) et `X-MSS-INS` (`"O"` si
+      `ins_qualifiee`, `"N"` sinon).
+
+    Puis composez `message`, adressé au **premier** de vos `cardiologues`, depuis `mon_adresse`.
+    ''')
+    nb.answer("d3-01-message", '''
+    def composer(expediteur: str, destinataire: str, ins: str, document: bytes, titre: str,
+                 ins_qualifiee: bool) -> EmailMessage:
+        ### BEGIN SOLUTION
+        message = EmailMessage()
+        message["From"] = expediteur
+        message["To"] = destinataire
+        message["Subject"] = titre
+        message["X-MSS-CODECDA"] = TYPE_CR
+        message["X-MSS-INS"] = "O" if ins_qualifiee else "N"
+        message.set_content("Cher confrère, veuillez trouver ci-joint ma demande d'avis. Bien à vous.")
+        message.add_attachment(construire_xdm(ins, document, titre), maintype="application",
+                               subtype="zip", filename="IHE_XDM.ZIP")
+        return message
+        ### END SOLUTION
+
+
+    ### BEGIN SOLUTION
+    message = composer(mon_adresse, cardiologues[0]["mssante"], ins_patiente, cda, titre, True)
+    ### END SOLUTION
+    print(message["From"], "->", message["To"], ":", message["Subject"])
+    ''')
+    nb.tests("d3-01-message-tests", '''
+    assert message["To"] == cardiologues[0]["mssante"], "Adressez le message au premier cardiologue de la liste."
+    assert message["From"] == mon_adresse, "L'expéditeur est votre adresse MSSanté."
+    pieces = [p for p in message.iter_attachments()]
+    assert [p.get_filename() for p in pieces] == ["IHE_XDM.ZIP"], "Une seule pièce jointe : IHE_XDM.ZIP."
+    ### BEGIN HIDDEN TESTS
+    assert pieces[0].get_content_type() == "application/zip"
+    assert message["X-MSS-CODECDA"] == "11488-4" and message["X-MSS-INS"] == "O"
+    assert message["Subject"] == titre
+    non_qualifiee = composer("a@medecin.mssante.fr", "b@medecin.mssante.fr", ins_patiente, cda, "t", False)
+    assert non_qualifiee["X-MSS-INS"] == "N"
+    with zipfile.ZipFile(io.BytesIO(pieces[0].get_content())) as archive:
+        assert archive.read("IHE_XDM/SUBSET01/DOC0001.XML") == cda
+    corps = message.get_body(preferencelist=("plain",)).get_content()
+    assert "dyspnée" not in corps and ins_patiente not in corps
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.1"], minutes=30)
+    nb.md('''
+    ## 4. Le bon canal
+    - **MSSanté** : entre professionnels (et établissements), pour tout échange contenant des
+      données de santé d'un patient ;
+    - **messagerie de Mon espace santé** : d'un professionnel vers son patient (le patient
+      peut répondre si le professionnel l'autorise) ; l'adresse du patient est construite sur
+      son INS (`<matricule INS>@patient.mssante.fr`) ;
+    - **messagerie ordinaire** (y compris professionnelle non MSSanté) : jamais de données de
+      santé identifiantes ; informations générales, logistique ;
+    - **téléphone** : l'urgence, quand il faut une réponse immédiate (puis on trace l'échange
+      dans le dossier).
+    ''')
+    nb.md('''
+    ## Exercice 6 — Choisir le canal (20 min)
+    Pour chaque situation, choisissez `"mssante"`, `"mes"` (messagerie de Mon espace santé),
+    `"ordinaire"` ou `"telephone"`.
+    ''')
+    nb.code('''
+    CANAUX = {"mssante", "mes", "ordinaire", "telephone"}
+    cas = [
+        "envoyer un compte rendu d'hospitalisation au médecin traitant",
+        "transmettre au patient son compte rendu d'échographie et les consignes de suivi",
+        "prévenir le réanimateur de garde d'une détresse respiratoire en salle",
+        "envoyer au kinésithérapeute l'ordonnance et le bilan d'un patient opéré",
+        "inviter les collègues du service au pot de départ de la cadre",
+        "demander à un confrère cardiologue un avis sur l'ECG d'un patient (non urgent)",
+        "rappeler à une patiente son rendez-vous et les documents à apporter (elle a Mon espace santé)",
+        "envoyer au fournisseur le bon de commande de matériel du service",
+    ]
+    ''')
+    nb.answer("d3-01-canal", '''
+    canal = {
+        ### BEGIN SOLUTION
+        cas[0]: "mssante",
+        cas[1]: "mes",
+        cas[2]: "telephone",
+        cas[3]: "mssante",
+        cas[4]: "ordinaire",
+        cas[5]: "mssante",
+        cas[6]: "mes",
+        cas[7]: "ordinaire",
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d3-01-canal-tests", '''
+    assert set(canal) == set(cas), "Un canal pour chaque situation."
+    assert set(canal.values()) <= CANAUX, f"Canaux possibles : {sorted(CANAUX)}."
+    assert canal[cas[0]] != "ordinaire", "Un compte rendu d'hospitalisation ne part jamais par messagerie ordinaire."
+    ### BEGIN HIDDEN TESTS
+    attendu = ["mssante", "mes", "telephone", "mssante", "ordinaire", "mssante", "mes", "ordinaire"]
+    assert [canal[c] for c in cas] == attendu
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.2"], minutes=20)
+    nb.md('''
+    ## Exercice 7 — L'erreur d'envoi (15 min)
+    Une interne a envoyé depuis sa messagerie personnelle, à une adresse mal saisie, le compte
+    rendu d'un patient. Que doit-elle faire, et que faut-il changer pour que cela ne se
+    reproduise pas ?
+    ''')
+    nb.free_text("d3-01-erreur-envoi", rubric=[
+        (1, "Reconnaît une violation de données de santé : prévenir immédiatement son encadrement "
+            "et le délégué à la protection des données (DPO), qui évalue la notification à la CNIL "
+            "(72 h) et l'information du patient."),
+        (1, "Limiter les dégâts : demander au destinataire de supprimer le message, ne pas "
+            "renvoyer les données par le même canal, tracer l'incident."),
+        (1, "Prévention : utiliser MSSanté et les adresses de l'Annuaire Santé, jamais de "
+            "messagerie personnelle ou ordinaire pour des données de santé."),
+    ], solution='''
+    C'est une **violation de données de santé** : elle prévient tout de suite son chef de
+    service et le **DPO** de l'établissement, qui évalue la gravité, notifie la CNIL dans les
+    72 heures si nécessaire et décide de l'information du patient. Elle écrit au destinataire
+    pour lui demander de supprimer le message sans l'ouvrir davantage, sans renvoyer les
+    données, et l'incident est tracé. Pour l'avenir : les documents patients partent
+    uniquement par **MSSanté**, à une adresse trouvée dans l'**Annuaire Santé** (le logiciel la
+    propose), jamais depuis une messagerie personnelle ou ordinaire.
+    ''', competencies=["D3.2"], minutes=15)
+    return nb
+
+
+def notebooks() -> dict[str, NotebookBuilder]:
+    return {"01_annuaire_mssante": annuaire_mssante()}
