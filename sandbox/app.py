@@ -8,6 +8,7 @@ from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
+from sandbox.messaging.router import routers as mssante_routers
 from sandbox.runtime import Sandbox
 from sandbox.services.admin.router import router as admin_router
 from sandbox.services.annuaire.router import router as annuaire_router
@@ -24,6 +25,7 @@ SERVICE_ROUTERS = {
     "annuaire": [annuaire_router],
     "dmp": [dmp_router],
     "eprescription": [eprescription_router],
+    "mssante": mssante_routers,
 }
 
 DESCRIPTION = """Services nationaux simulés du bac à sable **santelab** (données 100 % synthétiques).

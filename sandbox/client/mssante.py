@@ -1,0 +1,337 @@
+"""`s.mssante`: secure messaging from a notebook, over real SMTP/IMAP when the servers run.
+
+    >>> s.mssante.send(to="pauline.robin@pharmacien.mssante.fr", subject="Ordonnance",
+    ...                body="Bonjour…", attachments=[Path("cr.pdf")])
+    >>> s.mssante.inbox()                       # summaries, newest last
+    >>> m = s.mssante.read(3)                   # marks it \\Seen
+    >>> m.documents()[0].ins                    # the CDA documents of its IHE_XDM.ZIP
+    >>> s.mssante.report(3)                     # report phishing
+    >>> s.mssante.send_document(to=…, document=pdf_bytes, ins=…, type_code="11488-4", …)
+
+When `santelab sandbox up` runs the SMTP and IMAP servers (the HTTP API says so at
+`/mssante/serveur`), the client submits with smtplib (STARTTLS, AUTH PLAIN with the session's
+token as password) and reads with imaplib; otherwise (in-process, Binder, tests) it goes
+through the HTTP API, which applies the same checks. `id` is the message's IMAP UID.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import imaplib
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from sandbox.client.errors import (
+    AccessDenied,
+    ConnectionFailed,
+    InvalidRequest,
+    NotFound,
+    SandboxError,
+    ServiceUnavailable,
+)
+from sandbox.client.transport import Resource
+from sandbox.messaging import xdm
+from sandbox.messaging.xdm import ClinicalDocument
+
+INS_TEST_OID = xdm.INS_TEST_OID
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+    @property
+    def is_xdm(self) -> bool:
+        name = self.filename.upper()
+        return name == xdm.ZIP_NAME or (name.endswith(".ZIP") and "XDM" in name)
+
+    def open(self) -> ClinicalDocument:
+        """The clinical document of an IHE_XDM.ZIP (checked: limits, structure, INS)."""
+        return xdm.open_xdm(self.data)
+
+    @classmethod
+    def of(cls, item: Any) -> Attachment:
+        if isinstance(item, Attachment):
+            return item
+        if isinstance(item, str | Path):
+            path = Path(item)
+            kind = "application/pdf" if path.suffix.lower() == ".pdf" else \
+                "application/octet-stream"
+            return cls(path.name, path.read_bytes(), kind)
+        if isinstance(item, tuple):
+            return cls(*item)
+        if isinstance(item, dict):
+            return cls(item["filename"], item["data"],
+                       item.get("content_type", "application/octet-stream"))
+        raise TypeError(f"pièce jointe non reconnue : {item!r}")
+
+
+@dataclass
+class Summary:
+    id: int
+    sender: str
+    subject: str
+    date: str
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def seen(self) -> bool:
+        return "\\Seen" in self.flags
+
+
+@dataclass
+class Message:
+    id: int
+    sender: str
+    to: list[str]
+    subject: str
+    date: str
+    body: str
+    attachments: list[Attachment]
+    headers: dict[str, str]
+    flags: list[str]
+    raw: bytes = field(repr=False)
+
+    def documents(self) -> list[ClinicalDocument]:
+        """The documents of its IHE_XDM.ZIP attachments."""
+        return [a.open() for a in self.attachments if a.is_xdm]
+
+    @classmethod
+    def parse(cls, uid: int, raw: bytes, flags: list[str]) -> Message:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        body_part = msg.get_body(preferencelist=("plain", "html"))
+        body = body_part.get_content() if body_part is not None else ""
+        attachments = [Attachment(p.get_filename() or "sans-nom",
+                                  p.get_payload(decode=True) or b"", p.get_content_type())
+                       for p in msg.iter_attachments()]
+        to = [parseaddr(a)[1] for a in str(msg.get("To", "")).split(",") if a.strip()]
+        return cls(uid, parseaddr(str(msg.get("From", "")))[1], to, str(msg.get("Subject", "")),
+                   str(msg.get("Date", "")), body, attachments,
+                   {k: str(v) for k, v in msg.items()}, flags, raw)
+
+
+_REPLY_ERRORS = {"451": ServiceUnavailable, "550 5.1.1": NotFound, "550": AccessDenied,
+                 "553": AccessDenied, "554": InvalidRequest, "552": InvalidRequest,
+                 "530": AccessDenied, "535": AccessDenied}
+
+
+def _smtp_error(code: int, text: bytes | str) -> SandboxError:
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    key = f"{code} {text[:5]}"
+    cls = _REPLY_ERRORS.get(key) or _REPLY_ERRORS.get(str(code), SandboxError)
+    message = text[6:] if re.match(r"\d\.\d\.\d+ ", text) else text
+    return cls(message, status=code)
+
+
+class Mssante(Resource):
+    """The persona's MSSanté mailbox."""
+
+    def __init__(self, session: Any):
+        super().__init__(session)
+        self._info: dict | None = None
+        self._ca_file: str | None = None
+
+    # --- transport choice -------------------------------------------------------------------
+    def _server(self) -> dict:
+        if self._info is None:
+            self._info = self._get("/mssante/serveur")
+        return self._info
+
+    @property
+    def mode(self) -> str:
+        """"smtp" (real SMTP/IMAP servers) or "http" (the HTTP API, e.g. in-process)."""
+        return "smtp" if self._server().get("smtp") else "http"
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ca_file is None:
+            with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
+                handle.write(self._server()["ca_pem"])
+            self._ca_file = handle.name
+        return ssl.create_default_context(cafile=self._ca_file)
+
+    @property
+    def _login(self) -> str:
+        return f"{self._session.persona}@{self._session.tenant}"
+
+    def _imap(self) -> imaplib.IMAP4:
+        info = self._server()["imap"]
+        try:
+            imap = imaplib.IMAP4(info["host"], info["port"], timeout=30)
+            imap.starttls(ssl_context=self._context())
+            imap.login(self._login, self._session.token)
+        except imaplib.IMAP4.error as exc:
+            raise AccessDenied(f"Connexion IMAP refusée : {exc}") from None
+        except OSError as exc:
+            raise ConnectionFailed(f"Serveur IMAP MSSanté injoignable : {exc}") from None
+        imap.select("INBOX")
+        return imap
+
+    # --- sending ----------------------------------------------------------------------------
+    @property
+    def address(self) -> str | None:
+        """The persona's MSSanté address (None for personas without a mailbox)."""
+        return self._server().get("adresse")
+
+    def send(self, to: str | list[str], subject: str = "", body: str = "",
+             attachments: list[Any] | None = None,
+             headers: dict[str, str] | None = None) -> dict:
+        """Send a message; its id and recipients. Refusals raise typed errors in French."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        items = [Attachment.of(a) for a in attachments or []]
+        if self.mode == "http":
+            return self._post("/mssante/messages", json={
+                "to": recipients, "subject": subject, "body": body, "headers": headers or {},
+                "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                                 "data": base64.b64encode(a.data).decode()} for a in items]})
+        return self._send_smtp(recipients, subject, body, items, headers or {})
+
+    def _send_smtp(self, recipients: list[str], subject: str, body: str,
+                   items: list[Attachment], headers: dict[str, str]) -> dict:
+        sender = self._sender_address()
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = ", ".join(recipients)
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self._session_now())
+        message["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(body)
+        for a in items:
+            maintype, _, subtype = a.content_type.partition("/")
+            message.add_attachment(a.data, maintype=maintype, subtype=subtype,
+                                   filename=a.filename)
+        info = self._server()["smtp"]
+        try:
+            with smtplib.SMTP(info["host"], info["port"], timeout=60) as smtp:
+                smtp.starttls(context=self._context())
+                smtp.login(self._login, self._session.token)
+                refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise _smtp_error(code, text) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+                smtplib.SMTPAuthenticationError) as exc:
+            raise _smtp_error(exc.smtp_code, exc.smtp_error) from None
+        except OSError as exc:
+            raise ConnectionFailed(f"Serveur SMTP MSSanté injoignable : {exc}") from None
+        accepted = [r for r in recipients if r not in refused]
+        return {"destinataires": accepted, "refuses": {r: v[1].decode() for r, v in
+                                                       refused.items()}}
+
+    def _session_now(self):
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC)
+
+    def _sender_address(self) -> str:
+        address = self.address
+        if not address:
+            raise AccessDenied("Cette persona n'a pas de boîte aux lettres MSSanté.")
+        return address
+
+    # --- reading ----------------------------------------------------------------------------
+    def inbox(self) -> list[Summary]:
+        """The persona's messages, oldest first."""
+        if self.mode == "http":
+            return [Summary(m["id"], m["de"], m["objet"], m["date"], m["drapeaux"])
+                    for m in self._get("/mssante/messages")]
+        imap = self._imap()
+        try:
+            _typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER])")
+        finally:
+            imap.logout()
+        found = []
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            meta = item[0].decode()
+            uid = int(re.search(r"UID (\d+)", meta).group(1))
+            flags = list(map(bytes.decode, imaplib.ParseFlags(item[0])))
+            head = email.message_from_bytes(item[1], policy=policy.default)
+            found.append(Summary(uid, parseaddr(str(head.get("From", "")))[1],
+                                 str(head.get("Subject", "")), _iso(head.get("Date")), flags))
+        return sorted(found, key=lambda s: s.id)
+
+    def read(self, id: int) -> Message:
+        """One message, parsed (body, attachments, headers); it becomes \\Seen."""
+        if self.mode == "http":
+            response = self._raw("GET", f"/mssante/messages/{int(id)}")
+            flags = response.headers.get("X-MSS-Drapeaux", "").split()
+            return Message.parse(int(id), response.content, flags)
+        imap = self._imap()
+        try:
+            _typ, data = imap.uid("FETCH", str(int(id)), "(FLAGS BODY[])")
+            _typ, flagged = imap.uid("FETCH", str(int(id)), "(FLAGS)")
+        finally:
+            imap.logout()
+        parts = [d for d in data if isinstance(d, tuple)]
+        if not parts:
+            raise NotFound(f"Aucun message n° {id} dans votre boîte MSSanté.")
+        flags = list(map(bytes.decode, imaplib.ParseFlags(flagged[0] or b"")))
+        return Message.parse(int(id), parts[0][1], flags)
+
+    def report(self, id: int) -> dict:
+        """Report a message as phishing (flag $Phishing; a `mssante.report` event)."""
+        if self.mode == "http":
+            return self._post(f"/mssante/messages/{int(id)}/signalement")
+        imap = self._imap()
+        try:
+            typ, _data = imap.uid("STORE", str(int(id)), "+FLAGS", "($Phishing)")
+        finally:
+            imap.logout()
+        if typ != "OK":
+            raise NotFound(f"Aucun message n° {id} dans votre boîte MSSanté.")
+        return {"id": int(id), "signale": True}
+
+    # --- clinical documents -----------------------------------------------------------------
+    @staticmethod
+    def xdm(document: bytes, *, ins: str, type_code: str, title: str, class_code: str = "10",
+            confidentiality: str = "N", ins_oid: str = INS_TEST_OID, patient_name: str = "",
+            author: str = "") -> Attachment:
+        """An IHE_XDM.ZIP attachment for a CDA (bytes) or a PDF (wrapped in a CDA level 1)."""
+        data = xdm.build_xdm(document, ins=ins, ins_oid=ins_oid, type_code=type_code,
+                             class_code=class_code, confidentiality=confidentiality,
+                             title=title, patient_name=patient_name, author=author)
+        return Attachment(xdm.ZIP_NAME, data, "application/zip")
+
+    def send_document(self, to: str | list[str], document: bytes, *, ins: str,
+                      type_code: str, title: str, class_code: str = "10",
+                      confidentiality: str = "N", subject: str | None = None,
+                      body: str = "", patient_name: str = "") -> dict:
+        """Send a document as MSSanté requires: IHE_XDM.ZIP + X-MSS-CODECDA / X-MSS-INS."""
+        package = self.xdm(document, ins=ins, type_code=type_code, title=title,
+                           class_code=class_code, confidentiality=confidentiality,
+                           patient_name=patient_name)
+        headers = {"X-MSS-CODECDA": type_code, "X-MSS-INS": "O"}
+        return self.send(to, subject or title, body or f"Document joint : {title}.",
+                         attachments=[package], headers=headers)
+
+    def file_to_dmp(self, id: int) -> list[Any]:
+        """File the documents of a received message into the DMP (via `s.dmp.add`)."""
+        filed = []
+        for doc in self.read(id).documents():
+            kwargs = {"pdf": doc.pdf} if doc.pdf is not None else {"text": doc.cda.decode()}
+            filed.append(self._session.dmp.add(
+                doc.ins, type=doc.type_code, title=doc.title or "Document reçu par MSSanté",
+                class_code=doc.class_code or None, confidentiality=doc.confidentiality or "N",
+                **kwargs))
+        return filed
+
+
+def _iso(value: Any) -> str:
+    try:
+        return parsedate_to_datetime(str(value)).isoformat()
+    except (TypeError, ValueError):
+        return str(value or "")

@@ -1,0 +1,239 @@
+"""MSSanté over HTTP: the client's in-process path, trap injection, and the trap landing page.
+
+The SMTP server and these routes share one decision path (`MssanteHandler.accept` and the
+access matrix), so a refusal reads the same whether a notebook sends over HTTP or SMTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.auth_models import PersonaRow
+from sandbox.deps import ServiceContext, service_context
+from sandbox.errors import ServiceError
+from sandbox.messaging import mailstore, traps
+from sandbox.messaging.pki import ca_path, load_ca
+from sandbox.messaging.smtp import MssanteHandler, Submitter
+
+router = APIRouter(prefix="/mssante", tags=["MSSanté"])
+landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
+Ctx = Annotated[ServiceContext, Depends(service_context("mssante"))]
+
+# SMTP reply code (and enhanced code) -> HTTP status of the same refusal.
+_HTTP_BY_REPLY = {"451": 503, "452": 400, "550 5.1.1": 404, "550": 403, "553": 403,
+                  "554": 422, "552": 413}
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(max_length=255)
+    content_type: str = "application/octet-stream"
+    data: str = Field(description="Contenu en base64")
+
+
+class Outgoing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1, max_length=100)
+    subject: str = Field("", max_length=998)
+    body: str = ""
+    attachments: list[Attachment] = []
+    headers: dict[str, str] = Field({}, description="En-têtes X-MSS-* par exemple")
+
+
+class TrapRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    modele: str
+    destinataires: list[str] = Field(min_length=1, max_length=500)
+
+
+def _persona(ctx: ServiceContext) -> Submitter:
+    row = ctx.session.get(PersonaRow, (ctx.tenant, ctx.actor.login))
+    mailbox = row.mailbox.lower() if row is not None and row.mailbox else None
+    return Submitter(ctx.actor, mailbox)
+
+
+def _mailbox(ctx: ServiceContext) -> str:
+    who = _persona(ctx)
+    if who.mailbox is None:
+        raise ServiceError(404, "Cette persona n'a pas de boîte aux lettres MSSanté : "
+                                "connectez-vous avec une persona professionnelle.")
+    return who.mailbox
+
+
+def compose(sender: str, body: Outgoing, when) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(body.to)
+    message["Subject"] = body.subject
+    message["Date"] = format_datetime(when)
+    message["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or "mssante.fr")
+    for name, value in body.headers.items():
+        message[name] = value
+    message.set_content(body.body)
+    for item in body.attachments:
+        try:
+            data = base64.b64decode(item.data, validate=True)
+        except ValueError:
+            raise ServiceError(400, f"Pièce jointe « {item.filename} » : base64 invalide.") \
+                from None
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(data, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream", filename=item.filename)
+    return message.as_bytes()
+
+
+@router.post("/messages", status_code=201, summary="Envoyer un message MSSanté")
+def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
+    ctx.require("mssante.send")
+    who = _persona(ctx)
+    if who.mailbox is None and who.actor.role != "facilitateur":
+        raise ServiceError(403, "Cette persona n'a pas de boîte MSSanté : elle ne peut pas "
+                                "envoyer de message.")
+    handler = MssanteHandler(ctx.sandbox, request.app.state.faults)
+    fault = handler.faults.active(ctx.tenant).get(mailstore.SERVICE)
+    if fault is not None and fault.mode in ("indisponible", "erreur"):
+        raise ServiceError(503, fault.message or "Service MSSanté indisponible (panne simulée) "
+                                ": réessayez plus tard.", code="transient")
+    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
+    recipients = [mailstore.normalise(a) for a in body.to]
+    for address in recipients:
+        problem = handler._check_recipient(ctx.tenant, address)
+        if problem:
+            raise _as_http(problem)
+    raw = compose(who.mailbox or "animation@mssante.fr", body, ctx.now())
+    reply = handler.accept(who, who.mailbox or "", recipients, raw)
+    if not reply.startswith("250"):
+        raise _as_http(reply)
+    return {"id": reply.split()[3], "destinataires": recipients, "reponse": reply}
+
+
+def _as_http(reply: str) -> ServiceError:
+    code = reply[:3]
+    status = _HTTP_BY_REPLY.get(reply[:9], _HTTP_BY_REPLY.get(code, 400))
+    return ServiceError(status, reply[10:] if reply[4:5].isdigit() else reply[4:])
+
+
+def _summary(row) -> dict:
+    return {"id": row.uid, "message_id": row.message_id, "de": row.sender,
+            "objet": row.subject, "date": row.received_at.isoformat(),
+            "taille": row.size, "drapeaux": list(row.flags or [])}
+
+
+@router.get("/messages", summary="Boîte de réception de la persona")
+def inbox(ctx: Ctx) -> list[dict]:
+    mailbox = _mailbox(ctx)
+    return [_summary(r) for r in mailstore.list_messages(ctx.session, ctx.tenant, mailbox)]
+
+
+def _row(ctx: ServiceContext, uid: int):
+    row = mailstore.get_message(ctx.session, ctx.tenant, _mailbox(ctx), uid)
+    if row is None:
+        raise ServiceError(404, f"Aucun message n° {uid} dans votre boîte MSSanté.")
+    return row
+
+
+@router.get("/messages/{uid}", summary="Lire un message (brut, RFC 5322) ; le marque lu")
+def read(uid: int, ctx: Ctx) -> Response:
+    row = _row(ctx, uid)
+    if "\\Seen" not in (row.flags or []):
+        row.flags = [*list(row.flags or []), "\\Seen"]
+    ctx.record("mssante.read", target=f"message/{row.message_id}")
+    return Response(row.raw, media_type="message/rfc822",
+                    headers={"X-MSS-Drapeaux": " ".join(row.flags)})
+
+
+@router.post("/messages/{uid}/signalement", summary="Signaler un message (hameçonnage)")
+def report(uid: int, ctx: Ctx) -> dict:
+    row = _row(ctx, uid)
+    flags = list(row.flags or [])
+    if "$Phishing" not in flags:
+        row.flags = [*flags, "$Phishing"]
+    ctx.record("mssante.report", target=f"message/{row.message_id}",
+               detail={"boite": row.mailbox, "via": "api"})
+    return {"id": uid, "signale": True, "drapeaux": list(row.flags)}
+
+
+@router.get("/serveur", summary="Adresses SMTP/IMAP et autorité de certification du bac à sable")
+def server_info(ctx: Ctx) -> dict:
+    from sandbox.messaging import running
+
+    servers = running(ctx.sandbox)
+    load_ca(ctx.sandbox.settings)
+    info = {"ca_pem": ca_path(ctx.sandbox.settings).read_text(), "smtp": None, "imap": None,
+            "adresse": _persona(ctx).mailbox}
+    if servers is not None:
+        info["smtp"] = {"host": servers.host, "port": servers.smtp_port}
+        info["imap"] = {"host": servers.host, "port": servers.imap_port}
+    return info
+
+
+@router.get("/pieges/modeles", summary="Modèles de messages pièges (animateur)")
+def trap_templates(ctx: Ctx) -> list[dict]:
+    ctx.require("admin.inject_mail")
+    return [{"modele": name, "de": t["from"], "objet": t["subject"]}
+            for name, t in traps.templates().items()]
+
+
+@router.post("/pieges", status_code=201, summary="Injecter un message piège (animateur)")
+def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
+    ctx.require("admin.inject_mail", target=f"modele/{body.modele}")
+    known = traps.templates()
+    if body.modele not in known:
+        raise ServiceError(404, f"Modèle de piège inconnu : « {body.modele} ». Modèles : "
+                                f"{', '.join(sorted(known))}.")
+    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
+    missing = [a for a in body.destinataires
+               if not mailstore.mailbox_exists(ctx.session, ctx.tenant, a)]
+    if missing:
+        raise ServiceError(404, "Destinataire(s) absent(s) de l'Annuaire : "
+                                + ", ".join(missing))
+    return traps.inject(ctx.sandbox, ctx.tenant, body.modele, body.destinataires,
+                        base_url=str(request.base_url), persona=ctx.actor.login,
+                        role=ctx.actor.role)
+
+
+# --- the landing page (no login: it is reached from a mail link) ---------------------------
+
+def _page(token: str, trap) -> str:
+    template = resources.files("sandbox.messaging").joinpath("templates/piege.html")
+    clues = traps.templates().get(trap.template, {}).get("indices", [])
+    items = "".join(f"<li>{html.escape(c)}</li>" for c in clues)
+    return template.read_text("utf-8").format(token=html.escape(token), indices=items)
+
+
+def _trap_or_404(request: Request, token: str):
+    trap = traps.find(request.app.state.sandbox, token)
+    if trap is None:
+        raise ServiceError(404, "Lien inconnu ou expiré.")
+    return trap
+
+
+@landing.get("/{token}", response_class=HTMLResponse)
+def trap_page(token: str, request: Request) -> HTMLResponse:
+    trap = _trap_or_404(request, token)
+    traps.record(request.app.state.sandbox, trap, traps.VISIT,
+                 {"agent": request.headers.get("user-agent", "")[:200]})
+    return HTMLResponse(_page(token, trap))
+
+
+@landing.post("/{token}/clic")
+def trap_click(token: str, request: Request) -> dict:
+    trap = _trap_or_404(request, token)
+    traps.record(request.app.state.sandbox, trap, traps.CLICK,
+                 {"agent": request.headers.get("user-agent", "")[:200]})
+    return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
+
+
+routers = [router, landing]
