@@ -1,0 +1,116 @@
+"""Population benchmark: patients/s and peak memory of `santelab generate`, plus ceilings.
+
+Runs the real command in a child process for each size, samples the RSS of its whole process
+tree (parent + workers) with psutil, and prints the figures. The serialisation ceiling
+(json.dumps, orjson.dumps, pydantic model_validate) is measured in the same run on the
+resources of a small population, so figures compare on the same machine.
+
+    .venv/bin/python benchmarks/population.py              # 1,000 and 10,000 patients
+    .venv/bin/python benchmarks/population.py --sizes 200  # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+import psutil
+
+MB = 1024 * 1024
+
+
+def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
+    """Run `santelab generate` in a child; return wall time and peak RSS of its tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "pop"
+        cmd = [
+            sys.executable, "-m", "santelab", "generate", "--patients", str(n), "--seed", "1",
+            "--out", str(out), "--format", formats, "--workers", str(workers),
+        ]
+        if validate:
+            cmd.append("--validate")
+        started = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = psutil.Process(child.pid)
+        peak_parent = peak_tree = 0
+        while child.poll() is None:
+            try:
+                tree = [proc, *proc.children(recursive=True)]
+                rss = [p.memory_info().rss for p in tree]
+            except psutil.Error:
+                continue
+            peak_parent, peak_tree = max(peak_parent, rss[0]), max(peak_tree, sum(rss))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        if child.returncode != 0:
+            raise SystemExit(f"santelab generate failed (exit {child.returncode}): {cmd}")
+        manifest = json.loads((out / "manifest.json").read_text())
+        size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    resources = sum(manifest["resources"].values())
+    return {
+        "patients": n, "workers": workers, "validate": validate, "seconds": seconds,
+        "patients_per_s": n / seconds, "resources": resources,
+        "resources_per_s": resources / seconds, "peak_parent_mb": peak_parent / MB,
+        "peak_tree_mb": peak_tree / MB, "output_mb": size / MB,
+    }
+
+
+def ceilings(n: int) -> dict:
+    """Serialisation and validation speed on the resources of an n-patient population."""
+    from synthetic_data import generate
+    from synthetic_data.export.validate import model_class
+
+    resources = list(generate(n=n, seed=1).fhir())
+    figures = {"sample_resources": len(resources)}
+    for name, dumps in (("json.dumps", json.dumps), ("orjson.dumps", orjson.dumps)):
+        started = time.perf_counter()
+        for resource in resources:
+            dumps(resource)
+        figures[f"{name}_per_s"] = len(resources) / (time.perf_counter() - started)
+    sample = resources[: min(len(resources), 20000)]
+    started = time.perf_counter()
+    for resource in sample:
+        model_class(resource["resourceType"]).model_validate(resource)
+    figures["model_validate_per_s"] = len(sample) / (time.perf_counter() - started)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--validate-size", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / MB / 1024:.0f} GiB")
+    ceiling = ceilings(100)
+    print(
+        f"ceiling on {ceiling['sample_resources']} resources (one core): "
+        f"json.dumps {ceiling['json.dumps_per_s']:,.0f}/s, "
+        f"orjson.dumps {ceiling['orjson.dumps_per_s']:,.0f}/s, "
+        f"R4B model_validate {ceiling['model_validate_per_s']:,.0f}/s"
+    )
+    runs = [(int(n), args.workers, False, "ndjson") for n in args.sizes.split(",")]
+    runs.append((runs[0][0], 1, False, "ndjson"))
+    runs.append((args.validate_size, args.workers, True, "ndjson"))
+    header = (
+        f"{'patients':>9} {'workers':>7} {'validate':>8} {'seconds':>8} {'patients/s':>10} "
+        f"{'resources':>10} {'res/s':>8} {'parent MB':>9} {'tree MB':>8} {'output MB':>9}"
+    )
+    print(header)
+    for n, workers, validate, formats in runs:
+        r = run_generate(n, workers, validate, formats)
+        print(
+            f"{r['patients']:>9} {r['workers']:>7} {r['validate']!s:>8} {r['seconds']:>8.1f} "
+            f"{r['patients_per_s']:>10.0f} {r['resources']:>10} {r['resources_per_s']:>8.0f} "
+            f"{r['peak_parent_mb']:>9.0f} {r['peak_tree_mb']:>8.0f} {r['output_mb']:>9.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
