@@ -1,0 +1,168 @@
+"""Seeding: personas chosen from the population, determinism, templates, reset."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sandbox_helpers import OTHER_TENANT, TENANT, events
+
+from sandbox import events as stream
+from sandbox.auth import authenticate
+from sandbox.auth_models import PersonaRow
+from sandbox.faults_models import FaultRow
+from sandbox.runtime import Sandbox
+from sandbox.seed import (
+    DEFAULT_LOGINS,
+    ROLE_BY_PROFESSION,
+    build_template,
+    default_personas,
+    open_seeded,
+    reset_tenant,
+    seed_tenant,
+    service_seeders,
+)
+from sandbox.services.insi.models import NationalIdentity
+from sandbox.settings import Settings
+
+
+def personas(sandbox, tenant=TENANT) -> dict[str, PersonaRow]:
+    from sqlalchemy import select
+
+    with sandbox.store.session() as session:
+        return {r.login: r for r in session.scalars(
+            select(PersonaRow).where(PersonaRow.tenant == tenant))}
+
+
+def test_services_seed_in_order():
+    names = [name for name, _ in service_seeders()]
+    assert names[:2] == ["annuaire", "insi"]
+    assert names[2:] == sorted(names[2:])
+
+
+def test_named_personas_fit_their_roles(seeded, population):
+    rows = personas(seeded)
+    assert set(DEFAULT_LOGINS) <= set(rows)
+    expected_roles = {"medecin": "medecin", "medecin2": "medecin", "urgentiste": "medecin",
+                      "sage-femme": "sage_femme", "pharmacien": "pharmacien",
+                      "infirmier": "infirmier", "kine": "kine", "secretaire": "secretaire",
+                      "etudiant": "etudiant", "patient": "patient",
+                      "facilitateur": "facilitateur"}
+    assert {login: rows[login].role for login in DEFAULT_LOGINS} == expected_roles
+    followed = Counter(p.gp_id for p in population.patients)
+    gp = rows["medecin"].practitioner_id
+    assert followed[gp] == max(followed.values())  # the GP with the most patients
+    assert followed[rows["medecin2"].practitioner_id] < followed[gp]
+    practitioners = {p.id: p for p in population.practitioners}
+    orgs = {o.id: o for o in population.organizations}
+    urgent = practitioners[rows["urgentiste"].practitioner_id]
+    assert orgs[urgent.organization_id].kind in ("CH", "CHU", "CLINIQUE")
+    patients = {p.id: p for p in population.patients}
+    chosen = patients[rows["patient"].patient_id]
+    assert chosen.documents and chosen.gp_id == gp
+    for login in ("medecin", "sage-femme", "pharmacien", "infirmier", "kine"):
+        assert rows[login].mailbox == practitioners[rows[login].practitioner_id].mssante
+    assert rows["secretaire"].mailbox == orgs[practitioners[gp].organization_id].mssante
+    assert rows["etudiant"].mailbox is None
+
+
+def test_everyone_can_log_in_with_one_password_hashed_once(seeded, population):
+    rows = personas(seeded)
+    for p in population.practitioners:
+        if p.profession in ROLE_BY_PROFESSION:
+            assert rows[p.rpps].role == ROLE_BY_PROFESSION[p.profession]
+            assert rows[p.rpps].practitioner_id == p.id
+    for p in population.identities():
+        assert rows[p.id].role == "patient" and rows[p.id].patient_id == p.id
+    assert len({r.password_hash for r in rows.values()}) == 1
+    with seeded.store.session() as session:
+        actor = authenticate(session, TENANT, population.practitioners[0].rpps, "bac-a-sable")
+    assert actor.practitioner_id == population.practitioners[0].id
+
+
+def test_only_identities_with_an_ins_are_national(seeded, population):
+    from sqlalchemy import func, select
+
+    with seeded.store.session() as session:
+        count = session.scalar(select(func.count()).select_from(NationalIdentity).where(
+            NationalIdentity.tenant == TENANT))
+    assert count == sum(1 for p in population.identities() if p.identity.ins)
+    assert count < len(population.patients)
+
+
+def _dump(path) -> dict[str, list]:
+    connection = sqlite3.connect(path)
+    tables = [r[0] for r in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    out = {}
+    for table in tables:
+        columns = [r[1] for r in connection.execute(f"PRAGMA table_info({table})")]
+        keep = [c for c in columns if c not in ("password_hash", "seq", "at")]
+        out[table] = sorted(map(repr, connection.execute(
+            f"SELECT {', '.join(keep)} FROM {table}")))
+    connection.close()
+    return out
+
+
+def test_seeding_is_deterministic(tmp_path, population):
+    dumps = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.sqlite"
+        sandbox = Sandbox.open(Settings(db=f"sqlite:///{path}", data_dir=tmp_path))
+        seed_tenant(sandbox, TENANT, population)
+        sandbox.store.dispose()
+        dumps.append(_dump(path))
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0]["personas"]) > 100 and dumps[0]["insi_identities"]
+
+
+def test_default_personas_are_a_pure_function_of_the_population(population):
+    assert default_personas(population) == default_personas(population)
+
+
+def test_template_is_built_once_then_copied(tmp_path):
+    settings = Settings(data_dir=tmp_path, patients=25, seed=5)
+    template = build_template(settings, "t")
+    built = template.stat().st_mtime_ns
+    assert build_template(settings, "t") == template
+    assert template.stat().st_mtime_ns == built
+    target = Settings(data_dir=tmp_path, patients=25, seed=5,
+                      db=f"sqlite:///{tmp_path / 'copie' / 'sandbox.sqlite'}")
+    sandbox, seeded_now = open_seeded(target, "t")
+    assert seeded_now and len(personas(sandbox, "t")) > 25
+    sandbox.store.dispose()
+    again, seeded_now = open_seeded(target, "t")
+    assert not seeded_now
+    again.store.dispose()
+    assert template.stat().st_mtime_ns == built
+    other = build_template(Settings(data_dir=tmp_path, patients=26, seed=5), "t")
+    assert other != template
+
+
+def test_reset_restores_one_tenant_only(tmp_path, population):
+    sandbox = Sandbox.open(Settings(db=f"sqlite:///{tmp_path / 'r.sqlite'}", data_dir=tmp_path))
+    seed_tenant(sandbox, TENANT, population)
+    seed_tenant(sandbox, OTHER_TENANT, population)
+    with sandbox.store.session() as session:
+        for tenant in (TENANT, OTHER_TENANT):
+            session.add(FaultRow(tenant=tenant, service="insi", mode="indisponible"))
+            session.get(PersonaRow, (tenant, "medecin")).display_name = "modifié"
+            stream.record(session, stream.Event(tenant, datetime.now(UTC), "insi", "insi.search",
+                                                "medecin", "medecin", None, None, "success", {}))
+    assert len(events(sandbox, TENANT)) == 1
+    reset_tenant(sandbox, TENANT, population)
+    assert personas(sandbox)["medecin"].display_name != "modifié"
+    assert personas(sandbox, OTHER_TENANT)["medecin"].display_name == "modifié"
+    with sandbox.store.session() as session:
+        assert session.get(FaultRow, (TENANT, "insi")) is None
+        assert session.get(FaultRow, (OTHER_TENANT, "insi")) is not None
+    assert events(sandbox, TENANT) == []
+    assert len(events(sandbox, OTHER_TENANT)) == 1
+    sandbox.store.dispose()
+
+
+@pytest.mark.parametrize("login", DEFAULT_LOGINS)
+def test_named_personas_log_in_over_http(live, login):
+    assert live.token(login)
