@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from synthetic_data.model import Sex
 from synthetic_data.pathways.errors import SpecError
-from synthetic_data.pathways.units import Duration, number, unit_days
+from synthetic_data.pathways.units import Duration, add_months, number, unit_days
 from synthetic_data.terminology import UnknownCode, coding
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ class FalseLogic(Logic):
 
 @register
 class Age(Logic):
-    """Age compared with `quantity`; in years it is the age in completed years, as on a form."""
+    """Age compared with `quantity`; in years or months it counts completed ones, as a calendar
+    does (born on 29 February, one turns a year older on 1 March)."""
 
     condition_type = "Age"
 
@@ -119,25 +120,23 @@ class Age(Logic):
             raise SpecError("condition Age : opérateur de comparaison numérique attendu")
         self.quantity = number(spec, "quantity")
         self.days = self.quantity * unit_days(spec)
-        self.in_years = spec["unit"] == "years"
+        self.months = {"years": 12, "months": 1}.get(spec["unit"])  # calendar birthdays
         self.fn = OPERATORS[self.op]
 
     def test(self, run: PatientRun, inst: Instance, now: datetime) -> bool:
-        if self.in_years:
-            return self.fn(run.age(now), self.quantity)
-        return self.fn((now - run.birth).total_seconds() / 86400, self.days)
+        if self.months is None:
+            return self.fn((now - run.birth).total_seconds() / 86400, self.days)
+        born = run.birth
+        months = (now.year - born.year) * 12 + now.month - born.month - (now.day < born.day)
+        return self.fn(months // self.months, self.quantity)
 
     def earliest(self, run: PatientRun, now: datetime) -> datetime | None:
         if self.op not in (">=", ">"):
             return None
-        if not self.in_years:
-            return run.birth + timedelta(days=self.days)
-        years = math.floor(self.quantity) + 1 if self.op == ">" else math.ceil(self.quantity)
-        born = run.birth
-        try:
-            return born.replace(year=born.year + years)
-        except ValueError:  # born on 29 February
-            return born.replace(year=born.year + years, month=3, day=1)
+        if self.months is None:  # days or weeks: the first midnight at or after that age
+            return run.birth + timedelta(days=math.ceil(self.days))
+        months = math.floor(self.quantity) + 1 if self.op == ">" else math.ceil(self.quantity)
+        return add_months(run.birth, months * self.months)
 
 
 @register

@@ -141,3 +141,14 @@ def test_heart_failure_telemonitoring_is_bounded_and_alerts_on_weight_gain() -> 
                 assert any(trigger.value - w.value > 2 for w in window or earlier[-1:]), (
                     "an alert follows a gain of more than 2 kg in 3 days")
     assert alerts > 0
+
+
+def test_infant_vaccines_follow_the_calendar_in_office_hours(sample: list[model.Patient]) -> None:
+    def months(born: date, day: date) -> int:
+        return (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
+
+    hexavalent = [(p.identity.birth_date, i.date) for p in sample for i in p.immunizations
+                  if i.vaccine.code == "J07CA09"]
+    assert hexavalent
+    assert {months(born, day) for born, day in hexavalent} <= {2, 4, 11}
+    assert all(8 <= e.start.hour < 18 for p in sample for e in p.encounters if e.kind == "AMB")
