@@ -393,5 +393,266 @@ def annuaire_mssante() -> NotebookBuilder:
     return nb
 
 
+SETUP_PATIENTS = '''
+import re
+
+from santelab.course.student import StudentError
+
+try:
+    import pandas as pd
+
+    from sandbox.client import connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    ins_patiente = connect(persona="patient").dmp.consent().ins
+except Exception as exc:
+    raise StudentError(
+        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
+        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
+        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+print("Prêt. INS de la patiente fictive :", ins_patiente)
+'''
+
+
+def patients_information() -> NotebookBuilder:
+    nb = NotebookBuilder("d3-02")
+    nb.md(f'''
+    # D3 · Notebook 2 — Écrire aux patients, juger l'information en ligne
+
+    **Compétences travaillées**
+    - **D3.3** Communiquer avec les patients par leur espace numérique (messagerie de Mon
+      espace santé), clairement et dans le respect du droit
+    - **D3.4** Évaluer l'information de santé et la présence professionnelle en ligne (sources,
+      réseaux sociaux, e-réputation)
+
+    **Durée estimée : 2 h 15** (lecture comprise).
+    {INTRO_TESTS}
+    ''')
+    nb.md('''
+    ## Mise en route
+    Exécutez la cellule suivante. Si un message ⚠️ s'affiche, suivez ce qu'il indique.
+    ''')
+    nb.code(SETUP_PATIENTS)
+    nb.md('''
+    ## 1. La messagerie de Mon espace santé
+    Chaque personne qui a activé **Mon espace santé** dispose d'une messagerie sécurisée qui
+    fait partie de l'espace de confiance MSSanté. Un professionnel lui écrit depuis sa
+    messagerie MSSanté, à une adresse construite sur son **matricule INS** :
+    `<matricule INS>@patient.mssante.fr`. C'est le professionnel qui engage l'échange ; il
+    peut autoriser ou non le patient à lui répondre. L'identité doit être **qualifiée** pour
+    utiliser l'INS.
+    ''')
+    nb.md('''
+    ## Exercice 1 — L'adresse du patient (15 min)
+    Écrivez `adresse_mes(ins)` qui renvoie l'adresse de messagerie Mon espace santé d'un
+    patient. Si `ins` n'est pas une chaîne de **15 caractères**, levez `ValueError` avec un
+    message en français.
+    ''')
+    nb.answer("d3-02-adresse", '''
+    def adresse_mes(ins: str) -> str:
+        ### BEGIN SOLUTION
+        if not isinstance(ins, str) or len(ins) != 15:
+            raise ValueError("Le matricule INS doit compter 15 caractères (clé comprise).")
+        return f"{ins}@patient.mssante.fr"
+        ### END SOLUTION
+    ''')
+    nb.tests("d3-02-adresse-tests", '''
+    assert adresse_mes(ins_patiente) == f"{ins_patiente}@patient.mssante.fr", (
+        "L'adresse est <matricule INS>@patient.mssante.fr."
+    )
+    ### BEGIN HIDDEN TESTS
+    for mauvais in ["1234", ins_patiente[:13], ins_patiente + "0"]:
+        try:
+            adresse_mes(mauvais)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"{mauvais!r} devrait être refusé")
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D3.3"], minutes=15)
+    nb.md('''
+    ## Exercice 2 — Parler clairement (30 min)
+    Un message au patient doit être compris sans dictionnaire médical. Écrivez
+    `simplifier(texte, lexique)` qui remplace chaque terme du `lexique` (dictionnaire terme
+    médical -> mots simples) par son explication, **sans tenir compte des majuscules** et
+    seulement pour des **mots entiers** (`HTA` ne doit pas toucher `HTAP`). Indice :
+    `re.sub(r"\\b" + re.escape(terme) + r"\\b", remplacement, texte, flags=re.IGNORECASE)`.
+    ''')
+    nb.code('''
+    LEXIQUE = {
+        "HTA": "hypertension artérielle (tension trop élevée)",
+        "hémoglobine glyquée": "taux moyen de sucre dans le sang des trois derniers mois",
+        "per os": "par la bouche",
+        "asymptomatique": "sans symptôme",
+    }
+    brouillon = ("Votre hémoglobine glyquée est à 6,8 %. Votre HTA est équilibrée. "
+                 "Poursuivre le traitement per os. Vous êtes asymptomatique.")
+    ''')
+    nb.answer("d3-02-simplifier", '''
+    def simplifier(texte: str, lexique: dict[str, str]) -> str:
+        ### BEGIN SOLUTION
+        for terme, explication in lexique.items():
+            motif = r"\\b" + re.escape(terme) + r"\\b"
+            texte = re.sub(motif, lambda _m, e=explication: e, texte, flags=re.IGNORECASE)
+        return texte
+        ### END SOLUTION
+    ''')
+    nb.tests("d3-02-simplifier-tests", '''
+    clair = simplifier(brouillon, LEXIQUE)
+    assert "per os" not in clair and "par la bouche" in clair, "« per os » doit devenir « par la bouche »."
+    assert "HTA " not in clair, "Remplacez HTA par son explication."
+    ### BEGIN HIDDEN TESTS
+    assert simplifier("Surveillance de l'HTAP.", LEXIQUE) == "Surveillance de l'HTAP."
+    assert simplifier("hta connue", LEXIQUE) == "hypertension artérielle (tension trop élevée) connue"
+    assert simplifier("Patient ASYMPTOMATIQUE.", LEXIQUE) == "Patient sans symptôme."
+    assert simplifier("rien", {}) == "rien"
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.3"], minutes=30)
+    nb.md('''
+    ## Exercice 3 — Ce que le droit permet (15 min)
+    Indiquez pour chaque affirmation `True` (vraie) ou `False` (fausse).
+    ''')
+    nb.code('''
+    affirmations = [
+        "Un professionnel peut écrire à son patient par la messagerie de Mon espace santé.",
+        "Un résultat grave (découverte d'un cancer) peut être annoncé par un simple message, sans consultation.",
+        "Le professionnel peut choisir si le patient pourra lui répondre.",
+        "On peut envoyer des résultats par SMS au numéro donné par un voisin du patient.",
+        "Un échange important avec le patient est reporté dans son dossier.",
+        "On peut utiliser l'INS d'un patient dont l'identité est seulement provisoire.",
+    ]
+    ''')
+    nb.answer("d3-02-droit", '''
+    vraie = {
+        ### BEGIN SOLUTION
+        affirmations[0]: True,
+        affirmations[1]: False,
+        affirmations[2]: True,
+        affirmations[3]: False,
+        affirmations[4]: True,
+        affirmations[5]: False,
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d3-02-droit-tests", '''
+    assert set(vraie) == set(affirmations), "Une réponse pour chaque affirmation."
+    assert all(isinstance(v, bool) for v in vraie.values()), "Les réponses sont True ou False."
+    ### BEGIN HIDDEN TESTS
+    assert [vraie[a] for a in affirmations] == [True, False, True, False, True, False]
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D3.3"], minutes=15)
+    nb.md('''
+    ## 2. Juger une information de santé en ligne
+    Avant de conseiller une page à un patient (ou de la croire soi-même), on vérifie quelques
+    **critères** : l'**auteur** est identifié avec sa qualification ; la page est **datée** et
+    récente ; elle **cite ses sources** ; le **financement** est transparent (pas de vente
+    déguisée) ; elle ne promet pas de **guérison miracle**. Les sites institutionnels (HAS,
+    ministère, Assurance maladie, sociétés savantes) sont des repères.
+    ''')
+    nb.code('''
+    pages = pd.DataFrame([
+        ("ameli.fr — diabète de type 2", True, 2025, True, True, False),
+        ("blog « Guérir le diabète en 21 jours »", False, 2019, False, False, True),
+        ("forum de patients — témoignages", False, 2024, False, True, False),
+        ("société savante — recommandations HTA", True, 2024, True, True, False),
+        ("site d'un laboratoire de compléments alimentaires", True, 2025, False, False, True),
+        ("article de presse santé, interview d'un cardiologue", True, 2016, False, True, False),
+    ], columns=["page", "auteur_identifie", "annee_mise_a_jour", "sources_citees",
+                "financement_transparent", "promesse_miracle"])
+    ANNEE = 2026
+    pages
+    ''')
+    nb.md('''
+    ## Exercice 4 — Une grille de fiabilité (25 min)
+    Écrivez `score_fiabilite(ligne)` qui renvoie un entier de 0 à 5 : un point par critère
+    rempli parmi auteur identifié, mise à jour depuis **moins de 3 ans** (`ANNEE -
+    annee_mise_a_jour < 3`), sources citées, financement transparent, **absence** de promesse
+    miracle. Puis construisez `fiables`, la liste des `page` dont le score vaut au moins 4.
+    ''')
+    nb.answer("d3-02-fiabilite", '''
+    def score_fiabilite(ligne) -> int:
+        ### BEGIN SOLUTION
+        return int(bool(ligne["auteur_identifie"])) + int(ANNEE - ligne["annee_mise_a_jour"] < 3) \\
+            + int(bool(ligne["sources_citees"])) + int(bool(ligne["financement_transparent"])) \\
+            + int(not ligne["promesse_miracle"])
+        ### END SOLUTION
+
+
+    ### BEGIN SOLUTION
+    fiables = [ligne["page"] for _, ligne in pages.iterrows() if score_fiabilite(ligne) >= 4]
+    ### END SOLUTION
+    fiables
+    ''')
+    nb.tests("d3-02-fiabilite-tests", '''
+    scores = [score_fiabilite(ligne) for _, ligne in pages.iterrows()]
+    assert all(0 <= x <= 5 for x in scores), "Le score est entre 0 et 5."
+    assert scores[0] == 5, "La page ameli.fr remplit les cinq critères."
+    assert "blog « Guérir le diabète en 21 jours »" not in fiables, "Une promesse de guérison miracle : méfiance."
+    ### BEGIN HIDDEN TESTS
+    assert scores == [5, 0, 3, 5, 2, 3]
+    assert fiables == ["ameli.fr — diabète de type 2", "société savante — recommandations HTA"]
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.4"], minutes=25)
+    nb.md('''
+    ## Exercice 5 — Réseaux sociaux et e-réputation (15 min)
+    Indiquez pour chaque pratique `True` si elle est acceptable, `False` sinon.
+    ''')
+    nb.code('''
+    pratiques = [
+        "publier une photo du service où l'on devine le tableau des patients hospitalisés",
+        "répondre à un avis négatif en ligne en détaillant les soins reçus par le patient",
+        "partager sur un réseau social professionnel une recommandation de la HAS",
+        "raconter sur un forum un « cas » de patient avec l'âge, la commune et la maladie rare",
+        "répondre à un avis négatif sans donnée sur le patient, en invitant à contacter le cabinet",
+        "se présenter en ligne avec ses titres réels, sans se dire « spécialiste » d'un domaine non reconnu",
+    ]
+    ''')
+    nb.answer("d3-02-reseaux", '''
+    acceptable = {
+        ### BEGIN SOLUTION
+        pratiques[0]: False,
+        pratiques[1]: False,
+        pratiques[2]: True,
+        pratiques[3]: False,
+        pratiques[4]: True,
+        pratiques[5]: True,
+        ### END SOLUTION
+    }
+    ''')
+    nb.tests("d3-02-reseaux-tests", '''
+    assert set(acceptable) == set(pratiques), "Une réponse pour chaque pratique."
+    assert acceptable[pratiques[1]] is False, "Détailler les soins d'un patient, même pour se défendre, viole le secret."
+    ### BEGIN HIDDEN TESTS
+    assert [acceptable[p] for p in pratiques] == [False, False, True, False, True, True]
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D3.4"], minutes=15)
+    nb.md('''
+    ## Exercice 6 — Le message au patient (25 min)
+    Rédigez le message que vous envoyez par la messagerie de Mon espace santé à la patiente :
+    son bilan sanguin de contrôle est normal, son traitement est inchangé, prochain bilan dans
+    six mois. Elle ne doit pas pouvoir vous répondre par ce canal : dites-lui comment vous
+    joindre.
+    ''')
+    nb.free_text("d3-02-message-patient", rubric=[
+        (1, "Clair et sans jargon : phrases courtes, résultat compris par la patiente, "
+            "conduite à tenir explicite (traitement inchangé, prochain bilan dans six mois)."),
+        (1, "Contenu juste et proportionné : seulement ce qui la concerne, pas d'autre donnée, "
+            "signature du professionnel identifiable."),
+        (1, "Donne un autre moyen de contact (secrétariat, téléphone, consultation) et dit "
+            "quand consulter plus tôt (signes d'alerte)."),
+    ], solution='''
+    « Bonjour Madame, les résultats de votre prise de sang du 18 novembre sont **normaux**. Vous
+    continuez votre traitement **sans changement**. Votre prochaine prise de sang est à faire
+    dans **six mois**, en mai : l'ordonnance est jointe. Si vous avez une question, appelez le
+    secrétariat du cabinet au 01 23 45 67 89 (du lundi au vendredi, 9 h – 17 h) ; en cas de
+    fièvre, de fatigue inhabituelle ou de saignement, consultez sans attendre. Bien cordialement,
+    Dr Olivier Baron, médecin généraliste. »
+    ''', competencies=["D3.3"], minutes=25)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
-    return {"01_annuaire_mssante": annuaire_mssante()}
+    return {"01_annuaire_mssante": annuaire_mssante(),
+            "02_patients_information": patients_information()}
