@@ -30,6 +30,11 @@ class MailServers:
     ca_file: Path
     _parts: list = field(default_factory=list, repr=False)
 
+    @property
+    def faults(self):
+        """The SMTP handler's fault book (cached per second: clear faults through it)."""
+        return self._parts[0].handler.faults
+
     def stop(self) -> None:
         for part in reversed(self._parts):
             part.stop()
