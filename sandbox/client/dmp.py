@@ -25,6 +25,7 @@ V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 FORMAT_SYSTEM = "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode"
 PDF_FORMAT = "urn:ihe:iti:xds-sd:pdf:2008"
 BREAK_GLASS_HEADER = "X-Bris-De-Glace"
+PAGE = 200  # the shared FHIR search maximum
 
 
 def _coding(concept: dict | None, system: str) -> dict:
@@ -182,16 +183,25 @@ class DMP(Resource):
         """ITI-67: `GET /dmp/fhir/DocumentReference` (a patient persona may omit `patient`)."""
         params = self._search_params(patient, type, date_from, date_to, author, category,
                                      status, archived)
-        bundle = self._get(f"{self.base}/fhir/DocumentReference", params=params)
-        return [Document.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
+        return self._all_pages(params)
+
+    def _all_pages(self, params: list, headers: dict | None = None) -> list[Document]:
+        """Every page of a searchset (the service pages by `_count`/`_offset`)."""
+        found: list[Document] = []
+        while True:
+            page = [*params, ("_count", str(PAGE)), ("_offset", str(len(found)))]
+            bundle = self._get(f"{self.base}/fhir/DocumentReference", params=page,
+                               headers=headers)
+            entries = bundle.get("entry", [])
+            found.extend(Document.from_fhir(e["resource"]) for e in entries)
+            if not entries or len(found) >= bundle.get("total", 0):
+                return found
 
     def break_glass(self, patient: str, reason: str, *, type: str | list[str] | None = None,
                     date_from: Any = None) -> list[Document]:
         """Emergency search ("bris de glace"): traced, and the patient is alerted."""
         params = self._search_params(patient, type, date_from, None, None, None, None, False)
-        bundle = self._get(f"{self.base}/fhir/DocumentReference", params=params,
-                           headers={BREAK_GLASS_HEADER: quote(reason)})
-        return [Document.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
+        return self._all_pages(params, headers={BREAK_GLASS_HEADER: quote(reason)})
 
     def read(self, id: str, *, emergency_reason: str | None = None) -> Document:
         """`GET /dmp/fhir/DocumentReference/{id}`."""

@@ -113,12 +113,25 @@ def test_search_filters(world):
     assert ids(world.http.get(search_url(date="eq2026-01-10"), headers=h)) != set()
 
 
+def test_search_pages_with_count_and_offset(world):
+    made = {add(world, text=f"n°{i}")["id"] for i in range(23)}
+    h = world.as_("medecin")
+    first = world.http.get(search_url(), headers=h).json()
+    assert first["total"] == 23 and len(first["entry"]) == 20
+    assert any(link["relation"] == "next" for link in first["link"])
+    rest = world.http.get(search_url(_count="5", _offset="20"), headers=h).json()
+    assert len(rest["entry"]) == 3
+    assert {e["resource"]["id"] for e in first["entry"] + rest["entry"]} == made
+
+
 @pytest.mark.parametrize(("query", "fragment"), [
     ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518989&foo=1", "inconnu"),
     ("type=11488-4", "patient.identifier"),
     ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518989&date=ge2025-13-45",
      "date"),
     ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518989&status=draft", "status"),
+    ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518989&type=12345-6", "12345-6"),
+    ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518989&type=", "vide"),
     ("patient.identifier=urn:oid:1.2.250.1.213.1.4.10|279035121518988", "clé de contrôle"),
 ])
 def test_malformed_search_is_400_in_french(world, query, fragment):

@@ -65,7 +65,7 @@ def test_seeded_documents_found_by_the_gp(seeded):
                                                "password": sandbox.settings.persona_password})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         found = http.get("/dmp/fhir/DocumentReference", headers=headers, params={
-            "patient.identifier": f"{OID_INS_TEST}|{patient.identity.ins}"})
+            "patient.identifier": f"{OID_INS_TEST}|{patient.identity.ins}", "_count": "200"})
         assert found.status_code == 200
         assert {e["resource"]["id"] for e in found.json()["entry"]} == {
             d.id for d in patient.documents}

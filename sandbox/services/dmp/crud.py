@@ -125,18 +125,13 @@ class DateFilter:
     value: datetime
 
 
-def search(ctx: ServiceContext, *, patient_id: str, types: list[str] | None,
-           classes: list[str] | None, statuses: list[str], dates: list[DateFilter],
-           authors: list[str] | None, include_archived: bool) -> list[DmpDocumentRow]:
+def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
+           include_archived: bool) -> list[DmpDocumentRow]:
+    """The patient's documents matching `where` (the shared FHIR search clause) and `dates`."""
     q = select(DmpDocumentRow).where(DmpDocumentRow.tenant == ctx.tenant,
-                                     DmpDocumentRow.patient_id == patient_id,
-                                     DmpDocumentRow.status.in_(statuses))
-    if types:
-        q = q.where(DmpDocumentRow.type_code.in_(types))
-    if classes:
-        q = q.where(DmpDocumentRow.class_code.in_(classes))
-    if authors:
-        q = q.where(DmpDocumentRow.author_id.in_(authors))
+                                     DmpDocumentRow.patient_id == patient_id)
+    if where is not None:
+        q = q.where(where)
     if not include_archived:
         q = q.where(DmpDocumentRow.archived.is_(False))
     column = DmpDocumentRow.date

@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from sandbox import events
+from sandbox import fhir as fhir_search
 from sandbox.deps import ServiceContext, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
-from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpPatientRow
+from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 
 router = APIRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
 PARIS = ZoneInfo("Europe/Paris")
@@ -140,20 +141,30 @@ def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> JSONRespon
 
 # --- find and retrieve (ITI-67, ITI-68) ---------------------------------------------------
 
-_SEARCH_PARAMS = {"patient.identifier", "patient", "type", "category", "date", "author",
-                  "status", "archived", access.BREAK_GLASS_PARAM, "_format"}
+def _placeholder(description: str) -> fhir_search.Param:
+    """A parameter parsed strictly by the shared helper but applied here (patient, date…)."""
+    return fhir_search.Param("token", DmpDocumentRow.id, description)
 
 
-def _tokens(values: list[str], system: str, where: str) -> list[str]:
-    codes = []
-    for value in values:
-        for part in value.split(","):
-            sys, bar, code = part.rpartition("|")
-            if bar and sys and sys != system:
-                raise ServiceError(400, f"Paramètre « {where} » : système « {sys} » inattendu "
-                                        f"({system} attendu).", expression=[where])
-            codes.append(code)
-    return codes
+STATUSES = {"current": "actif", "superseded": "remplacé", "entered-in-error": "saisi par erreur"}
+_HANDLED_HERE = ("patient.identifier", "patient", "date", "archived", access.BREAK_GLASS_PARAM)
+SEARCH = {
+    "patient.identifier": _placeholder("INS du patient : urn:oid:1.2.250.1.213.1.4.10|<INS>"),
+    "patient": _placeholder("Patient/<id> ou INS"),
+    "type": fhir_search.Param("token", DmpDocumentRow.type_code, "typeCode LOINC",
+                              systems=("http://loinc.org",),
+                              codes=lambda: {c: t["label"] for c, t in referentials().types.items()}),
+    "category": fhir_search.Param("token", DmpDocumentRow.class_code, "classCode J57",
+                                  systems=("urn:oid:1.2.250.1.213.1.1.4.1",),
+                                  codes=lambda: referentials().classes),
+    "author": fhir_search.Param("reference", DmpDocumentRow.author_id, "Practitioner/<id>",
+                                reference_type="Practitioner"),
+    "status": fhir_search.Param("token", DmpDocumentRow.status, "statut du document",
+                                codes=lambda: STATUSES),
+    "date": _placeholder("date du document, préfixes eq, ge, gt, le, lt (ex. ge2025-01-01)"),
+    "archived": _placeholder("true pour inclure les documents archivés"),
+    access.BREAK_GLASS_PARAM: _placeholder("motif d'un accès en urgence (bris de glace)"),
+}
 
 
 def _dates(values: list[str]) -> list[crud.DateFilter]:
@@ -196,36 +207,29 @@ def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPat
 @router.get("/fhir/DocumentReference", summary="Rechercher des documents (ITI-67)")
 def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     action = "dmp.document.search"
-    unknown = sorted(set(request.query_params) - _SEARCH_PARAMS)
-    if unknown:
-        raise ServiceError(400, f"Paramètre(s) de recherche inconnu(s) : {', '.join(unknown)}. "
-                                f"Paramètres acceptés : {', '.join(sorted(_SEARCH_PARAMS))}.",
-                           expression=unknown)
+    search = fhir_search.parse_search(request, SEARCH, "DocumentReference")
+    mine = {name: [v for n, _m, _p, values in search.criteria if n == name for v in values]
+            for name in _HANDLED_HERE}
+    search.criteria = [c for c in search.criteria if c[0] not in _HANDLED_HERE]
+    if not any(c[0] == "status" for c in search.criteria):
+        search.criteria.append(("status", "", SEARCH["status"], ["current"]))
+    archived = mine["archived"] or ["false"]
+    if set(archived) - {"true", "false"}:
+        raise ServiceError(400, "Paramètre « archived » : true ou false.", expression=["archived"])
+    dates = _dates(mine["date"])
+    where = search.where()  # unknown codes and systems are refused here, before any access
     patient = _patient_param(ctx, request, action)
-    params = request.query_params
-    ref = referentials()
-    statuses = _tokens(params.getlist("status"), "", "status") or ["current"]
-    bad = set(statuses) - {"current", "superseded", "entered-in-error"}
-    if bad:
-        raise ServiceError(400, f"Paramètre « status » : {', '.join(sorted(bad))} inconnu "
-                                "(current, superseded ou entered-in-error).", expression=["status"])
-    authors = [a.removeprefix("Practitioner/") for v in params.getlist("author") for a in v.split(",")]
     found_access = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request))
-    rows = crud.search(
-        ctx, patient_id=patient.patient_id,
-        types=_tokens(params.getlist("type"), ref.systems["loinc"], "type") or None,
-        classes=_tokens(params.getlist("category"), ref.systems["class"], "category") or None,
-        statuses=statuses, dates=_dates(params.getlist("date")), authors=authors or None,
-        include_archived=params.get("archived") == "true")
+    rows = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
+                       include_archived="true" in archived)
     visible = [r for r in rows if access.hidden_reason(ctx, found_access, r) is None]
+    page = visible[search.offset:search.offset + search.count]
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": len(visible), "acces": found_access.basis,
-                       "parametres": dict(params)})
+                       "parametres": dict(request.query_params)})
     ctx.session.commit()
-    return fhir({"resourceType": "Bundle", "type": "searchset", "total": len(visible),
-                 "entry": [{"fullUrl": f"DocumentReference/{r.id}",
-                            "resource": documents.served(r), "search": {"mode": "match"}}
-                           for r in visible]})
+    return fhir(fhir_search.searchset(request, search, [documents.served(r) for r in page],
+                                      len(visible)))
 
 
 def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action: str,
