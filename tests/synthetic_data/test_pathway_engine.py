@@ -202,3 +202,17 @@ def test_order_outside_an_encounter_is_a_french_error_naming_the_state(tmp_path:
     engine = engine_for(tmp_path, "no_encounter")
     with pytest.raises(PathwayError, match=r"^no_encounter\.yaml:Prescribe : .*exige une rencontre en cours"):
         simulate(engine, bare_patient("a", model.Sex.MALE, date(1960, 1, 1)))
+
+
+def test_a_user_folder_may_bring_its_own_templates(tmp_path: Path) -> None:
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "consultation.txt").write_text("Vu {civilite} {patient} le {date}.", encoding="utf-8")
+    patient = simulate(engine_for(tmp_path, "document"), bare_patient("a", model.Sex.MALE, date(1960, 3, 1)))
+    assert patient.documents[0].text == "Vu Monsieur Camille DUPONT le 01/01/2016."
+
+
+def test_a_template_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "consultation.txt").write_text("Groupe sanguin : {groupe}", encoding="utf-8")
+    with pytest.raises(PathwayError, match=r"^document\.yaml:Report : modèle « consultation » : champ \{groupe\} inconnu"):
+        engine_for(tmp_path, "document")
