@@ -94,7 +94,96 @@ class Message(Part):
         return format_datetime(self.row.received_at)
 
 
-@implementer(imap4.IMailbox)
+_FLAG_KEYS = {"SEEN": ("\\Seen", True), "UNSEEN": ("\\Seen", False),
+              "FLAGGED": ("\\Flagged", True), "UNFLAGGED": ("\\Flagged", False),
+              "DELETED": ("\\Deleted", True), "UNDELETED": ("\\Deleted", False),
+              "ANSWERED": ("\\Answered", True), "UNANSWERED": ("\\Answered", False),
+              "DRAFT": ("\\Draft", True), "UNDRAFT": ("\\Draft", False)}
+_HEADER_KEYS = {"SUBJECT": "subject", "FROM": "from", "TO": "to", "CC": "cc", "BCC": "bcc"}
+
+
+class SearchQuery:
+    """IMAP SEARCH keys (RFC 3501 §6.4.4, the common subset) as a predicate on messages.
+
+    Twisted's own fallback search compares bytes with str on Python 3; this one is ours.
+    """
+
+    def __init__(self, tokens: list):
+        self.tokens = [t.decode("utf-8", "replace") if isinstance(t, bytes) else t
+                       for t in tokens]
+
+    def _next(self):
+        if not self.tokens:
+            raise imap4.IllegalQueryError("Critère de recherche incomplet")
+        return self.tokens.pop(0)
+
+    def parse(self):
+        predicates = []
+        while self.tokens:
+            predicates.append(self._one())
+        return lambda seq, row, text: all(p(seq, row, text) for p in predicates)
+
+    def _one(self):
+        token = self._next()
+        if isinstance(token, list):
+            return SearchQuery(token).parse()
+        key = token.upper()
+        if key == "ALL" or key in ("OLD", "RECENT", "NEW"):
+            return lambda seq, row, text: key != "RECENT"
+        if key in _FLAG_KEYS:
+            flag, present = _FLAG_KEYS[key]
+            return lambda seq, row, text: (flag in (row.flags or [])) == present
+        if key in ("KEYWORD", "UNKEYWORD"):
+            flag = self._next()
+            return lambda seq, row, text: (flag in (row.flags or [])) == (key == "KEYWORD")
+        if key == "NOT":
+            inner = self._one()
+            return lambda seq, row, text: not inner(seq, row, text)
+        if key == "OR":
+            left, right = self._one(), self._one()
+            return lambda seq, row, text: left(seq, row, text) or right(seq, row, text)
+        if key in _HEADER_KEYS or key == "HEADER":
+            name = _HEADER_KEYS.get(key) or self._next().lower()
+            needle = self._next().lower()
+            return lambda seq, row, text: needle in str(text(row).get(name, "")).lower()
+        if key in ("BODY", "TEXT"):
+            needle = self._next().lower().encode()
+            return lambda seq, row, text: needle in text(row).raw_bytes.lower()
+        if key == "UID":
+            ids = imap4.parseIdList(self._next().encode())
+            return lambda seq, row, text: row.uid in _bounded(ids, text.max_uid)
+        if key[:1].isdigit() or key[:1] == "*":
+            ids = imap4.parseIdList(key.encode())
+            return lambda seq, row, text: seq in _bounded(ids, text.count)
+        raise imap4.IllegalQueryError(f"Critère de recherche non pris en charge : {token}")
+
+
+def _bounded(ids, last):
+    ids.last = last
+    return ids
+
+
+class _Texts:
+    """Parsed messages of one search, loaded once and only when a key needs them."""
+
+    def __init__(self, inbox, rows):
+        self.inbox = inbox
+        self.cache = {}
+        self.max_uid = rows[-1].uid if rows else 0
+        self.count = len(rows)
+
+    def __call__(self, row):
+        if row.uid not in self.cache:
+            with self.inbox.sandbox.store.session() as session:
+                raw = mailstore.get_message(session, self.inbox.tenant, self.inbox.address,
+                                            row.uid).raw
+            parsed = message_from_bytes(raw, policy=email_policy.default)
+            parsed.raw_bytes = raw
+            self.cache[row.uid] = parsed
+        return self.cache[row.uid]
+
+
+@implementer(imap4.IMailbox, imap4.ISearchableMailbox)
 class Inbox:
     """The persona's mailbox, read from the store at each command (other writers see it)."""
 
@@ -175,6 +264,13 @@ class Inbox:
             return [(seq, r) for seq, r in enumerate(rows, 1) if r.uid in messages]
         messages.last = len(rows)
         return [(seq, rows[seq - 1]) for seq in messages if 0 < seq <= len(rows)]
+
+    def search(self, query, uid=0):
+        """Sequence numbers matching `query` (Twisted maps them to UIDs for UID SEARCH)."""
+        rows = self._rows()
+        predicate = SearchQuery(list(query)).parse()
+        texts = _Texts(self, rows)
+        return [seq for seq, row in enumerate(rows, 1) if predicate(seq, row, texts)]
 
     def fetch(self, messages, uid):
         selected = self._select(messages, uid)

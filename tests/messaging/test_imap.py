@@ -1,0 +1,106 @@
+"""IMAP over STARTTLS with imaplib: list, fetch, search, flags, expunge; no login in clear."""
+
+from __future__ import annotations
+
+import imaplib
+
+import pytest
+from conftest import TENANT, message
+
+from sandbox import events as stream
+
+
+def _send(world, login: str, to_login: str, subject: str) -> None:
+    sender, to = world.address(login), world.address(to_login)
+    with world.smtp(login) as smtp:
+        smtp.sendmail(sender, [to], message(sender, to, subject, f"Corps de {subject}"))
+
+
+def test_login_without_tls_is_refused(world):
+    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
+    try:
+        assert "LOGINDISABLED" in client.capabilities
+        assert "STARTTLS" in client.capabilities
+        with pytest.raises(imaplib.IMAP4.error) as caught:
+            client.login("kine", "bac-a-sable")
+        assert "STARTTLS" in str(caught.value)
+    finally:
+        client.shutdown()
+
+
+def test_wrong_password_is_refused(world):
+    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
+    try:
+        client.starttls(ssl_context=world.context())
+        with pytest.raises(imaplib.IMAP4.error) as caught:
+            client.login("kine", "faux")
+        assert "AUTHENTICATIONFAILED" in str(caught.value)
+    finally:
+        client.shutdown()
+
+
+def test_list_fetch_search_flag_expunge(world):
+    for subject in ("Premier", "Deuxième", "Troisième"):
+        _send(world, "medecin", "kine", subject)
+    with world.imap("kine") as imap:
+        typ, folders = imap.list()
+        assert typ == "OK" and b"INBOX" in folders[0]
+        typ, data = imap.select("INBOX")
+        count = int(data[0])
+        assert count >= 3
+        typ, data = imap.uid("SEARCH", None, "ALL")
+        uids = [int(u) for u in data[0].split()]
+        assert len(uids) == count and uids == sorted(uids)
+        typ, data = imap.search(None, "UNSEEN")
+        assert len(data[0].split()) == count
+        # FETCH by UID: the body, and the flags it sets
+        last = uids[-1]
+        typ, data = imap.uid("FETCH", str(last), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert b"Trois" in data[0][1]
+        typ, data = imap.uid("FETCH", str(last), "(RFC822)")
+        assert b"Corps de Troisi" in data[0][1]
+        typ, data = imap.uid("FETCH", str(last), "(FLAGS)")
+        assert b"\\Seen" not in data[0]  # RFC822 through our store does not flag by itself
+        imap.uid("STORE", str(last), "+FLAGS", "(\\Seen \\Flagged)")
+        typ, data = imap.search(None, "FLAGGED")
+        assert len(data[0].split()) == 1
+        typ, data = imap.search(None, "SEEN")
+        assert len(data[0].split()) == 1
+        typ, data = imap.search(None, 'SUBJECT "Premier"')
+        assert len(data[0].split()) == 1
+        # \Deleted + EXPUNGE removes exactly the flagged message
+        first = uids[0]
+        imap.uid("STORE", str(first), "+FLAGS", "(\\Deleted)")
+        typ, data = imap.expunge()
+        assert typ == "OK"
+        typ, data = imap.uid("SEARCH", None, "ALL")
+        remaining = [int(u) for u in data[0].split()]
+        assert remaining == uids[1:]
+    with world.imap("kine") as imap:  # a new session sees the same state
+        typ, data = imap.uid("FETCH", str(last), "(FLAGS)")
+        assert b"\\Flagged" in data[0] and b"\\Seen" in data[0]
+
+
+def test_phishing_flag_is_a_report_event(world):
+    _send(world, "medecin", "infirmier", "Suspect")
+    with world.imap("infirmier") as imap:
+        _typ, data = imap.uid("SEARCH", None, "ALL")
+        uid = data[0].split()[-1].decode()
+        imap.uid("STORE", uid, "+FLAGS", "($Phishing)")
+        _typ, data = imap.uid("FETCH", uid, "(FLAGS)")
+        assert b"$Phishing" in data[0]
+    with world.sandbox.store.session() as session:
+        rows = [e for e in stream.stream(session, TENANT, service="mssante")
+                if e.action == "mssante.report"]
+    assert rows and rows[-1].persona == "infirmier" and rows[-1].detail["via"] == "imap"
+
+
+def test_persona_without_mailbox_cannot_open_imap(world):
+    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
+    try:
+        client.starttls(ssl_context=world.context())
+        with pytest.raises(imaplib.IMAP4.error) as caught:
+            client.login("etudiant", "bac-a-sable")
+        assert "MSSante" in str(caught.value)
+    finally:
+        client.shutdown()
