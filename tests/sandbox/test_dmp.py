@@ -507,3 +507,22 @@ def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text)
+
+
+def test_break_glass_alert_survives_a_refused_read(world):
+    masked = add(world, confidentiality="MASQUE_PS")
+    r = world.http.get(f"{DOCS}/{masked['id']}",
+                       headers={**world.as_("urgentiste"), "X-Bris-De-Glace": "urgence vitale"})
+    assert r.status_code == 404  # masked even in an emergency
+    alerts = world.http.get("/dmp/alerts", headers=world.as_("patient")).json()
+    assert [a["motif"] for a in alerts] == ["urgence vitale"]
+
+
+def test_refused_writes_are_traced(world):
+    doc = add(world, master="urn:uuid:x-1", text="A")
+    h = world.as_("medecin")
+    world.http.post(DOCS, json=document(master="urn:uuid:x-1", text="B"), headers=h)
+    world.http.post(DOCS, json=document(replaces=doc["id"], text="v2"), headers=h)
+    world.http.post(DOCS, json=document(replaces=doc["id"], text="v3"), headers=h)
+    outcomes = [(e["action"], e["outcome"]) for e in audit_events(world)][::-1]
+    assert outcomes == [("C", "0"), ("C", "4"), ("U", "0"), ("U", "4")]

@@ -118,3 +118,27 @@ def test_concurrent_writers_every_ack_present_none_twice(dmp_live):
                        params={"patient.identifier": f"urn:oid:1.2.250.1.213.1.4.10|{INS_A}"},
                        headers=headers, timeout=60).json()
     assert listed["total"] == len(masters)
+
+
+def test_concurrent_replacements_only_one_wins(dmp_live):
+    sandbox, server = dmp_live
+    token = httpx.post(f"{server.url}/auth/token", json={
+        "tenant": "t1", "login": "medecin", "password": PASSWORD}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    old = httpx.post(f"{server.url}/dmp/fhir/DocumentReference", headers=headers,
+                     json=document(text="v1")).json()
+    barrier = threading.Barrier(10)
+
+    def replace(i: int) -> int:
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as client:
+            barrier.wait()
+            return client.post("/dmp/fhir/DocumentReference",
+                               json=document(replaces=old["id"], text=f"v2-{i}")).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = Counter(pool.map(replace, range(10)))
+    assert statuses == {201: 1, 409: 9}
+    with sandbox.store.session() as session:
+        current = session.scalars(select(DmpDocumentRow).where(
+            DmpDocumentRow.tenant == "t1", DmpDocumentRow.status == "current")).all()
+    assert len(current) == 1 and current[0].replaces == old["id"]

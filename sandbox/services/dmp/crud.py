@@ -74,9 +74,14 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
 
     The commit happens here, before the answer is sent: an acknowledged write is durable.
     """
+    trace = {"patient": patient.patient_id}
     existing = find_master(ctx, sub.master_identifier)
     if existing is not None:
-        filed = _same_submission(existing, sub, patient)
+        try:
+            filed = _same_submission(existing, sub, patient)
+        except ServiceError as error:
+            raise ctx.refuse(action, error, target=f"DocumentReference/{existing.id}",
+                             **trace) from None
         ctx.record(action, target=f"DocumentReference/{existing.id}", patient=patient.patient_id,
                    detail={"idempotent": True, "masterIdentifier": sub.master_identifier})
         ctx.session.commit()
@@ -88,10 +93,11 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                    DmpDocumentRow.status == "current")
             .values(status="superseded", version=DmpDocumentRow.version + 1))
         if moved.rowcount != 1:
-            ctx.session.rollback()
-            raise ServiceError(409, f"DocumentReference/{sub.replaces} a déjà été remplacé ou "
-                                    "n'est plus « current » : relisez le document actuel avant de "
-                                    "le remplacer.", code="conflict")
+            ctx.session.rollback()  # releases the write lock before the refusal is traced
+            raise ctx.refuse(action, ServiceError(
+                409, f"DocumentReference/{sub.replaces} a déjà été remplacé ou n'est plus "
+                     "« current » : relisez le document actuel avant de le remplacer.",
+                code="conflict"), target=f"DocumentReference/{sub.replaces}", **trace)
     doc, binary = new_row(tenant=ctx.tenant, sub=sub, patient=patient, author_id=author_id)
     ctx.session.add_all([doc, binary])
     ctx.record(action, target=f"DocumentReference/{doc.id}", patient=patient.patient_id,
@@ -109,7 +115,11 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                 DmpDocumentRow.master_identifier == sub.master_identifier)).first()
         if existing is None:
             raise
-        return _same_submission(existing, sub, patient)
+        try:
+            return _same_submission(existing, sub, patient)
+        except ServiceError as error:
+            raise ctx.refuse(action, error, target=f"DocumentReference/{existing.id}",
+                             **trace) from None
     return Filed(doc, created=True)
 
 
