@@ -204,7 +204,8 @@ def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPat
         raise ctx.refuse(action, error) from None
 
 
-@router.get("/fhir/DocumentReference", summary="Rechercher des documents (ITI-67)")
+@router.get("/fhir/DocumentReference", summary="Rechercher des documents (ITI-67)",
+            openapi_extra={"parameters": fhir_search.openapi_parameters(SEARCH)})
 def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     action = "dmp.document.search"
     search = fhir_search.parse_search(request, SEARCH, "DocumentReference")
