@@ -46,6 +46,10 @@ FRENCH_REPLIES = {
         f"552 5.3.4 Message trop volumineux : la limite est de {MAX_SIZE // (1024 * 1024)} Mo",
     "538 5.7.11 Encryption required for requested authentication mechanism":
         "538 5.7.11 Chiffrement requis : envoyez STARTTLS avant AUTH",
+    "500 Line too long (see RFC5321 4.5.3.1.6)":
+        "500 5.5.2 Ligne trop longue (plus de 1000 octets, RFC 5321 §4.5.3.1.6) : encodez le "
+        "message en base64 ou quoted-printable, avec des fins de ligne CRLF",
+    "500 Command line too long": "500 5.5.2 Commande trop longue",
     "503 Error: need MAIL command": "503 5.5.1 Commande MAIL FROM attendue d'abord",
     "503 Error: need RCPT command": "503 5.5.1 Aucun destinataire : commande RCPT TO attendue",
     "503 Already authenticated": "503 5.5.1 Déjà authentifié",
