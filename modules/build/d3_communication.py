@@ -47,7 +47,7 @@ def annuaire_mssante() -> NotebookBuilder:
     - **D3.2** Choisir le bon canal et le bon contenu pour chaque échange ; ce qui ne doit
       jamais partir par messagerie ordinaire
 
-    **Durée estimée : 2 h 45** (lecture comprise).
+    **Durée estimée : 3 h 10** (lecture comprise).
     {INTRO_TESTS}
     ''')
     nb.md('''
@@ -197,6 +197,9 @@ def annuaire_mssante() -> NotebookBuilder:
     La cellule suivante fournit un compte rendu CDA (simplifié) et ses métadonnées.
     ''')
     nb.code('''
+    from sandbox.messaging.xdm import INS_TEST_OID
+    from sandbox.messaging.xdm import metadata_xml as xds_metadata
+
     TYPE_CR = "11488-4"  # compte rendu de consultation
     titre = "Demande d'avis cardiologique"
     cda = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -212,22 +215,17 @@ def annuaire_mssante() -> NotebookBuilder:
     """.encode()
 
 
-    def metadata_xml(ins: str, type_code: str, class_code: str, titre: str) -> bytes:
-        """Métadonnées XDS (très simplifiées) du document : patient = INS."""
-        return f"""<?xml version="1.0" encoding="UTF-8"?>
-    <SubmitObjectsRequest xmlns="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0">
-      <ExtrinsicObject mimeType="text/xml" title="{titre}" typeCode="{type_code}" classCode="{class_code}">
-        <PatientId>{ins}^^^&amp;1.2.250.1.213.1.4.10&amp;ISO^NH</PatientId>
-      </ExtrinsicObject>
-    </SubmitObjectsRequest>
-    """.encode()
+    def metadata_xml(ins: str, type_code: str, class_code: str, titre: str, document: bytes) -> bytes:
+        """Métadonnées XDS du document (SubmitObjectsRequest) : patient = INS, type, classe, empreinte."""
+        return xds_metadata(ins=ins, ins_oid=INS_TEST_OID, type_code=type_code, class_code=class_code,
+                            confidentiality="N", title=titre, document=document, pdf=False)
     ''')
     nb.md('''
     ## Exercice 4 — Construire l'archive IHE_XDM.ZIP (30 min)
     Écrivez `construire_xdm(ins, document, titre)` qui renvoie les **octets** d'une archive zip
     contenant les quatre entrées ci-dessus, avec exactement ces noms : `INDEX.HTM` et
     `README.TXT` (un court texte de votre choix), `IHE_XDM/SUBSET01/METADATA.XML` (produit par
-    `metadata_xml(ins, TYPE_CR, "10", titre)`) et `IHE_XDM/SUBSET01/DOC0001.XML` (le document).
+    `metadata_xml(ins, TYPE_CR, "10", titre, document)`) et `IHE_XDM/SUBSET01/DOC0001.XML` (le document).
     Indice : `io.BytesIO()` et `zipfile.ZipFile(tampon, "w")`, puis `writestr`.
     ''')
     nb.answer("d3-01-xdm", '''
@@ -237,7 +235,7 @@ def annuaire_mssante() -> NotebookBuilder:
         with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("INDEX.HTM", "<html><body>Document de santé : IHE_XDM/SUBSET01/DOC0001.XML</body></html>")
             archive.writestr("README.TXT", "Archive IHE XDM (données fictives).")
-            archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(ins, TYPE_CR, "10", titre))
+            archive.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata_xml(ins, TYPE_CR, "10", titre, document))
             archive.writestr("IHE_XDM/SUBSET01/DOC0001.XML", document)
         return tampon.getvalue()
         ### END SOLUTION
@@ -315,6 +313,56 @@ def annuaire_mssante() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D3.1"], minutes=30)
     nb.md('''
+    ## Exercice 6 — Envoyer pour de vrai (25 min)
+    Envoyez maintenant le document à votre confrère de la persona `medecin2` (un médecin d'un
+    autre cabinet, dont le nom s'affiche ci-dessous) : trouvez son adresse dans l'Annuaire
+    (`name=...`), puis utilisez `s.mssante.send(to=..., subject=..., body=..., attachments=[("IHE_XDM.ZIP",
+    octets, "application/zip")], headers={...})` avec vos en-têtes `X-MSS-CODECDA` et
+    `X-MSS-INS`. Rangez la réponse du service dans `envoi`.
+
+    Le service vérifie l'archive comme un vrai opérateur : une archive mal formée est refusée
+    (exception `InvalidRequest`) et mise en quarantaine. Essayez aussi d'envoyer un message à
+    `dr.alexandre@gmail.com` : rangez le message du refus dans `refus_hors_espace`.
+    ''')
+    nb.code('''
+    fiche_m2 = s.annuaire.get("Practitioner", connect(persona="medecin2").me()["practitioner_id"])
+    prenom_confrere, nom_confrere = fiche_m2["name"][0]["given"][0], fiche_m2["name"][0]["family"]
+    print("Votre confrère :", prenom_confrere, nom_confrere)
+    ''')
+    nb.answer("d3-01-envoi", '''
+    ### BEGIN SOLUTION
+    fiche_confrere = next(p for p in s.annuaire.practitioners(name=nom_confrere, _count=100)
+                          if p["name"][0]["given"][0] == prenom_confrere)
+    adresse_confrere = next(t["value"] for t in fiche_confrere["telecom"] if t["system"] == "email")
+    envoi = s.mssante.send(
+        to=adresse_confrere, subject=titre,
+        body="Cher confrère, veuillez trouver ci-joint ma demande d'avis. Bien à vous.",
+        attachments=[("IHE_XDM.ZIP", construire_xdm(ins_patiente, cda, titre), "application/zip")],
+        headers={"X-MSS-CODECDA": TYPE_CR, "X-MSS-INS": "O"})
+    try:
+        s.mssante.send(to="dr.alexandre@gmail.com", subject="Test", body="Bonjour")
+        refus_hors_espace = ""
+    except SandboxError as erreur:
+        refus_hors_espace = str(erreur)
+    ### END SOLUTION
+    print(envoi)
+    ''')
+    nb.tests("d3-01-envoi-tests", '''
+    confrere = connect(persona="medecin2")
+    recus = [m for m in confrere.mssante.inbox() if m.sender == mon_adresse]
+    assert recus, "Votre confrère (medecin2) n'a reçu aucun message de vous."
+    assert "espace de confiance" in refus_hors_espace, (
+        "Rangez dans `refus_hors_espace` le message du refus d'envoi vers gmail.com."
+    )
+    ### BEGIN HIDDEN TESTS
+    lu = confrere.mssante.read(recus[-1].id)
+    assert [a.filename for a in lu.attachments] == ["IHE_XDM.ZIP"]
+    assert lu.headers.get("X-MSS-CODECDA") == "11488-4" and lu.headers.get("X-MSS-INS") == "O"
+    documents = lu.documents()
+    assert documents and documents[0].ins == ins_patiente
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D3.1"], minutes=25)
+    nb.md('''
     ## 4. Le bon canal
     - **MSSanté** : entre professionnels (et établissements), pour tout échange contenant des
       données de santé d'un patient ;
@@ -327,7 +375,7 @@ def annuaire_mssante() -> NotebookBuilder:
       dans le dossier).
     ''')
     nb.md('''
-    ## Exercice 6 — Choisir le canal (20 min)
+    ## Exercice 7 — Choisir le canal (20 min)
     Pour chaque situation, choisissez `"mssante"`, `"mes"` (messagerie de Mon espace santé),
     `"ordinaire"` ou `"telephone"`.
     ''')
@@ -368,7 +416,7 @@ def annuaire_mssante() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D3.2"], minutes=20)
     nb.md('''
-    ## Exercice 7 — L'erreur d'envoi (15 min)
+    ## Exercice 8 — L'erreur d'envoi (15 min)
     Une interne a envoyé depuis sa messagerie personnelle, à une adresse mal saisie, le compte
     rendu d'un patient. Que doit-elle faire, et que faut-il changer pour que cela ne se
     reproduise pas ?
