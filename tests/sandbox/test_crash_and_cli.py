@@ -1,0 +1,198 @@
+"""The real command: `santelab sandbox up|reset` in a subprocess; SIGKILL during writes, then
+restart: the store opens and every acknowledged write is there (SQLite, and PostgreSQL with
+fsync on)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from fixtures.postgres import free_port
+
+from sandbox.runtime import Sandbox
+from sandbox.settings import Settings
+
+PATIENTS = "30"
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "santelab", "sandbox", *args]
+
+
+class Up:
+    """`santelab sandbox up` running in its own process group, read until its banner."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            command("up", "--port", str(self.port), "--patients", PATIENTS, *args),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True, env={**os.environ, **(env or {})})
+        self.banner = self._read_banner()
+
+    def _read_banner(self) -> str:
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            for line in self.process.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        seen: list[str] = []
+        while True:
+            try:
+                line = lines.get(timeout=120)
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.stop()
+                raise AssertionError("no banner:\n" + "".join(seen))
+            seen.append(line)
+            if "Arrêt : Ctrl+C" in line:
+                return "".join(seen)
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(20)
+
+
+def token(url: str, tenant: str, login: str) -> str:
+    response = httpx.post(f"{url}/auth/token", json={"tenant": tenant, "login": login,
+                                                    "password": "bac-a-sable"})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def test_up_serves_docs_and_personas_then_reset(tmp_path):
+    data = tmp_path / "data"
+    up = Up("--data-dir", str(data), "--tenant", "atelier")
+    try:
+        assert "prêt en" in up.banner and "peuplé à l’instant" in up.banner
+        for login in ("medecin", "patient", "facilitateur"):
+            assert f"\n    {login} " in up.banner
+        assert f"{up.url}/docs" in up.banner
+        assert httpx.get(f"{up.url}/docs").status_code == 200
+        spec = httpx.get(f"{up.url}/openapi.json").json()
+        assert "/insi/recuperation/traits" in spec["paths"]
+        assert token(up.url, "atelier", "medecin")
+    finally:
+        up.stop()
+    again = Up("--data-dir", str(data), "--tenant", "atelier")
+    try:
+        assert "déjà peuplé" in again.banner
+    finally:
+        again.stop()
+    reset = subprocess.run(command("reset", "--data-dir", str(data), "--tenant", "atelier",
+                                   "--patients", PATIENTS), capture_output=True, text=True)
+    assert reset.returncode == 0, reset.stderr
+    assert "réinitialisé et repeuplé" in reset.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["up", "--patients", "0"], "--patients doit être un entier positif"),
+    (["up", "--port", "abc"], "nombre entier attendu"),
+    (["up", "--db", "mysql://x/y"], "base de données non prise en charge"),
+    (["reset", "--db", "postgresql://u:p@127.0.0.1:1/x"], "base de données injoignable"),
+    (["nimporte"], "choix invalide"),
+])
+def test_cli_errors_are_one_french_line(tmp_path, args, message):
+    result = subprocess.run(command(*args, "--data-dir", str(tmp_path))
+                            if args[0] in ("up", "reset") else command(*args),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_busy_port_is_a_french_error(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(command("up", "--port", str(port), "--data-dir", str(tmp_path)),
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "choisissez un autre port" in result.stderr
+
+
+def _write_until_killed(up: Up, tenant: str, target: int) -> set[str]:
+    """Writers (each search is an event row) until `target` are acknowledged, then SIGKILL."""
+    bearer = {"Authorization": f"Bearer {token(up.url, tenant, 'medecin')}"}
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def writer(worker: int) -> None:
+        with httpx.Client(base_url=up.url, headers=bearer, timeout=10) as client:
+            for n in range(100_000):
+                marker = f"m{worker}x{n}"
+                try:
+                    response = client.get("/annuaire/fhir/Organization",
+                                          params={"name": marker})
+                except httpx.HTTPError:
+                    return  # the server died under us: this write was never acknowledged
+                if response.status_code == 200:
+                    with lock:
+                        acknowledged.add(marker)
+                        if len(acknowledged) >= target:
+                            enough.set()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    assert enough.wait(120), "the writers never reached their target"
+    up.kill()  # SIGKILL while the writers are still writing
+    for thread in threads:
+        thread.join(30)
+    return acknowledged
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
+                                                             marks=pytest.mark.postgres)])
+def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
+                                                           postgres_factory):
+    from sandbox import events
+
+    data = tmp_path / "data"
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
+    else:
+        url = postgres_factory(fsync=True).database()
+    up = Up("--data-dir", str(data), "--db", url, "--tenant", "crash")
+    acknowledged = _write_until_killed(up, "crash", target=300)
+    # restart: the store opens, and every acknowledged write is there
+    sandbox = Sandbox.open(Settings(db=url, data_dir=data))
+    with sandbox.store.session() as session:
+        stored = {e.detail["parametres"][0][1]
+                  for e in events.stream(session, "crash", service="annuaire", limit=10**6)}
+    sandbox.store.dispose()
+    assert len(acknowledged) >= 300
+    assert acknowledged <= stored
+    if backend == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(Path(url.removeprefix("sqlite:///")))
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        connection.close()
+    again = Up("--data-dir", str(data), "--db", url, "--tenant", "crash")
+    try:
+        assert "déjà peuplé" in again.banner
+        assert token(again.url, "crash", "medecin")
+    finally:
+        again.stop()
