@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import string
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from importlib import resources
@@ -210,7 +211,8 @@ def _page(token: str, trap) -> str:
     template = resources.files("sandbox.messaging").joinpath("templates/piege.html")
     clues = traps.templates().get(trap.template, {}).get("indices", [])
     items = "".join(f"<li>{html.escape(c)}</li>" for c in clues)
-    return template.read_text("utf-8").format(token=html.escape(token), indices=items)
+    page = string.Template(template.read_text("utf-8"))  # $-placeholders: CSS keeps its braces
+    return page.substitute(token=html.escape(token), indices=items)
 
 
 def _trap_or_404(request: Request, token: str):

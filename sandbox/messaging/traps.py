@@ -22,6 +22,7 @@ from sandbox.auth_models import PersonaRow
 from sandbox.messaging import mailstore
 from sandbox.messaging.models import TrapRow
 from sandbox.runtime import Sandbox
+from sandbox.seed import DEFAULT_LOGINS
 
 CLICK = "mssante.piege.clic"
 VISIT = "mssante.piege.visite"
@@ -89,9 +90,10 @@ def find(sandbox: Sandbox, token: str) -> TrapRow | None:
 def record(sandbox: Sandbox, trap: TrapRow, action: str, detail: dict) -> None:
     """A visit or a click on a trap link, as a raw event of the trap's tenant."""
     with sandbox.store.session() as session:
-        owner = session.execute(select(PersonaRow.login, PersonaRow.role).where(
-            PersonaRow.tenant == trap.tenant, PersonaRow.mailbox == trap.mailbox)
-            .order_by(PersonaRow.login).limit(1)).first()
+        owners = session.execute(select(PersonaRow.login, PersonaRow.role).where(
+            PersonaRow.tenant == trap.tenant, PersonaRow.mailbox == trap.mailbox)).all()
+        # A named persona ("sage-femme") before the same person's RPPS login.
+        owner = min(owners, key=lambda o: (o[0] not in DEFAULT_LOGINS, o[0]), default=None)
         events.record(session, events.Event(
             tenant=trap.tenant, at=sandbox.clock.now(), service=mailstore.SERVICE,
             action=action, persona=owner[0] if owner else None,
