@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import socket
 import time
 from pathlib import Path
@@ -91,14 +92,36 @@ def _messaging(sandbox) -> Any:
             raise
         return None
     start = getattr(module, "start", None)
-    return start(sandbox) if callable(start) else None
+    if not callable(start):
+        return None
+    settings = sandbox.settings
+    _check_port(settings.host, settings.smtp_port, "--smtp-port")
+    _check_port(settings.host, settings.imap_port, "--imap-port")
+    try:
+        return start(sandbox)
+    except OSError as exc:
+        raise SantelabError(f"démarrage de la messagerie MSSanté impossible ({exc}) : "
+                            "choisissez d'autres ports avec --smtp-port / --imap-port.") from exc
+
+
+def since_process_start() -> float | None:
+    """Seconds since this process started (Linux /proc), imports included."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
 def banner(settings, personas, *, seconds: float, seeded: bool, mail: Any) -> str:
     base = f"http://{settings.host}:{settings.port}"
+    total = since_process_start()
+    ready = f"prêt en {seconds:.1f} s" + (
+        f" ({total:.1f} s depuis le lancement de la commande)" if total else "")
     lines = [
         "santelab — bac à sable des services nationaux simulés (données 100 % synthétiques)",
-        f"  prêt en {seconds:.1f} s ; tenant « {settings.tenant} » "
+        f"  {ready} ; tenant « {settings.tenant} » "
         f"({'peuplé à l’instant' if seeded else 'déjà peuplé'} : {settings.patients} patients, "
         f"graine {settings.seed})",
         f"  base       : {settings.db_url.split('@')[-1]}",
@@ -107,8 +130,8 @@ def banner(settings, personas, *, seconds: float, seeded: bool, mail: Any) -> st
         f"  Annuaire   : {base}/annuaire/fhir/Practitioner",
     ]
     if mail is not None:
-        lines.append(f"  MSSanté    : SMTP {settings.host}:{settings.smtp_port}, "
-                     f"IMAP {settings.host}:{settings.imap_port}")
+        lines.append(f"  MSSanté    : SMTP {mail.host}:{mail.smtp_port}, IMAP "
+                     f"{mail.host}:{mail.imap_port} (STARTTLS, AC : {mail.ca_file})")
     lines.append(f"  Personas (mot de passe commun « {settings.persona_password} ») :")
     for p in personas:
         lines.append(f"    {p.login:<13} {p.display_name}")

@@ -33,7 +33,8 @@ class Up:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            command("up", "--port", str(self.port), "--patients", PATIENTS, *args),
+            command("up", "--port", str(self.port), "--smtp-port", str(free_port()),
+                    "--imap-port", str(free_port()), "--patients", PATIENTS, *args),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True, env={**os.environ, **(env or {})})
         self.banner = self._read_banner()
@@ -86,6 +87,7 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
             assert f"\n    {login} " in up.banner
         assert f"{up.url}/docs" in up.banner
         assert httpx.get(f"{up.url}/docs").status_code == 200
+        assert "MSSanté    : SMTP" in up.banner
         spec = httpx.get(f"{up.url}/openapi.json").json()
         assert "/insi/recuperation/traits" in spec["paths"]
         assert token(up.url, "atelier", "medecin")
