@@ -363,6 +363,42 @@ boite = [
 print(f"Boîte de réception chargée : {len(boite)} messages.")
 '''
 
+SETUP_MSSANTE = '''
+from santelab.course.student import StudentError
+
+try:
+    from sandbox.client import connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    s = connect(persona="medecin")
+    animateur = connect(persona="facilitateur")
+    ma_boite = s.mssante.address
+
+
+    def pieger(modele):
+        animateur.transport.json("POST", "/mssante/pieges", token=animateur.token,
+                                 json={"modele": modele, "destinataires": [ma_boite]})
+
+
+    connect(persona="medecin2").mssante.send(
+        to=ma_boite, subject="Avis sur votre patient", body="Chère consœur, cher confrère, "
+        "je vous retourne mon avis sur M. Petit : rien d'urgent, bilan dans trois mois.")
+    pieger("faux-support-mssante")
+    pieger("identifiants-e-cps")
+    connect(persona="pharmacien").mssante.send(
+        to=ma_boite, subject="Rupture de stock", body="Bonjour, l'amoxicilline 1 g est en "
+        "rupture : je propose de délivrer deux boîtes de 500 mg. Bien à vous.")
+    pieger("resultats-piece-jointe")
+except Exception as exc:
+    raise StudentError(
+        "Impossible de préparer la boîte MSSanté du bac à sable. Si vous utilisez un serveur "
+        "(variable SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon "
+        f"redémarrez le noyau et réexécutez la cellule. Détail : {exc}") from None
+print(f"Votre boîte MSSanté ({ma_boite}) contient {len(s.mssante.inbox())} message(s).")
+'''
+
 SETUP_JOURNAL = '''
 # Trace d'audit fictive d'un dossier patient informatisé, la semaine du 16 novembre 2026.
 # La graine fixe le tirage : tout le monde a la même trace.
@@ -413,7 +449,7 @@ def detecter() -> NotebookBuilder:
     - **D2.4** Réagir à un incident : alerter, contenir, déclarer (procédure de l'établissement,
       CERT régional et national), préserver les preuves
 
-    **Durée estimée : 2 h 45** (lecture comprise).
+    **Durée estimée : 3 h 10** (lecture comprise).
     {INTRO_TESTS}
     ''')
     nb.md('''
@@ -517,6 +553,50 @@ def detecter() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D2.3"], minutes=15)
     nb.md('''
+    ## Dans votre boîte MSSanté du bac à sable
+    L'animateur de l'exercice glisse maintenant des **messages pièges** dans votre vraie boîte
+    MSSanté du bac à sable, au milieu de messages de collègues. Exécutez la cellule suivante.
+    ''')
+    nb.code(SETUP_MSSANTE)
+    nb.md('''
+    ## Exercice 3 — Signaler les pièges de votre boîte (25 min)
+    Parcourez votre boîte (`s.mssante.inbox()` : une liste de résumés avec `id`, `sender`,
+    `subject`, `flags` ; `s.mssante.read(id)` pour lire un message). **Signalez** avec
+    `s.mssante.report(id)` chaque message dont l'expéditeur est **hors de l'espace de
+    confiance** MSSanté (domaine qui n'est ni `mssante.fr` ni un de ses sous-domaines), et
+    aucun autre. Rangez la liste des `id` signalés dans `signales`.
+
+    Lisez aussi les messages signalés : quels autres indices y voyez-vous ?
+    ''')
+    nb.answer("d2-02-boite-reelle", '''
+    ### BEGIN SOLUTION
+    def dans_espace_de_confiance(adresse: str) -> bool:
+        domaine = adresse.rsplit("@", 1)[-1].lower()
+        return domaine == "mssante.fr" or domaine.endswith(".mssante.fr")
+
+
+    signales = []
+    for resume in s.mssante.inbox():
+        if not dans_espace_de_confiance(resume.sender):
+            s.mssante.report(resume.id)
+            signales.append(resume.id)
+    ### END SOLUTION
+    signales
+    ''')
+    nb.tests("d2-02-boite-reelle-tests", '''
+    boite_mss = s.mssante.inbox()
+    marques = {m.id for m in boite_mss if "$Phishing" in m.flags}
+    assert marques, "Aucun message n'est signalé : utilisez s.mssante.report(id)."
+    collegues = {m.id for m in boite_mss if m.sender.lower().endswith(".mssante.fr")}
+    assert not marques & collegues, "Vous avez signalé un message d'un collègue de l'espace de confiance."
+    ### BEGIN HIDDEN TESTS
+    pieges = {m.id for m in boite_mss if not m.sender.lower().endswith(".mssante.fr")}
+    assert len(pieges) >= 3
+    assert marques == pieges
+    assert set(signales) == pieges
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.3"], minutes=25)
+    nb.md('''
     ## 2. Lire une trace d'audit
     Chaque accès au dossier patient est tracé : qui, quand, quelle action, quel patient. Cette
     trace permet de détecter un **vol de compte** ou une **curiosité abusive**. Un professionnel
@@ -526,7 +606,7 @@ def detecter() -> NotebookBuilder:
     ''')
     nb.code(SETUP_JOURNAL)
     nb.md('''
-    ## Exercice 3 — Les accès hors de l'équipe de soins (25 min)
+    ## Exercice 4 — Les accès hors de l'équipe de soins (25 min)
     Construisez `hors_equipe`, le tableau des lignes de `journal` où le patient n'est **pas**
     dans l'unité du professionnel. Il doit garder au moins les colonnes de `journal`.
     Indice : `merge` avec `personnel` et `patients` (attention aux noms de colonnes).
@@ -551,7 +631,7 @@ def detecter() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D2.3"], minutes=25)
     nb.md('''
-    ## Exercice 4 — Les accès anormaux et la personne à signaler (20 min)
+    ## Exercice 5 — Les accès anormaux et la personne à signaler (20 min)
     Parmi `hors_equipe`, un accès est **justifié** s'il s'agit d'un `bris_de_glace` avec un
     motif non vide. Construisez :
     - `acces_anormaux` : les accès hors équipe **non justifiés** (mêmes colonnes) ;
@@ -576,7 +656,7 @@ def detecter() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D2.3"], minutes=20)
     nb.md('''
-    ## Exercice 5 — Les accès de nuit (15 min)
+    ## Exercice 6 — Les accès de nuit (15 min)
     Les accès de nuit ne sont pas anormaux en soi (les équipes de nuit travaillent !), mais ils
     aident à comprendre un incident. Calculez `nuit_par_persona`, un dictionnaire
     `persona -> nombre d'accès` entre **22 h (incluse) et 6 h (exclue)**, pour les seuls
@@ -606,7 +686,7 @@ def detecter() -> NotebookBuilder:
     ordre ?
     ''')
     nb.md('''
-    ## Exercice 6 — Les bons réflexes (20 min)
+    ## Exercice 7 — Les bons réflexes (20 min)
     1. Dans `a_faire`, indiquez pour chaque action `True` si elle fait partie des bons réflexes,
        `False` sinon.
     2. Dans `ordre`, rangez les lettres des **bonnes** actions dans l'ordre où elles doivent
@@ -645,7 +725,7 @@ def detecter() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D2.4"], minutes=20)
     nb.md('''
-    ## Exercice 7 — Qui prévenir ? (10 min)
+    ## Exercice 8 — Qui prévenir ? (10 min)
     Mettez dans l'ensemble `vraies` les lettres des affirmations **vraies**.
 
     - **A.** Les établissements de santé doivent déclarer les incidents significatifs ou graves
@@ -674,7 +754,7 @@ def detecter() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=2, competencies=["D2.4"], minutes=10)
     nb.md('''
-    ## Exercice 8 — Le message d'alerte (20 min)
+    ## Exercice 9 — Le message d'alerte (20 min)
     Rédigez le message que l'infirmière transmet au support informatique (par téléphone ou
     depuis un autre poste) juste après avoir débranché le câble réseau.
     ''')
