@@ -65,6 +65,7 @@ def test_trap_arrives_over_imap_with_its_own_link_and_inert_attachment(world):
     assert b"Resultats_analyses.pdf.js" in raw
 
 
+@pytest.mark.browser
 def test_scanner_get_is_a_visit_and_only_the_button_is_a_click(world, page):
     sent = _inject(world, "faux-support-mssante", "sage-femme")
     url = f"{world.url}/piege/{sent['jeton']}"
