@@ -142,6 +142,10 @@ class SearchQuery:
         if key == "OR":
             left, right = self._one(), self._one()
             return lambda seq, row, text: left(seq, row, text) or right(seq, row, text)
+        if key in ("SUBJECT", "FROM"):  # stored columns: no message to parse
+            needle = self._next().lower()
+            column = "subject" if key == "SUBJECT" else "sender"
+            return lambda seq, row, text: needle in (getattr(row, column) or "").lower()
         if key in _HEADER_KEYS or key == "HEADER":
             name = _HEADER_KEYS.get(key) or self._next().lower()
             needle = self._next().lower()

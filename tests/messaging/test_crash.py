@@ -125,7 +125,6 @@ def test_no_acknowledged_message_is_lost_after_sigkill(tmp_path):
             acked = dict(acknowledged)
         server.log.close()
         server = Server(tmp_path)
-        server.ports = dict(server.ports)  # new free ports for the restart
         server.start()
         with sandbox.store.session() as session:
             stored = session.execute(select(MessageRow.subject).where(

@@ -1,0 +1,192 @@
+"""MSSanté throughput and latency, beside a plain aiosmtpd Sink measured in the same run.
+
+    .venv/bin/python benchmarks/messaging.py [--clients 20] [--messages 50] [--probes 100]
+
+Prints, for the same TLS + AUTH session shape (STARTTLS, AUTH PLAIN, one connection per
+sender kept open): messages accepted per second with N concurrent senders and the per-message
+SMTP latency (MAIL..DATA → 250) p50/p99, for aiosmtpd's `Sink` (accepts and drops) and for the
+sandbox (policy, Annuaire lookups, MIME checks, commit before 250); then the end-to-end
+latency send → visible in IMAP (UID SEARCH polled on an open IMAP session) under that load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import imaplib
+import smtplib
+import ssl
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import AuthResult
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sandbox import messaging
+from sandbox.messaging.models import MailboxRow
+from sandbox.messaging.pki import ServerCredentials
+from sandbox.messaging.seed import seed as seed_mailboxes
+from sandbox.runtime import Sandbox
+from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.settings import Settings
+
+TENANT = "bench"
+
+
+def mail(sender: str, to: str, subject: str) -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n"
+            + "Compte rendu de consultation (texte synthétique).\r\n" * 20).encode()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def load(port: int, context: ssl.SSLContext, senders: list[tuple[str, str]], to: list[str],
+         per_client: int) -> tuple[float, list[float]]:
+    """(messages/s, per-message latencies in s) for len(senders) concurrent clients."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+    barrier = threading.Barrier(len(senders) + 1)
+
+    def client(index: int, login: str, address: str) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+            smtp.starttls(context=context)
+            smtp.login(login, "bac-a-sable")
+            barrier.wait()
+            mine = []
+            for n in range(per_client):
+                rcpt = to[(index + n) % len(to)]
+                started = time.perf_counter()
+                smtp.mail(address)
+                smtp.rcpt(rcpt)
+                code, reply = smtp.data(mail(address, rcpt, f"bench-{index}-{n}"))
+                mine.append(time.perf_counter() - started)
+                if code != 250:
+                    errors.append(f"{code} {reply!r}")
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i, login, address))
+               for i, (login, address) in enumerate(senders)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"refusals during the benchmark: {errors[:3]}")
+    return len(senders) * per_client / elapsed, latencies
+
+
+def probe(servers, context, sender: tuple[str, str], reader: tuple[str, str], count: int,
+          stop: threading.Event) -> list[float]:
+    """Send → visible in IMAP latencies (s), one message at a time."""
+    samples = []
+    imap = imaplib.IMAP4("127.0.0.1", servers.imap_port)
+    imap.starttls(ssl_context=context)
+    imap.login(reader[0], "bac-a-sable")
+    imap.select("INBOX")
+    with smtplib.SMTP("127.0.0.1", servers.smtp_port, timeout=60) as smtp:
+        smtp.starttls(context=context)
+        smtp.login(sender[0], "bac-a-sable")
+        for n in range(count):
+            if stop.is_set():
+                break
+            key = f"probe{n}x{time.monotonic_ns()}"
+            started = time.perf_counter()
+            smtp.sendmail(sender[1], [reader[1]], mail(sender[1], reader[1], key))
+            while True:
+                _typ, data = imap.uid("SEARCH", None, "SUBJECT", key)
+                if data[0]:
+                    break
+            samples.append(time.perf_counter() - started)
+    imap.logout()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=50, help="messages per client")
+    parser.add_argument("--probes", type=int, default=100)
+    parser.add_argument("--patients", type=int, default=60)
+    args = parser.parse_args()
+
+    import synthetic_data
+
+    folder = Path(tempfile.mkdtemp(prefix="santelab-bench-mss-"))
+    settings = Settings(data_dir=folder, db=f"sqlite:///{folder / 'sandbox.sqlite'}",
+                        tenant=TENANT)
+    sandbox = Sandbox.open(settings)
+    population = SeedPopulation(synthetic_data.generate(n=args.patients, seed=3, years=1))
+    seed_tenant(sandbox, TENANT, population)
+    from sqlalchemy import select
+
+    from sandbox.auth_models import PersonaRow
+
+    with sandbox.store.session() as session:
+        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == TENANT)
+                          .limit(1)) is None:
+            seed_mailboxes(session, TENANT, population)
+        people = sorted(session.execute(select(PersonaRow.login, PersonaRow.mailbox).where(
+            PersonaRow.tenant == TENANT, PersonaRow.mailbox.is_not(None),
+            PersonaRow.login.like("1%"))).all())
+    if len(people) < args.clients + 2:
+        raise SystemExit(f"only {len(people)} practitioners: raise --patients")
+    senders = [tuple(p) for p in people[:args.clients]]
+    recipients = [p[1] for p in people[: args.clients + 10]]
+    credentials = ServerCredentials.issue(settings)
+    context = ssl.create_default_context(cafile=str(credentials.ca_file))
+
+    sink = Controller(Sink(), hostname="127.0.0.1", port=messaging._free_port("127.0.0.1"),
+                      server_hostname="localhost", tls_context=credentials.server_context(),
+                      require_starttls=True, auth_require_tls=True, auth_required=True,
+                      authenticator=lambda *a: AuthResult(success=True))
+    sink.start()
+    sink_rate, sink_lat = load(sink.port, context, senders, recipients, args.messages)
+    sink.stop()
+
+    servers = messaging.serve(sandbox, "127.0.0.1", 0, 0)
+    stop = threading.Event()
+    probe_result: list[float] = []
+    prober = threading.Thread(target=lambda: probe_result.extend(probe(
+        servers, context, tuple(people[-1]), tuple(people[-2]), args.probes, stop)))
+    prober.start()
+    rate, lat = load(servers.smtp_port, context, senders, recipients, args.messages)
+    stop.set()
+    prober.join()
+    quiet = probe(servers, context, tuple(people[-1]), tuple(people[-2]), args.probes,
+                  threading.Event())
+    servers.stop()
+
+    n = args.clients * args.messages
+    print(f"MSSanté benchmark — {args.clients} concurrent senders × {args.messages} messages "
+          f"({n} messages, ~1.2 kB each, STARTTLS + AUTH PLAIN, SQLite WAL synchronous=FULL)")
+    print(f"  aiosmtpd Sink      : {sink_rate:8.0f} msg/s accepted   SMTP latency p50 "
+          f"{1000 * statistics.median(sink_lat):6.1f} ms  p99 {1000 * percentile(sink_lat, 99):6.1f} ms")
+    print(f"  santelab MSSanté   : {rate:8.0f} msg/s accepted+stored p50 "
+          f"{1000 * statistics.median(lat):6.1f} ms  p99 {1000 * percentile(lat, 99):6.1f} ms"
+          f"   ({rate / sink_rate:.2f} × Sink)")
+    if probe_result:
+        print(f"  send → visible in IMAP, under that load : p50 "
+              f"{1000 * statistics.median(probe_result):6.1f} ms  p99 "
+              f"{1000 * percentile(probe_result, 99):6.1f} ms  ({len(probe_result)} probes)")
+    print(f"  send → visible in IMAP, idle server     : p50 "
+          f"{1000 * statistics.median(quiet):6.1f} ms  p99 {1000 * percentile(quiet, 99):6.1f} ms"
+          f"  ({len(quiet)} probes)")
+    sandbox.store.dispose()
+
+
+if __name__ == "__main__":
+    main()
