@@ -238,7 +238,13 @@ class Population:
             for patient in self.identities():
                 yield sim.render(patient, formats, validate)
             return
-        with Pool(workers, _init_worker, (self.settings, formats, validate)) as pool:
+        # Ctrl-C is held back while the workers start, so it never lands half-way through
+        # Pool() with no pool yet to terminate; it is delivered as soon as the pool exists.
+        allowed = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        pool = None
+        try:
+            pool = Pool(workers, _init_worker, (self.settings, formats, validate))
+            signal.pthread_sigmask(signal.SIG_SETMASK, allowed)
             pending: deque = deque()
             chunks = _chunks(self.identities(), CHUNK)
             for chunk in islice(chunks, 2 * workers):
@@ -247,6 +253,10 @@ class Population:
                 yield from pending.popleft().get()
                 for chunk in islice(chunks, 1):
                     pending.append(pool.apply_async(_render_chunk, (chunk,)))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, allowed)
+            if pool is not None:
+                pool.terminate()
 
     def write(
         self,

@@ -106,7 +106,9 @@ def test_malformed_pathway_file_is_one_french_line(tmp_path) -> None:
     assert not (tmp_path / "pop").exists()
 
 
-def test_ctrl_c_leaves_no_output(tmp_path) -> None:
+@pytest.mark.parametrize("moment", ["starting", "writing"])
+def test_ctrl_c_leaves_no_output(tmp_path, moment) -> None:
+    """Ctrl-C while the workers start, or once patients are being written."""
     out = tmp_path / "pop"
     child = subprocess.Popen(
         [*SANTELAB, "generate", "-n", "20000", "--out", str(out), "--workers", "2"],
@@ -114,12 +116,17 @@ def test_ctrl_c_leaves_no_output(tmp_path) -> None:
         # As from a terminal: pytest-xdist workers ignore SIGINT, and children inherit that.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".pop.partial-*/Patient.ndjson")):
+
+    def reached() -> bool:
+        files = list(tmp_path.glob(".pop.partial-*/Patient.ndjson"))
+        return bool(files) and (moment == "starting" or files[0].stat().st_size > 0)
+
+    deadline = time.monotonic() + 120
+    while not reached():
         assert child.poll() is None and time.monotonic() < deadline, child.stderr.read()
-        time.sleep(0.05)
+        time.sleep(0.01)
     child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate(timeout=60)
+    _, stderr = child.communicate(timeout=120)
     assert child.returncode == 130
     assert "interrompu" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
