@@ -59,6 +59,7 @@ class Prescription:
     cancel_reason: str | None
     note: str | None
     lines: list[Line]
+    dmp_document: str | None = None
     dispenses: list[Dispense] = field(default_factory=list)
 
     @classmethod
@@ -67,7 +68,7 @@ class Prescription:
             number=d["numero"], qr=d["qr"], patient=d["patient"], ins=d["ins"],
             prescriber=d["prescripteur"], status=d["statut"], status_label=d["statut_libelle"],
             date=d["date"], pharmacy=d.get("officine"), cancel_reason=d.get("motif_annulation"),
-            note=d.get("note"),
+            note=d.get("note"), dmp_document=d.get("document_dmp"),
             lines=[Line(x["ligne"], x["medicament"], x.get("atc"), x["posologie"], x["quantite"],
                         x["duree_jours"], x["delivre"], x["reste"]) for x in d["lignes"]],
             dispenses=[Dispense(a["id"], a["ligne"], a["quantite"], a["pharmacien"], a["date"])

@@ -240,3 +240,26 @@ def test_fhir_view_is_valid_r4b(world):
             for x in dispenses] == [(1, second_line_url)]
     assert world.http.get(f"{ERX}/prescriptions/{p['numero']}/fhir",
                           headers=world.as_("medecin2")).status_code == 403
+
+
+def test_ordonnance_is_filed_in_the_dmp(world):
+    p = prescribe(world)
+    assert p["document_dmp"]
+    found = world.http.get("/dmp/fhir/DocumentReference?type=57833-6",
+                           headers=world.as_("patient")).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [p["document_dmp"]]
+    doc = found["entry"][0]["resource"]
+    assert doc["category"][0]["coding"][0]["code"] == "42"
+    text = world.http.get(f"/dmp/fhir/{doc['content'][0]['attachment']['url']}",
+                          headers={**world.as_("patient"), "Accept": "text/plain"}).text
+    assert p["numero"] in text and "METFORMINE 1000 mg cp (ATC A10BA02)" in text
+    accesses = world.http.get("/dmp/fhir/AuditEvent", headers=world.as_("patient")).json()
+    assert any(e["resource"]["agent"][0]["who"]["display"] == "medecin"
+               and e["resource"]["action"] == "C" for e in accesses["entry"])
+
+
+def test_closed_dmp_gets_no_ordonnance_but_the_prescription_stands(world):
+    world.http.post("/dmp/consent", json={"decision": "opposer", "motif": "Refus du DMP"},
+                    headers=world.as_("patient"))
+    p = prescribe(world)
+    assert p["document_dmp"] is None and p["statut"] == "active"

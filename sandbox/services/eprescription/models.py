@@ -34,6 +34,7 @@ class ErxPrescriptionRow(TenantMixin, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(512), default=None)
     note: Mapped[str | None] = mapped_column(String(1024), default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    dmp_document_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class ErxLineRow(TenantMixin, Base):

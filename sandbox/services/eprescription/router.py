@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sandbox.deps import ServiceContext, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
+from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.dmp import patients
 from sandbox.services.eprescription import fhir as erx_fhir
 from sandbox.services.eprescription import numbers
@@ -42,6 +43,7 @@ STATUS_LABELS = {
     "completed": "entièrement délivrée",
     "cancelled": "annulée par le prescripteur",
 }
+PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42)
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
 
 
@@ -114,6 +116,8 @@ class PrescriptionOut(BaseModel):
     officine: str | None = Field(description="Pharmacien qui a scanné l'ordonnance")
     motif_annulation: str | None
     note: str | None
+    document_dmp: str | None = Field(
+        description="DocumentReference de l'ordonnance déposée dans le DMP (vide si DMP fermé)")
     lignes: list[LineOut]
     delivrances: list[DispenseOut]
 
@@ -162,6 +166,7 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
         patient=row.patient_id, ins=row.ins, prescripteur=row.prescriber_login,
         statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=_utc(row.created_at),
         officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
+        document_dmp=row.dmp_document_id,
         lignes=[LineOut(ligne=x.line, medicament=x.drug, atc=x.atc, posologie=x.dosage,
                         quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
                         reste=x.quantity - x.dispensed) for x in lines],
@@ -228,6 +233,20 @@ def _commit(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     return out
 
 
+def _ordonnance_text(row: ErxPrescriptionRow, body: PrescriptionIn) -> str:
+    """The ordonnance as filed in the DMP (readable text, one paragraph per line)."""
+    lines = [f"Ordonnance numérique n° {numbers.display(row.number)}",
+             f"Prescripteur : {row.prescriber_login}",
+             f"Date : {_utc(row.created_at).date().isoformat()}", ""]
+    for i, x in enumerate(body.lignes, start=1):
+        atc = f" (ATC {x.atc})" if x.atc else ""
+        lines.append(f"{i}. {x.medicament}{atc} — {x.posologie} — {x.quantite} boîte(s), "
+                     f"{x.duree_jours} jours")
+    if body.note:
+        lines += ["", body.note]
+    return "\n".join(lines) + "\n"
+
+
 # --- routes ---------------------------------------------------------------------------------
 
 
@@ -259,7 +278,16 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, response: Response,
                    dosage=x.posologie, quantity=x.quantite, duration_days=x.duree_jours,
                    dispensed=0)
         for i, x in enumerate(body.lignes, start=1)])
-    ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes)})
+    # As the real service does, the ordonnance is also filed in the patient's DMP.
+    filed = dmp_feed.file_text(
+        ctx.session, event=ctx.event("erx.create"), patient=patient,
+        author_id=ctx.actor.practitioner_id, type_code=PRESCRIPTION_LOINC,
+        title=f"Ordonnance numérique n° {numbers.display(row.number)}",
+        text=_ordonnance_text(row, body), master_identifier=f"urn:santelab:erx:{row.number}",
+        date=row.created_at)
+    row.dmp_document_id = filed.id if filed is not None else None
+    ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes),
+                                                     "dmp": row.dmp_document_id})
     try:
         return _commit(ctx, row)
     except IntegrityError:
