@@ -263,3 +263,10 @@ def test_closed_dmp_gets_no_ordonnance_but_the_prescription_stands(world):
                     headers=world.as_("patient"))
     p = prescribe(world)
     assert p["document_dmp"] is None and p["statut"] == "active"
+
+
+def test_dispensing_a_completed_prescription_is_a_double_dispense(world):
+    p = prescribe(world, lines=[LINES[1]])
+    assert dispense(world, p["numero"], 1, 1).json()["statut"] == "completed"
+    r = dispense(world, p["numero"], 1, 1)
+    assert r.status_code == 409 and "double délivrance" in diagnostics(r)

@@ -6,7 +6,9 @@ dispensed prescription (cancelled). What "single-use QR" means here, precisely:
   pharmacist) reserves the prescription for that pharmacist's officine;
 - the same pharmacist may scan it again (to finish a partial dispensing); any other pharmacist
   gets 409 (already taken by another pharmacy), so the QR cannot be used in two pharmacies;
-- once completed or cancelled, the QR is deactivated: every scan gets 410.
+- once completed or cancelled, the QR is deactivated: every scan gets 410;
+- dispensing a line beyond what remains, or a completed prescription, is a double dispensing:
+  409; dispensing a cancelled prescription: 410.
 The prescriber and the patient read their prescriptions at any time without claiming them.
 """
 
@@ -201,8 +203,15 @@ def _fresh(ctx: ServiceContext, model, key: tuple):
         return session.get(model, key)
 
 
+def _already_dispensed(number: str) -> ServiceError:
+    return ServiceError(409, f"L'e-prescription n° {numbers.display(number)} est déjà "
+                             "entièrement délivrée : double délivrance refusée.", code="conflict")
+
+
 def _claim(ctx: ServiceContext, row: ErxPrescriptionRow, action: str) -> None:
     """Reserve the prescription for this pharmacist, atomically (the single-use QR)."""
+    if row.status == "completed" and action == "erx.dispense":
+        raise ctx.refuse(action, _already_dispensed(row.number), **_trace(row))
     if row.status in ("completed", "cancelled"):
         raise ctx.refuse(action, ServiceError(
             410, f"QR code désactivé : l'e-prescription n° {numbers.display(row.number)} est "
@@ -401,10 +410,11 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
     if status_now.rowcount != 1:
         ctx.session.rollback()
         current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, trace["target"][4:]))
-        raise ctx.refuse("erx.dispense", ServiceError(
-            410 if current.status in ("completed", "cancelled") else 409,
-            f"E-prescription {STATUS_LABELS[current.status]} : délivrance impossible.",
-            code="conflict"), **trace)
+        error = (_already_dispensed(current.number) if current.status == "completed" else
+                 ServiceError(410 if current.status == "cancelled" else 409,
+                              f"E-prescription {STATUS_LABELS[current.status]} : délivrance "
+                              "impossible.", code="conflict"))
+        raise ctx.refuse("erx.dispense", error, **trace)
     ctx.session.add(ErxDispenseRow(
         tenant=ctx.tenant, id=_dispense_id(), number=row.number, line=body.ligne,
         quantity=body.quantite, pharmacist=ctx.actor.login,
