@@ -1,8 +1,9 @@
 """The population: identities + professionals + care histories, streamed and exported.
 
-`generate()` is cheap: it records the settings. Patients are produced on demand, one at a
-time, each history from its own `random.Random(f"{seed}:hist:{id}")`, so a population of any
-size streams in flat memory and any patient can be rebuilt alone. Writing may use a process
+`generate()` builds the professional directory and loads the pathways (so a bad pathway file
+fails at once, in French); patients are then produced on demand, one at a time, each history
+from its own `random.Random(f"{seed}:hist:{id}")`, so a population of any size streams in flat
+memory and any patient can be rebuilt alone. Writing may use a process
 pool; output is byte-identical to serial mode because nothing is shared between patients.
 """
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from synthetic_data import model, nir, terminology
@@ -67,11 +67,18 @@ def reference(resource_type: str, resource_id: str) -> dict:
     return {"reference": f"{resource_type}/{resource_id}"}
 
 
+@cache
+def _paris_offset(day: date, hour: int) -> str:
+    """"+01:00" or "+02:00": Paris's UTC offset then (it changes twice a year, at night)."""
+    local = datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
+    return local.isoformat()[-6:]
+
+
 def instant(value: datetime) -> str:
     """A FHIR dateTime with seconds and offset; naive values are Paris local time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=PARIS)
-    return value.isoformat(timespec="seconds")
+    if value.tzinfo is not None:
+        return value.isoformat(timespec="seconds")
+    return value.isoformat(timespec="seconds") + _paris_offset(value.date(), value.hour)
 
 
 @lru_cache(maxsize=256)

@@ -234,3 +234,17 @@ def test_ground_truth_row_sorts_pitfalls_and_keeps_true_traits() -> None:
     assert row["pitfalls"] == "apostrophe_accent|nom_compose|nom_usage_different"
     assert row["related_ids"] == "pat-000002"
     assert row["birth_name"] == "DUPONT-D'ALMEIDA" and row["given_names"] == "Jean Loïc"
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (datetime(2025, 1, 15, 9, 30), "2025-01-15T09:30:00+01:00"),
+        (datetime(2025, 3, 30, 1, 59), "2025-03-30T01:59:00+01:00"),  # before the spring change
+        (datetime(2025, 3, 30, 3, 0), "2025-03-30T03:00:00+02:00"),
+        (datetime(2025, 10, 26, 1, 0), "2025-10-26T01:00:00+02:00"),
+        (datetime(2025, 10, 26, 3, 0), "2025-10-26T03:00:00+01:00"),  # after the autumn change
+    ],
+)
+def test_naive_times_are_paris_local_time_with_the_offset_of_the_day(local, expected) -> None:
+    assert fhir_r4.instant(local) == expected
