@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
         ]
         if validate:
             cmd.append("--validate")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         proc = psutil.Process(child.pid)
@@ -48,6 +51,8 @@ def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
             peak_parent, peak_tree = max(peak_parent, rss[0]), max(peak_tree, sum(rss))
             time.sleep(0.05)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if child.returncode != 0:
             raise SystemExit(f"santelab generate failed (exit {child.returncode}): {cmd}")
         manifest = json.loads((out / "manifest.json").read_text())
@@ -55,7 +60,7 @@ def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
     resources = sum(manifest["resources"].values())
     return {
         "patients": n, "workers": workers, "validate": validate, "seconds": seconds,
-        "patients_per_s": n / seconds, "resources": resources,
+        "patients_per_s": n / seconds, "resources": resources, "cpu_seconds": cpu,
         "resources_per_s": resources / seconds, "peak_parent_mb": peak_parent / MB,
         "peak_tree_mb": peak_tree / MB, "output_mb": size / MB,
     }
@@ -70,13 +75,13 @@ def ceilings(n: int) -> dict:
     figures = {"sample_resources": len(resources)}
     for name, dumps in (("json.dumps", json.dumps), ("orjson.dumps", orjson.dumps)):
         started = time.perf_counter()
-        for resource in resources:
-            dumps(resource)
+        for item in resources:
+            dumps(item)
         figures[f"{name}_per_s"] = len(resources) / (time.perf_counter() - started)
     sample = resources[: min(len(resources), 20000)]
     started = time.perf_counter()
-    for resource in sample:
-        model_class(resource["resourceType"]).model_validate(resource)
+    for item in sample:
+        model_class(item["resourceType"]).model_validate(item)
     figures["model_validate_per_s"] = len(sample) / (time.perf_counter() - started)
     return figures
 
@@ -87,7 +92,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--validate-size", type=int, default=1000)
     args = parser.parse_args()
-    print(f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / MB / 1024:.0f} GiB")
+    print(
+        f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / MB / 1024:.0f} GiB, "
+        f"load average before: {os.getloadavg()[0]:.1f} (other work slows the wall-clock figures; "
+        "'cpu s' is the CPU time of the whole process tree, which load does not inflate as much)"
+    )
     ceiling = ceilings(100)
     print(
         f"ceiling on {ceiling['sample_resources']} resources (one core): "
@@ -100,7 +109,8 @@ def main() -> None:
     runs.append((args.validate_size, args.workers, True, "ndjson"))
     header = (
         f"{'patients':>9} {'workers':>7} {'validate':>8} {'seconds':>8} {'patients/s':>10} "
-        f"{'resources':>10} {'res/s':>8} {'parent MB':>9} {'tree MB':>8} {'output MB':>9}"
+        f"{'resources':>10} {'res/s':>8} {'cpu s':>7} {'parent MB':>9} {'tree MB':>8} "
+        f"{'output MB':>9} {'load':>5}"
     )
     print(header)
     for n, workers, validate, formats in runs:
@@ -108,7 +118,8 @@ def main() -> None:
         print(
             f"{r['patients']:>9} {r['workers']:>7} {r['validate']!s:>8} {r['seconds']:>8.1f} "
             f"{r['patients_per_s']:>10.0f} {r['resources']:>10} {r['resources_per_s']:>8.0f} "
-            f"{r['peak_parent_mb']:>9.0f} {r['peak_tree_mb']:>8.0f} {r['output_mb']:>9.0f}"
+            f"{r['cpu_seconds']:>7.1f} {r['peak_parent_mb']:>9.0f} {r['peak_tree_mb']:>8.0f} "
+            f"{r['output_mb']:>9.0f} {os.getloadavg()[0]:>5.1f}"
         )
 
 
