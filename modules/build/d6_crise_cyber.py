@@ -396,5 +396,277 @@ def mode_degrade() -> NotebookBuilder:
     return nb
 
 
+SETUP_DRILL = '''
+from santelab.course.student import StudentError
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from sandbox.client import ServiceUnavailable, connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    animateur = connect(persona="facilitateur")
+    medecin = connect(persona="medecin")
+    ins_patiente = connect(persona="patient").dmp.consent().ins
+except Exception as exc:
+    raise StudentError(
+        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
+        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
+        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+print("Animateur et médecin connectés.")
+'''
+
+DRILL = '''
+# Un mini-exercice joué automatiquement : l'animateur injecte une panne du DMP, les joueurs
+# continuent de travailler, puis le service est rétabli et les joueurs ressaisissent.
+# Répétition technique, avant le début d'exercice : l'animateur vérifie ses injections.
+for service in ("eprescription", "dmp"):
+    animateur.admin.fault(service, "indisponible")
+    animateur.admin.clear(service)
+medecin.dmp.search(ins_patiente)  # le DMP répond de nouveau
+
+# Début d'exercice.
+bloques = 0
+animateur.admin.fault("dmp", "indisponible", message="Exercice : DMP indisponible (rançongiciel simulé).")
+for _ in range(3):
+    try:
+        medecin.dmp.search(ins_patiente)
+    except ServiceUnavailable:
+        bloques += 1  # la tentative échoue : le DMP ne voit rien passer
+medecin.insi.search(carte_vitale="0000000000")           # l'INSi répond toujours
+medecin.annuaire.search(name="martin")                   # l'Annuaire Santé aussi
+animateur.admin.clear("dmp")
+medecin.insi.search(carte_vitale="0000000000")
+medecin.dmp.add(ins_patiente, type="11488-4", class_code="10",
+                title="CR de consultation (ressaisie après la panne)", text="Ressaisie de la fiche papier.")
+medecin.dmp.search(ins_patiente)
+print(f"Exercice joué : {bloques} tentatives bloquées par la panne.")
+'''
+
+
+def animer_exercice() -> NotebookBuilder:
+    nb = NotebookBuilder("d6-02")
+    nb.md(f'''
+    # Crise cyber · Notebook 2 — Préparer, observer et analyser un exercice de crise
+
+    Comme le notebook 1, cet exercice entraîne des compétences du domaine **D2 — La
+    cybersécurité en santé**.
+
+    **Compétences travaillées**
+    - **D2.4** Réagir à un incident : alerter, contenir, déclarer (procédure de l'établissement,
+      CERT régional et national), préserver les preuves
+    - **D2.5** Continuer à soigner en mode dégradé : plans de continuité, procédures papier,
+      reprise après restauration
+    - **D2.3** Détecter une attaque : un courriel piège, un accès anormal dans une trace
+      d'audit, un comportement inhabituel du système
+
+    **Durée estimée : 2 h** (lecture comprise).
+    {INTRO_TESTS}
+    ''')
+    nb.md('''
+    ## Mise en route
+    Exécutez la cellule suivante. Si un message ⚠️ s'affiche, suivez ce qu'il indique.
+    ''')
+    nb.code(SETUP_DRILL)
+    nb.md('''
+    ## 1. Un exercice de crise, étape par étape
+    Le guide de l'ANSSI sur les exercices de gestion de crise cyber décrit quatre temps :
+    **concevoir** l'exercice (objectifs, périmètre, scénario), le **préparer** (stimuli,
+    chronogramme, briefings des participants), le **jouer** (les **joueurs** réagissent, les
+    **animateurs** envoient les stimuli, les **observateurs** notent ; du « début d'exercice » à
+    la « fin d'exercice »), puis en tirer les **enseignements** (RETEX) et un plan d'action.
+    ''')
+    nb.md('''
+    ## Exercice 1 — Dans le bon ordre, avec les bons rôles (15 min)
+    1. Rangez dans `ordre_etapes` les lettres des étapes dans l'ordre chronologique :
+       **A** jouer l'exercice ; **B** retour d'expérience et plan d'action ; **C** concevoir
+       (objectifs, périmètre, scénario) ; **D** préparer (stimuli, chronogramme, briefings).
+    2. Complétez `role` : qui fait quoi (`"joueur"`, `"animateur"` ou `"observateur"`) ?
+    ''')
+    nb.code('''
+    missions = [
+        "injecte la panne du DMP à l'heure prévue par le chronogramme",
+        "applique la procédure papier dans le service",
+        "note l'heure à laquelle le service a déclenché sa cellule de crise",
+        "envoie un faux appel de journaliste pour tester la communication",
+        "déclare l'incident (fictif) à la direction selon la procédure",
+    ]
+    ''')
+    nb.answer("d6-02-etapes", '''
+    ### BEGIN SOLUTION
+    ordre_etapes = ["C", "D", "A", "B"]
+    role = {
+        missions[0]: "animateur",
+        missions[1]: "joueur",
+        missions[2]: "observateur",
+        missions[3]: "animateur",
+        missions[4]: "joueur",
+    }
+    ### END SOLUTION
+    ''')
+    nb.tests("d6-02-etapes-tests", '''
+    assert sorted(ordre_etapes) == ["A", "B", "C", "D"], "Rangez les quatre lettres A, B, C, D."
+    assert set(role) == set(missions), "Un rôle pour chaque mission."
+    assert set(role.values()) <= {"joueur", "animateur", "observateur"}, "Rôles : joueur, animateur, observateur."
+    ### BEGIN HIDDEN TESTS
+    assert ordre_etapes == ["C", "D", "A", "B"]
+    assert [role[m] for m in missions] == ["animateur", "joueur", "observateur", "animateur", "joueur"]
+    ### END HIDDEN TESTS
+    ''', points=2, competencies=["D2.4"], minutes=15)
+    nb.md('''
+    ## Exercice 2 — Le chronogramme des stimuli (25 min)
+    Le chronogramme liste les **stimuli** que les animateurs envoient, repérés par rapport au
+    début d'exercice (« H » ; `H+01:30` = une heure et demie après). Écrivez
+    `h_plus(debut, moment)` qui renvoie cette étiquette (`"H+00:00"`, `"H+01:30"`, `"H+12:05"`…,
+    heures et minutes sur deux chiffres, secondes ignorées). Puis construisez `chronogramme` :
+    le tableau `stimuli` trié par heure, avec une colonne `repere` calculée par `h_plus`.
+    ''')
+    nb.code('''
+    DEBUT = pd.Timestamp("2026-11-18 09:00")
+    stimuli = pd.DataFrame([
+        ("2026-11-18 10:30", "appel du standard : « les écrans des urgences affichent une rançon »"),
+        ("2026-11-18 09:00", "début d'exercice : briefing des joueurs"),
+        ("2026-11-18 09:20", "courriel piège reçu par le secrétariat"),
+        ("2026-11-18 11:45", "appel d'un journaliste local"),
+        ("2026-11-18 13:00", "fin d'exercice"),
+        ("2026-11-18 09:50", "le DMP et l'e-prescription deviennent indisponibles"),
+    ], columns=["heure", "stimulus"])
+    stimuli["heure"] = pd.to_datetime(stimuli["heure"])
+    ''')
+    nb.answer("d6-02-chronogramme", '''
+    def h_plus(debut, moment) -> str:
+        ### BEGIN SOLUTION
+        minutes = int((moment - debut).total_seconds() // 60)
+        return f"H+{minutes // 60:02d}:{minutes % 60:02d}"
+        ### END SOLUTION
+
+
+    ### BEGIN SOLUTION
+    chronogramme = stimuli.sort_values("heure").reset_index(drop=True)
+    chronogramme["repere"] = [h_plus(DEBUT, h) for h in chronogramme["heure"]]
+    ### END SOLUTION
+    chronogramme
+    ''')
+    nb.tests("d6-02-chronogramme-tests", '''
+    assert h_plus(DEBUT, DEBUT) == "H+00:00", "Au début d'exercice : H+00:00."
+    assert h_plus(DEBUT, pd.Timestamp("2026-11-18 10:30")) == "H+01:30"
+    assert list(chronogramme["heure"]) == sorted(stimuli["heure"]), "Triez les stimuli par heure."
+    ### BEGIN HIDDEN TESTS
+    assert h_plus(DEBUT, pd.Timestamp("2026-11-18 21:05:59")) == "H+12:05"
+    assert h_plus(DEBUT, pd.Timestamp("2026-11-19 09:07")) == "H+24:07"
+    assert list(chronogramme["repere"]) == ["H+00:00", "H+00:20", "H+00:50", "H+01:30", "H+02:45", "H+04:00"]
+    assert len(stimuli) == 6 and "repere" in chronogramme.columns
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.4"], minutes=25)
+    nb.md('''
+    ## 2. Observer ce que les joueurs ont fait
+    Chaque action sur les services du bac à sable est un **événement** (qui, quoi, sur quoi,
+    quand, avec quel résultat) : c'est aussi la **trace d'audit**, et c'est ce que l'animateur
+    observe pendant l'exercice. La cellule suivante joue un mini-exercice ; l'animateur lit
+    ensuite le flux d'événements (`animateur.admin.events()`).
+    ''')
+    nb.code(DRILL)
+    nb.code('''
+    evenements = pd.DataFrame(animateur.admin.events())
+    evenements[["seq", "at", "service", "action", "persona", "outcome", "target"]].tail(10)
+    ''')
+    nb.md('''
+    ## Exercice 3 — Pendant la panne (30 min)
+    La fenêtre de panne du DMP commence au **dernier** événement `admin.fault.set` dont la
+    cible est `service/dmp`, et se termine au **premier** `admin.fault.clear` de même cible qui
+    le suit (repérez-les par leur numéro `seq`). Calculez :
+    - `pendant` : les événements strictement entre les deux (par `seq`), sans ceux de
+      l'animateur (`persona` différente de `"facilitateur"`) ;
+    - `services_actifs_pendant` : l'ensemble des services utilisés pendant la panne ;
+    - `reprise_dmp` : le `seq` du premier événement du service `dmp` réussi après la fin de
+      la panne.
+    ''')
+    nb.answer("d6-02-pendant", '''
+    ### BEGIN SOLUTION
+    dmp = evenements[evenements["target"] == "service/dmp"]
+    debut_panne = dmp[dmp["action"] == "admin.fault.set"]["seq"].max()
+    fin_panne = dmp[(dmp["action"] == "admin.fault.clear") & (dmp["seq"] > debut_panne)]["seq"].min()
+    fenetre = (evenements["seq"] > debut_panne) & (evenements["seq"] < fin_panne)
+    pendant = evenements[fenetre & (evenements["persona"] != "facilitateur")]
+    services_actifs_pendant = set(pendant["service"])
+    apres = evenements[(evenements["seq"] > fin_panne) & (evenements["service"] == "dmp")
+                       & (evenements["outcome"] == "success")]
+    reprise_dmp = int(apres["seq"].min())
+    ### END SOLUTION
+    ''')
+    nb.tests("d6-02-pendant-tests", '''
+    assert "dmp" not in services_actifs_pendant, (
+        "Pendant la panne, aucune action n'a pu aboutir dans le DMP : il ne doit pas figurer ici."
+    )
+    assert "insi" in services_actifs_pendant, "Le médecin a interrogé l'INSi pendant la panne."
+    ### BEGIN HIDDEN TESTS
+    e = evenements
+    s_ = e[e["target"] == "service/dmp"]
+    d = s_[s_["action"] == "admin.fault.set"]["seq"].max()
+    f = s_[(s_["action"] == "admin.fault.clear") & (s_["seq"] > d)]["seq"].min()
+    attendu = e[(e["seq"] > d) & (e["seq"] < f) & (e["persona"] != "facilitateur")]
+    assert sorted(pendant["seq"]) == sorted(attendu["seq"])
+    assert services_actifs_pendant == {"insi", "annuaire"}
+    assert reprise_dmp == int(e[(e["seq"] > f) & (e["service"] == "dmp") & (e["outcome"] == "success")]["seq"].min())
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.5", "D2.3"], minutes=30)
+    nb.md('''
+    ## Exercice 4 — Le tableau de bord de l'animateur (25 min)
+    Tracez avec matplotlib, dans une figure rangée dans `fig`, le **nombre d'événements par
+    service** (diagramme en barres, un titre), sans compter ceux de l'animateur, et rangez ces
+    nombres dans le dictionnaire `par_service` (`service -> nombre`).
+    ''')
+    nb.answer("d6-02-tableau", '''
+    ### BEGIN SOLUTION
+    joueurs = evenements[evenements["persona"] != "facilitateur"]
+    par_service = joueurs["service"].value_counts().to_dict()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.bar(list(par_service), list(par_service.values()))
+    ax.set_title("Actions des joueurs par service")
+    ax.set_ylabel("événements")
+    ### END SOLUTION
+    ''')
+    nb.tests("d6-02-tableau-tests", '''
+    assert isinstance(par_service, dict) and par_service, "`par_service` est un dictionnaire non vide."
+    assert "admin" not in par_service, "Ne comptez pas les actions de l'animateur."
+    assert fig.axes, "`fig` doit contenir un graphique."
+    ### BEGIN HIDDEN TESTS
+    j = evenements[evenements["persona"] != "facilitateur"]["service"].value_counts().to_dict()
+    assert {k: int(v) for k, v in par_service.items()} == {k: int(v) for k, v in j.items()}
+    assert sum(len(a.patches) for a in fig.axes) == len(j)
+    assert any(a.get_title().strip() for a in fig.axes)
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D2.5"], minutes=25)
+    nb.md('''
+    ## Exercice 5 — Ce que la trace ne montre pas (20 min)
+    Trois recherches du médecin dans le DMP ont échoué pendant la panne (`bloques`), mais elles
+    n'apparaissent pas dans le flux d'événements du DMP. Pourquoi ? Qu'en déduisez-vous pour
+    l'observation d'un exercice, et pour la conservation des preuves lors d'un vrai incident ?
+    ''')
+    nb.free_text("d6-02-angle-mort", rubric=[
+        (1, "Explique : la requête est arrêtée avant d'atteindre le service (panne), qui ne "
+            "l'enregistre donc pas ; seuls les systèmes qui ont vu passer l'action la tracent."),
+        (1, "Observation : des observateurs humains et la main courante notent ce que la trace ne "
+            "voit pas (tentatives, contournements, procédures papier, délais)."),
+        (1, "Preuves : conserver aussi les journaux des autres équipements (postes, pare-feu, "
+            "proxy), ne rien effacer ni éteindre, horodater les constats."),
+    ], solution='''
+    Les requêtes ont été arrêtées **avant** d'atteindre le DMP (la panne les refuse à l'entrée) :
+    le service ne les a jamais traitées, il ne peut donc pas les tracer. Une trace d'audit ne
+    montre que ce que le système a vu. Pendant un exercice, les **observateurs** et la **main
+    courante** doivent donc noter les tentatives, les contournements, le passage au papier et
+    les délais. Lors d'un vrai incident, il faut conserver **toutes** les sources de preuves
+    (journaux des postes, du pare-feu, du proxy, messagerie), ne rien éteindre ni effacer, et
+    horodater chaque constat pour reconstituer la chronologie avec le CERT Santé.
+    ''', competencies=["D2.4"], minutes=20)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
-    return {"01_rancongiciel_mode_degrade": mode_degrade()}
+    return {"01_rancongiciel_mode_degrade": mode_degrade(), "02_animer_exercice": animer_exercice()}
