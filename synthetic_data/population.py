@@ -234,7 +234,7 @@ class Population:
         self, formats: tuple[str, ...], validate: bool = False, workers: int = 1
     ) -> Iterator[PatientOutput]:
         """Rendered patients in order, from this process or from a pool of `workers`."""
-        if workers <= 1:
+        if workers <= 1 or self.settings.n <= CHUNK:  # a pool would only cost its start-up
             sim = self.simulator
             for patient in self.identities():
                 yield sim.render(patient, formats, validate)

@@ -7,6 +7,7 @@ import pytest
 import synthetic_data
 from santelab.errors import SantelabError
 from synthetic_data import nir
+from synthetic_data import referentials as ref
 from synthetic_data.export import systems
 from synthetic_data.export.validate import model_class
 
@@ -48,6 +49,23 @@ def test_every_patient_has_a_general_practitioner(population) -> None:
     for p in population.patients:
         gp = by_id[p.gp_id]
         assert (gp.profession, gp.specialty) == ("10", "SM54")
+
+
+def test_general_practitioner_is_chosen_near_home(population) -> None:
+    """Same département when a GP practises there, else same région when one does."""
+    communes = ref.communes()
+    places = {o.id: communes[o.address.insee] for o in population.organizations}
+    gps = {pr.id: places[pr.organization_id] for pr in population.practitioners
+           if (pr.profession, pr.specialty) == ("10", "SM54")}
+    near = 0
+    for p in population.patients:
+        home, gp = communes[p.address.insee], gps[p.gp_id]
+        for level in ("departement", "region"):
+            if getattr(home, level) in {getattr(g, level) for g in gps.values()}:
+                assert getattr(gp, level) == getattr(home, level), (p.id, level)
+                near += 1
+                break
+    assert near > 0
 
 
 def test_every_resource_validates_with_r4b_models(resources) -> None:
