@@ -8,7 +8,10 @@ the same mailbox on PostgreSQL; SQLite serialises writers anyway).
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,7 +89,8 @@ def deliver(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
     """Store one copy per recipient mailbox and the event, in one transaction; the id."""
     message_id = message_id or new_message_id()
     now = sandbox.clock.now()
-    with sandbox.store.session() as session:
+
+    def job(session: Session) -> None:
         _deliver(session, tenant, mail_from, sorted({normalise(r) for r in recipients}), raw,
                  subject=subject, kind=kind, message_id=message_id, now=now)
         events.record(session, events.Event(
@@ -96,7 +100,67 @@ def deliver(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
             patient=None, outcome="success",
             detail={"de": mail_from, "a": sorted(recipients), "objet": subject[:200],
                     "taille": len(raw), **(detail or {})}))
+
+    group_commit(sandbox.store).run(job)
     return message_id
+
+
+class GroupCommit:
+    """One writer thread per store: concurrent deliveries share one transaction and one fsync.
+
+    `run(job)` returns once the transaction holding `job` has committed (so the SMTP 250 still
+    follows the commit). If a batch fails, its jobs are retried one by one, so one bad message
+    fails alone. With one sender at a time a batch is one job: same latency as before.
+    """
+
+    MAX_BATCH = 200
+
+    def __init__(self, store):
+        self.store = store
+        self.jobs: queue.Queue = queue.Queue()
+        threading.Thread(target=self._loop, daemon=True, name="santelab-mss-commit").start()
+
+    def run(self, job) -> None:
+        done: Future = Future()
+        self.jobs.put((job, done))
+        done.result()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self.jobs.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self.jobs.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.store.session() as session:
+                    for job, _done in batch:
+                        job(session)
+            except Exception:
+                for job, done in batch:
+                    try:
+                        with self.store.session() as session:
+                            job(session)
+                    except Exception as exc:
+                        done.set_exception(exc)
+                    else:
+                        done.set_result(None)
+            else:
+                for _job, done in batch:
+                    done.set_result(None)
+
+
+_COMMITTERS: dict[int, GroupCommit] = {}
+_COMMITTERS_LOCK = threading.Lock()
+
+
+def group_commit(store) -> GroupCommit:
+    with _COMMITTERS_LOCK:
+        committer = _COMMITTERS.get(id(store))
+        if committer is None or committer.store is not store:
+            committer = _COMMITTERS[id(store)] = GroupCommit(store)
+        return committer
 
 
 def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str],

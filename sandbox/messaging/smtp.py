@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
@@ -134,6 +135,7 @@ class MssanteHandler:
     def __init__(self, sandbox: Sandbox, faults: FaultBook | None = None):
         self.sandbox = sandbox
         self.faults = faults or FaultBook(sandbox)
+        self.executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="santelab-mss")
 
     # --- helpers -------------------------------------------------------------------------------
     @staticmethod
@@ -142,8 +144,9 @@ class MssanteHandler:
         return data if isinstance(data, Submitter) else None
 
     async def _db(self, func, *args, **kwargs):
-        return await asyncio.get_running_loop().run_in_executor(None, lambda: func(*args,
-                                                                                  **kwargs))
+        """Blocking store work off the event loop (enough threads to batch commits)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, lambda: func(*args, **kwargs))
 
     def _refuse(self, who: Submitter, action: str, reply: str, **detail) -> str:
         try:

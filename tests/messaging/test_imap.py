@@ -90,7 +90,7 @@ def test_phishing_flag_is_a_report_event(world):
         _typ, data = imap.uid("FETCH", uid, "(FLAGS)")
         assert b"$Phishing" in data[0]
     with world.sandbox.store.session() as session:
-        rows = [e for e in stream.stream(session, TENANT, service="mssante")
+        rows = [e for e in stream.stream(session, TENANT, service="mssante", limit=100_000)
                 if e.action == "mssante.report"]
     assert rows and rows[-1].persona == "infirmier" and rows[-1].detail["via"] == "imap"
 

@@ -184,7 +184,7 @@ def test_refusals_are_traced_in_the_event_stream(world):
     with world.smtp("medecin") as smtp:
         smtp.mail(world.address("sage-femme"))
     with world.sandbox.store.session() as session:
-        rows = stream.stream(session, TENANT, service="mssante")
+        rows = stream.stream(session, TENANT, service="mssante", limit=100_000)
     spoof = [e for e in rows if e.action == "mssante.spoofing"]
     assert spoof and spoof[-1].outcome == "refused" and spoof[-1].persona == "medecin"
 
