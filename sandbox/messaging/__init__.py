@@ -35,6 +35,11 @@ class MailServers:
         """The SMTP handler's fault book (cached per second: clear faults through it)."""
         return self._parts[0].handler.faults
 
+    @property
+    def imap_faults(self):
+        """The IMAP server's fault book."""
+        return self._parts[1].factory.faults
+
     def stop(self) -> None:
         for part in reversed(self._parts):
             part.stop()

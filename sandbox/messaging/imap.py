@@ -21,6 +21,7 @@ from twisted.internet import defer, protocol, reactor
 from twisted.mail import imap4
 from zope.interface import implementer
 
+from sandbox.faults import FaultBook
 from sandbox.messaging import mailstore
 from sandbox.messaging.smtp import Authenticator
 from sandbox.runtime import Sandbox
@@ -352,6 +353,12 @@ class MssanteIMAPServer(imap4.IMAP4Server):
             self.sendNegativeResponse(
                 tag, b"[AUTHENTICATIONFAILED] Identifiant ou mot de passe incorrect")
             return
+        fault = self.factory.faults.active(submitter.actor.tenant).get(mailstore.SERVICE)
+        if fault is not None and fault.mode in ("indisponible", "erreur"):
+            self.sendNegativeResponse(
+                tag, b"[UNAVAILABLE] " + _ascii(fault.message or "Service MSSante indisponible "
+                                                "(panne simulee) : reessayez plus tard").encode())
+            return
         if submitter.mailbox is None:
             self.sendNegativeResponse(
                 tag, b"[AUTHORIZATIONFAILED] Cette persona n'a pas de boite MSSante")
@@ -371,6 +378,7 @@ class IMAPFactory(protocol.ServerFactory):
     def __init__(self, sandbox: Sandbox, context_factory):
         self.sandbox = sandbox
         self.context_factory = context_factory
+        self.faults = FaultBook(sandbox)
 
     def buildProtocol(self, addr):
         server = MssanteIMAPServer(self.sandbox, self.context_factory)

@@ -104,3 +104,26 @@ def test_persona_without_mailbox_cannot_open_imap(world):
         assert "MSSante" in str(caught.value)
     finally:
         client.shutdown()
+
+
+def test_unavailable_fault_refuses_imap_login(world):
+    from conftest import OTHER_TENANT
+
+    from sandbox.faults_models import FaultRow
+
+    book = world.servers.imap_faults
+    book.set(OTHER_TENANT, FaultRow(tenant=OTHER_TENANT, service="mssante", mode="indisponible",
+                                    message="Messagerie en panne (exercice)"))
+    try:
+        client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
+        try:
+            client.starttls(ssl_context=world.context())
+            with pytest.raises(imaplib.IMAP4.error) as caught:
+                client.login(f"kine@{OTHER_TENANT}", "bac-a-sable")
+            assert "UNAVAILABLE" in str(caught.value) and "panne" in str(caught.value)
+        finally:
+            client.shutdown()
+        with world.imap("kine"):  # the other tenant still reads its mail
+            pass
+    finally:
+        book.clear(OTHER_TENANT, "mssante")
