@@ -68,7 +68,7 @@ def insi_dmp() -> NotebookBuilder:
     - **D4.4** Connaître le paysage des logiciels professionnels et des outils d'aide à la
       décision, dont l'IA, avec leurs limites
 
-    **Durée estimée : 3 h** (lecture comprise).
+    **Durée estimée : 3 h 30** (lecture comprise).
     {INTRO_TESTS}
     ''')
     nb.md('''
@@ -130,7 +130,98 @@ def insi_dmp() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=2, competencies=["D4.2"], minutes=20)
     nb.md('''
-    ## Exercice 2 — Vérifier les INS du fichier (35 min)
+    ## Exercice 2 — La recherche progressive, contre les homonymes (30 min)
+    Deux personnes peuvent partager le nom de naissance, le premier prénom, le sexe et la date
+    de naissance : l'INSi répond alors **02** (plusieurs identités). La conduite à tenir est
+    progressive : on interroge d'abord avec le **premier prénom** seul ; si la réponse est 02,
+    on réinterroge avec **tous les prénoms de naissance** ; si c'est encore 02, on ajoute le
+    **code INSEE du lieu de naissance**. On s'arrête dès que la réponse n'est plus 02.
+
+    Écrivez `recherche_progressive(piece, interroger)`, où `piece` est un dictionnaire comme
+    `carte` et `interroger` une fonction qui s'appelle comme `s.insi.search` (arguments nommés
+    `nom`, `prenoms`, `sexe`, `date_naissance` et, seulement à la troisième étape,
+    `lieu_naissance`). Elle renvoie la **dernière** réponse obtenue. Essayez-la sur `carte`
+    avec `s.insi.search`, et rangez la réponse dans `reponse_progressive`.
+    ''')
+    nb.answer("d4-01-progressive", '''
+    def recherche_progressive(piece: dict, interroger):
+        ### BEGIN SOLUTION
+        traits = {"nom": piece["nom_naissance"], "sexe": piece["sexe"],
+                  "date_naissance": piece["date_naissance"]}
+        reponse = interroger(prenoms=piece["prenoms"][:1], **traits)
+        if reponse.code_retour != "02":
+            return reponse
+        reponse = interroger(prenoms=piece["prenoms"], **traits)
+        if reponse.code_retour != "02":
+            return reponse
+        return interroger(prenoms=piece["prenoms"], lieu_naissance=piece["lieu_naissance"], **traits)
+        ### END SOLUTION
+
+
+    ### BEGIN SOLUTION
+    reponse_progressive = recherche_progressive(carte, s.insi.search)
+    ### END SOLUTION
+    reponse_progressive
+    ''')
+    nb.tests("d4-01-progressive-tests", '''
+    from types import SimpleNamespace
+
+
+    def faux_insi(base):
+        """Un INSi d'entraînement, sur une petite base où l'on a placé des homonymes."""
+        appels = []
+
+        def interroger(nom, prenoms, sexe, date_naissance, lieu_naissance=None):
+            prenoms = prenoms.split() if isinstance(prenoms, str) else list(prenoms)
+            appels.append((prenoms, lieu_naissance))
+            trouves = [b for b in base if (b["nom"], b["sexe"], b["date"]) == (nom, sexe, date_naissance)
+                       and b["prenoms"][:len(prenoms)] == list(prenoms)
+                       and (lieu_naissance is None or b["lieu"] == lieu_naissance)]
+            code = "00" if len(trouves) == 1 else "01" if not trouves else "02"
+            identite = SimpleNamespace(matricule=trouves[0]["ins"]) if code == "00" else None
+            return SimpleNamespace(code_retour=code, identite=identite)
+
+        return interroger, appels
+
+
+    base = [
+        {"nom": "MARTIN", "prenoms": ["Marie", "Anne"], "sexe": "F", "date": "1990-05-04", "lieu": "75056", "ins": "A"},
+        {"nom": "MARTIN", "prenoms": ["Marie", "Claire"], "sexe": "F", "date": "1990-05-04", "lieu": "75056", "ins": "B"},
+        {"nom": "PETIT", "prenoms": ["Paul"], "sexe": "M", "date": "1970-01-02", "lieu": "69123", "ins": "C"},
+        {"nom": "PETIT", "prenoms": ["Paul"], "sexe": "M", "date": "1970-01-02", "lieu": "13055", "ins": "D"},
+    ]
+
+
+    def piece_de(b):
+        return {"nom_naissance": b["nom"], "prenoms": b["prenoms"], "sexe": b["sexe"],
+                "date_naissance": b["date"], "lieu_naissance": b["lieu"]}
+
+
+    assert reponse_progressive.code_retour == "00", "La patiente de la carte n'a pas d'homonyme : code 00."
+    interroger, appels = faux_insi(base)
+    r = recherche_progressive(piece_de(base[1]), interroger)
+    assert r.code_retour == "00" and r.identite.matricule == "B", (
+        "Marie Claire MARTIN : 02 avec le premier prénom, puis 00 avec tous les prénoms."
+    )
+    assert appels == [(["Marie"], None), (["Marie", "Claire"], None)], (
+        f"Appels attendus : premier prénom seul, puis tous les prénoms ; vos appels : {appels}"
+    )
+    ### BEGIN HIDDEN TESTS
+    assert reponse_progressive.identite.matricule == mme.identity.ins
+    interroger, appels = faux_insi(base)
+    r = recherche_progressive(piece_de(base[3]), interroger)
+    assert r.code_retour == "00" and r.identite.matricule == "D"
+    assert appels == [(["Paul"], None), (["Paul"], None), (["Paul"], "13055")]
+    interroger, appels = faux_insi(base)
+    inconnue = {**piece_de(base[0]), "nom_naissance": "DURAND"}
+    assert recherche_progressive(inconnue, interroger).code_retour == "01" and len(appels) == 1
+    interroger, appels = faux_insi(base)
+    assert recherche_progressive(piece_de(base[0]), interroger).identite.matricule == "A"
+    assert len(appels) == 2
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D4.2"], minutes=30)
+    nb.md('''
+    ## Exercice 3 — Vérifier les INS du fichier (35 min)
     Avant de transmettre des documents, l'établissement **vérifie** les INS déjà enregistrées.
     Voici quatre dossiers de son fichier, chacun avec le matricule INS et les traits saisis.
     Écrivez `verifier(dossier)` qui appelle `s.insi.verify(...)` et renvoie :
@@ -194,7 +285,7 @@ def insi_dmp() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D4.2"], minutes=35)
     nb.md('''
-    ## Exercice 3 — Statuts de l'identité et conduite à tenir (20 min)
+    ## Exercice 4 — Statuts de l'identité et conduite à tenir (20 min)
     Le référentiel national d'identitovigilance (RNIV) donne à chaque identité un **statut** :
     - **PROV** (provisoire) : identité ni récupérée par l'INSi, ni contrôlée sur une pièce
       d'identité ;
@@ -275,7 +366,7 @@ def insi_dmp() -> NotebookBuilder:
         print(document)
     ''')
     nb.md('''
-    ## Exercice 4 — Déposer la lettre de liaison de sortie (20 min)
+    ## Exercice 5 — Déposer la lettre de liaison de sortie (20 min)
     La patiente sort d'hospitalisation. Déposez dans son DMP sa **lettre de liaison de sortie**
     avec `s.dmp.add(ins_patiente, type=..., class_code=..., title=..., text=...)` : le bon code
     LOINC, la classe « compte rendu », un titre et un court texte. Rangez le document renvoyé
@@ -300,7 +391,7 @@ def insi_dmp() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=2, competencies=["D4.1"], minutes=20)
     nb.md('''
-    ## Exercice 5 — Consulter hors de l'équipe de soins, puis en urgence (25 min)
+    ## Exercice 6 — Consulter hors de l'équipe de soins, puis en urgence (25 min)
     Un médecin d'un autre établissement (persona `medecin2`) reçoit la patiente, inconsciente,
     aux urgences.
     1. Connectez-vous comme `medecin2` dans `s2`, puis tentez une recherche normale dans le DMP
@@ -335,7 +426,7 @@ def insi_dmp() -> NotebookBuilder:
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D4.1"], minutes=25)
     nb.md('''
-    ## Exercice 6 — Ce que voit la patiente (20 min)
+    ## Exercice 7 — Ce que voit la patiente (20 min)
     Depuis son espace (`espace_patient`), la patiente consulte l'historique des accès à son DMP
     (`espace_patient.dmp.audit()`, une liste d'entrées avec `who`, `action`, `outcome`,
     `description`, `emergency_reason`). Calculez :
@@ -375,7 +466,7 @@ def insi_dmp() -> NotebookBuilder:
     **outils d'aide à la décision**, dont certains utilisent l'IA, s'y ajoutent.
     ''')
     nb.md('''
-    ## Exercice 7 — Un outil d'IA dans le service (25 min)
+    ## Exercice 8 — Un outil d'IA dans le service (25 min)
     Un éditeur propose à votre service un assistant d'IA qui rédige automatiquement les
     lettres de liaison de sortie à partir du dossier. Quelles questions posez-vous avant de
     l'utiliser, et quelles limites gardez-vous en tête ?
