@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from sandbox.errors import ServiceError, log, outcome_response
 from sandbox.runtime import Sandbox
 
 
-def get_sandbox(request: Request) -> Sandbox:
+async def get_sandbox(request: Request) -> Sandbox:  # async: no worker-thread hop
     return request.app.state.sandbox
 
 
@@ -32,7 +33,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def get_actor(request: Request, sandbox: SandboxDep) -> Actor:
+async def get_actor(request: Request, sandbox: SandboxDep) -> Actor:  # CPU only: HMAC
     token = bearer_token(request)
     if token is None:
         raise ServiceError(
@@ -124,11 +125,19 @@ def service_context(service: str) -> Callable[..., Iterator[ServiceContext]]:
 PENDING_KEY = "santelab.transactions"
 
 
+# Requests inside the app at once. A request holds its pooled connection until its response
+# starts, and a sync route's response is serialised on anyio's 40 worker threads: letting more
+# requests in than threads and connections allow would deadlock under load (seen with 200
+# clients). The others wait here, on the event loop, at no cost.
+MAX_CONCURRENT_REQUESTS = 32
+
+
 class TransactionMiddleware:
     """Commits the request's transactions when the response starts, before it is sent."""
 
-    def __init__(self, app):
+    def __init__(self, app, max_concurrent: int = MAX_CONCURRENT_REQUESTS):
         self.app = app
+        self.slots = asyncio.Semaphore(max_concurrent)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -147,7 +156,7 @@ class TransactionMiddleware:
                 pending.clear()
                 ok = message["status"] < 400
                 try:
-                    await anyio.to_thread.run_sync(_settle, sessions, ok)
+                    await _in_commit_thread(_settle, sessions, ok)
                 except Exception:
                     log.exception("commit failed")
                     failed = True
@@ -159,12 +168,22 @@ class TransactionMiddleware:
                     return
             await send(message)
 
-        try:
-            await self.app(scope, receive, settle_then_send)
-        finally:
-            if pending:
-                await anyio.to_thread.run_sync(_settle, list(pending), False)
-                pending.clear()
+        async with self.slots:
+            try:
+                await self.app(scope, receive, settle_then_send)
+            finally:
+                if pending:
+                    await _in_commit_thread(_settle, list(pending), False)
+                    pending.clear()
+
+
+# Commits run on their own threads, not on anyio's (shared with the sync routes): a route
+# thread may be waiting for a pooled connection that only a commit will give back.
+_COMMITS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="santelab-commit")
+
+
+async def _in_commit_thread(function, *args) -> None:
+    await asyncio.get_running_loop().run_in_executor(_COMMITS, function, *args)
 
 
 def _settle(sessions: list[Session], commit: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -21,6 +22,7 @@ from sandbox.runtime import Sandbox
 
 MODES = ("indisponible", "lent", "erreur")
 _CACHE_SECONDS = 1.0
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="santelab-faults")
 
 
 class FaultBook:
@@ -40,6 +42,14 @@ class FaultBook:
             faults = {r.service: r for r in rows if r.until is None or _aware(r.until) > now}
         self._cache[tenant] = (time.monotonic(), faults)
         return faults
+
+    async def active_async(self, tenant: str) -> dict[str, FaultRow]:
+        """`active` for the event loop: a cache miss queries on a side thread, never on the
+        loop (waiting there for a pooled connection would stall every request)."""
+        cached = self._cache.get(tenant)
+        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, self.active, tenant)
 
     def set(self, tenant: str, fault: FaultRow) -> None:
         with self.sandbox.store.session() as session:
@@ -103,7 +113,7 @@ class FaultMiddleware:
         if scope["type"] == "http":
             service = self._service(scope["path"])
             tenant = self._tenant(scope) if service else None
-            fault = self.book.active(tenant).get(service) if tenant else None
+            fault = (await self.book.active_async(tenant)).get(service) if tenant else None
             if fault is not None:
                 if fault.delay_ms:
                     await asyncio.sleep(fault.delay_ms / 1000)

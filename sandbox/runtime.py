@@ -18,6 +18,6 @@ class Sandbox:
     @classmethod
     def open(cls, settings: Settings | None = None, clock: Clock | None = None) -> Sandbox:
         settings = settings or Settings()
-        store = Store(settings.db_url)
+        store = Store(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
         store.create_all()
         return cls(settings, store, clock or SystemClock())

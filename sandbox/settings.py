@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +16,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SANTELAB_")
 
     db: str = ""  # SQLAlchemy URL; empty means a SQLite file in data_dir
+    # SQLite durability. NORMAL (WAL): a commit survives a crash or SIGKILL of the sandbox;
+    # a power cut may lose the last ones. FULL also fsyncs every commit: ~7 ms each on these
+    # machines, which caps a sandbox at ~140 writes/s (every request writes an event).
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     data_dir: Path = default_data_dir()
     tenant: str = "demo"
     seed: int = 42

@@ -1,0 +1,349 @@
+"""Service benchmark: requests/s and p50/p99 latency of the sandbox's HTTP services under 50 and
+200 concurrent clients on loopback, on SQLite and PostgreSQL, beside a bare FastAPI
+`async def` hello endpoint measured in the same run on the same machine.
+
+Load generator: `wrk` (Debian package, installed by this script when missing and run as root),
+duration-based (`-d`), 2 threads, `--latency` percentiles. Each server is ONE uvicorn worker
+started by the real command (`santelab sandbox up`), in its own process; wrk runs beside it on
+the same 2 cores. Every service request is authenticated (bearer token) and leaves an event
+row (the audit trail), so a "search" is also a durable write.
+
+    .venv/bin/python benchmarks/services.py                      # full run (~4 min)
+    .venv/bin/python benchmarks/services.py --backends sqlite --duration 5 --clients 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TENANT = "bench"
+PASSWORD = "bac-a-sable"
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+def _fixtures():
+    """The test suite's throwaway PostgreSQL helpers, loaded by path (tests/ is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "santelab_bench_postgres", ROOT / "tests" / "fixtures" / "postgres.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    return _fixtures().free_port()
+
+
+def hello_app():
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict:
+        return {"message": "bonjour"}
+
+    return app
+
+
+class Process:
+    """A server subprocess in its own process group, ready when `ready_line` appears."""
+
+    def __init__(self, cmd: list[str], ready_line: str):
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True, start_new_session=True, cwd=ROOT)
+        self.lines: list[str] = []
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            for line in self.process.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        while True:
+            line = lines.get(timeout=300)
+            if line is None:
+                raise RuntimeError("server exited:\n" + "".join(self.lines))
+            self.lines.append(line)
+            if ready_line in line:
+                break
+        self.ready_seconds = time.perf_counter() - self.started
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+
+
+def start_hello(port: int) -> Process:
+    return Process([sys.executable, __file__, "--serve-hello", str(port)], "HELLO PRÊT")
+
+
+def start_sandbox(db: str, data_dir: Path, port: int, patients: int) -> Process:
+    cmd = [sys.executable, "-m", "santelab", "sandbox", "up", "--db", db, "--data-dir",
+           str(data_dir), "--port", str(port), "--smtp-port", str(free_port()), "--imap-port",
+           str(free_port()), "--patients", str(patients), "--tenant", TENANT]
+    return Process(cmd, "Arrêt : Ctrl+C")
+
+
+# --- wrk --------------------------------------------------------------------------------------
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk est introuvable : installez le paquet Debian « wrk » (apt-get install wrk).")
+    print("Installation de wrk (paquet Debian)…", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+                   check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which("wrk") or sys.exit("wrk toujours introuvable après installation.")
+
+
+LUA = """
+wrk.method = {method}
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+local body = {body}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local n = 0
+request = function()
+  n = n + 1
+  local b = body and (string.gsub(body, "__N__", tostring(tid) .. "." .. tostring(n)))
+  return wrk.format(nil, nil, nil, b)
+end
+"""
+
+
+def _lua_string(text: str | None) -> str:
+    return "nil" if text is None else json.dumps(text)
+
+
+def run_wrk(wrk: str, url: str, *, clients: int, duration: int, method: str = "GET",
+            token: str | None = None, body: str | None = None) -> dict:
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA.format(method=json.dumps(method), auth=auth, body=_lua_string(body)))
+    try:
+        out = subprocess.run([wrk, "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "10s",
+                              "--latency", "-s", script.name, url],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    return parse_wrk(out)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * _UNITS[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       out)
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": total,
+            "non_2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": sum(map(int, errors.groups())) if errors else 0}
+
+
+# --- the measured requests --------------------------------------------------------------------
+
+def token(url: str, login: str) -> str:
+    response = httpx.post(f"{url}/auth/token",
+                          json={"tenant": TENANT, "login": login, "password": PASSWORD})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def scenarios(url: str, patients: int, seed: int = 42) -> list[dict]:
+    """The requests to load, built from the seeded population (nothing hard-coded)."""
+    import synthetic_data
+    from synthetic_data.nir import OID_INS_TEST
+
+    population = synthetic_data.generate(n=patients, seed=seed)
+    person = next(p for p in population.identities() if p.identity.ins and not p.related_to)
+    ident = person.identity
+    doctor = token(url, "medecin")
+    me = httpx.get(f"{url}/auth/me", headers={"Authorization": f"Bearer {doctor}"}).json()
+    prefix = population.practitioners[0].birth_name[:3].lower()
+    traits = {"nom_naissance": ident.birth_name, "prenoms": ident.given_names,
+              "sexe": ident.sex.value, "date_naissance": ident.birth_date.isoformat()}
+    out = [
+        {"name": "annuaire : recherche", "method": "GET", "token": doctor,
+         "path": f"/annuaire/fhir/Practitioner?name={prefix}&_count=10"},
+        {"name": "INSi : récupération (traits)", "method": "POST", "token": doctor,
+         "path": "/insi/recuperation/traits", "body": json.dumps(traits)},
+    ]
+    patient_persona = httpx.get(f"{url}/auth/me", headers={
+        "Authorization": f"Bearer {token(url, 'patient')}"}).json()["patient_id"]
+    followed = next(p for p in population.identities() if p.id == patient_persona)
+    system = OID_INS_TEST
+    search = f"/dmp/fhir/DocumentReference?patient.identifier={system}|{followed.identity.ins}"
+    if httpx.get(url + search, headers={"Authorization": f"Bearer {doctor}"}).status_code == 200:
+        out.append({"name": "DMP : recherche (ITI-67)", "method": "GET", "token": doctor,
+                    "path": search + "&_count=10"})
+        body = dmp_document(url, doctor, followed.identity.ins)
+        if body is not None:
+            out.append({"name": "DMP : dépôt (création)", "method": "POST", "token": doctor,
+                        "path": "/dmp/fhir/DocumentReference", "body": body})
+    del me
+    return out
+
+
+def dmp_document(url: str, doctor: str, ins: str) -> str | None:
+    """A DocumentReference body whose masterIdentifier changes per request (`__N__`)."""
+    from sandbox.client import connect
+
+    s = connect("medecin", url=url, tenant=TENANT)
+    try:
+        resource = s.dmp._resource(patient=ins, type="11488-4", title="Compte rendu (banc)",
+                                   text="Consultation de contrôle.", pdf=None,
+                                   confidentiality="N", class_code="10", date=None,
+                                   master_identifier="urn:oid:1.2.250.1.999.__N__")
+    except (AttributeError, TypeError):
+        return None
+    body = json.dumps(resource)
+    probe = body.replace("__N__", "0.0")
+    answer = httpx.post(f"{url}/dmp/fhir/DocumentReference", content=probe,
+                        headers={"Authorization": f"Bearer {doctor}",
+                                 "Content-Type": "application/json"})
+    return body if answer.status_code in (200, 201) else None
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def measure(args, wrk: str) -> list[dict]:
+    rows: list[dict] = []
+    hello = start_hello(free_port())
+    hello_url = hello.lines[-1].split()[-1]
+    try:
+        for clients in args.clients:
+            result = run_wrk(wrk, f"{hello_url}/hello", clients=clients, duration=args.duration)
+            rows.append({"backend": "-", "name": "hello (FastAPI async, témoin)",
+                         "clients": clients, **result})
+            print(_line(rows[-1], None), flush=True)
+    finally:
+        hello.stop()
+    for backend in args.backends:
+        folder = Path(tempfile.mkdtemp(prefix=f"santelab-bench-{backend}-"))
+        pg = None
+        if backend == "sqlite":
+            db = f"sqlite:///{folder / 'bench.sqlite'}"
+        else:
+            pg = _fixtures().PostgresServer(fsync=True).start()
+            db = pg.database("bench")
+        try:
+            first = start_sandbox(db, folder / "data", free_port(), args.patients)
+            print(f"[{backend}] sandbox up (base vide, peuplement compris) : prête en "
+                  f"{first.ready_seconds:.1f} s — {_ready(first)}", flush=True)
+            first.stop()
+            server = start_sandbox(db, folder / "data", free_port(), args.patients)
+            print(f"[{backend}] sandbox up (base déjà peuplée) : prête en "
+                  f"{server.ready_seconds:.1f} s — {_ready(server)}", flush=True)
+            url = re.search(r"API\s+: (\S+)", "".join(server.lines)).group(1)
+            try:
+                for scenario in scenarios(url, args.patients):
+                    for clients in args.clients:
+                        result = run_wrk(wrk, url + scenario["path"], clients=clients,
+                                         duration=args.duration, method=scenario["method"],
+                                         token=scenario["token"], body=scenario.get("body"))
+                        rows.append({"backend": backend, "name": scenario["name"],
+                                     "clients": clients, **result})
+                        hello_row = next(r for r in rows if r["backend"] == "-"
+                                         and r["clients"] == clients)
+                        print(_line(rows[-1], hello_row), flush=True)
+            finally:
+                server.stop()
+        finally:
+            if pg is not None:
+                pg.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def _ready(process: Process) -> str:
+    line = next((x for x in process.lines if "prêt en" in x), "").strip()
+    return line.split(";")[0]
+
+
+def _line(row: dict, hello: dict | None) -> str:
+    text = (f"{row['backend']:<10} {row['name']:<32} {row['clients']:>4} clients : "
+            f"{row['rps']:>8.0f} req/s  p50 {row['p50']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  "
+            f"({row['requests']} requêtes, non-2xx {row['non_2xx']}, "
+            f"erreurs socket {row['socket_errors']})")
+    if hello is not None:
+        text += (f"  | vs hello : débit ×{row['rps'] / hello['rps']:.2f}, "
+                 f"p99 ×{row['p99'] / hello['p99']:.1f}")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[50, 200])
+    parser.add_argument("--duration", type=int, default=10, help="secondes par mesure")
+    parser.add_argument("--backends", type=lambda s: s.split(","),
+                        default=["sqlite", "postgresql"])
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="écrire aussi les mesures en JSON")
+    parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_hello:
+        import uvicorn
+
+        config = uvicorn.Config(hello_app(), host="127.0.0.1", port=args.serve_hello,
+                                log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+
+        class Ready(uvicorn.Server):
+            async def startup(self, sockets=None) -> None:
+                await super().startup(sockets)
+                print(f"HELLO PRÊT http://127.0.0.1:{args.serve_hello}", flush=True)
+
+        server.__class__ = Ready
+        server.run()
+        return
+    wrk = ensure_wrk()
+    print(f"Charge : wrk, 2 fils, {args.duration} s par mesure, {os.cpu_count()} cœurs ; "
+          "un seul worker uvicorn par serveur.", flush=True)
+    rows = measure(args, wrk)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
