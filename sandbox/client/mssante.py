@@ -217,18 +217,24 @@ class Mssante(Resource):
             with smtplib.SMTP(info["host"], info["port"], timeout=60) as smtp:
                 smtp.starttls(context=self._context())
                 smtp.login(self._login, self._session.token)
-                refused = smtp.send_message(message, from_addr=sender, to_addrs=recipients)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise _smtp_error(code, text) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-                smtplib.SMTPAuthenticationError) as exc:
+                code, reply = smtp.mail(sender)
+                if code != 250:
+                    raise _smtp_error(code, reply)
+                for rcpt in recipients:  # any refused recipient stops the sending, as over HTTP
+                    code, reply = smtp.rcpt(rcpt)
+                    if code != 250:
+                        raise _smtp_error(code, reply)
+                code, reply = smtp.data(message.as_bytes(policy=policy.SMTP))
+                if code != 250:
+                    raise _smtp_error(code, reply)
+        except smtplib.SMTPAuthenticationError as exc:
             raise _smtp_error(exc.smtp_code, exc.smtp_error) from None
-        except OSError as exc:
+        except (smtplib.SMTPException, OSError) as exc:
             raise ConnectionFailed(f"Serveur SMTP MSSanté injoignable : {exc}") from None
-        accepted = [r for r in recipients if r not in refused]
-        return {"destinataires": accepted, "refuses": {r: v[1].decode() for r, v in
-                                                       refused.items()}}
+        text = reply.decode("utf-8", "replace")
+        message_id = text.split()[2] if len(text.split()) > 2 else ""
+        return {"message_id": message_id, "id": message_id, "destinataires": recipients,
+                "reponse": f"{code} {text}"}
 
     def _session_now(self):
         from datetime import UTC, datetime

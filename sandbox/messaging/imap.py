@@ -11,6 +11,7 @@ process; servers are started and stopped on it with `callFromThread`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from email import message_from_bytes
@@ -164,8 +165,14 @@ class SearchQuery:
 
 
 def _bounded(ids, last):
-    ids.last = last
+    _set_last(ids, last)
     return ids
+
+
+def _set_last(ids, last) -> None:
+    """Resolve `*` in a message set (once: a set used twice keeps its first resolution)."""
+    with contextlib.suppress(ValueError):
+        ids.last = last
 
 
 class _Texts:
@@ -264,10 +271,9 @@ class Inbox:
         rows = self._rows()
         if not rows:
             return []
+        _set_last(messages, rows[-1].uid if uid else len(rows))
         if uid:
-            messages.last = rows[-1].uid
             return [(seq, r) for seq, r in enumerate(rows, 1) if r.uid in messages]
-        messages.last = len(rows)
         return [(seq, rows[seq - 1]) for seq in messages if 0 < seq <= len(rows)]
 
     def search(self, query, uid=0):
@@ -330,6 +336,16 @@ class Account:
         raise imap4.MailboxException("INBOX reste abonnée")
 
 
+def _sets_seen(item) -> bool:
+    """RFC 3501 §6.4.5: BODY[...] (not BODY.PEEK), RFC822 and RFC822.TEXT set \\Seen."""
+    parser = imap4._FetchParser
+    if isinstance(item, parser.BodyStructure):
+        return False
+    if isinstance(item, parser.Body):
+        return not item.peek
+    return isinstance(item, parser.RFC822 | parser.RFC822Text)
+
+
 class MssanteIMAPServer(imap4.IMAP4Server):
     """Twisted's IMAP4 server with the sandbox's login (persona or persona@tenant)."""
 
@@ -372,6 +388,14 @@ class MssanteIMAPServer(imap4.IMAP4Server):
         self.setTimeout(self.POSTAUTH_TIMEOUT)
 
     unauth_LOGIN = (do_LOGIN, imap4.IMAP4Server.arg_astring, imap4.IMAP4Server.arg_finalastring)
+
+    def do_FETCH(self, tag, messages, query, uid=0):
+        """Twisted never sets \\Seen on FETCH: do it first, then let it answer."""
+        if any(_sets_seen(item) for item in query):
+            self.mbox.store(messages, ["\\Seen"], 1, uid)
+        super().do_FETCH(tag, messages, query, uid)
+
+    select_FETCH = (do_FETCH, imap4.IMAP4Server.arg_seqset, imap4.IMAP4Server.arg_fetchatt)
 
 
 class IMAPFactory(protocol.ServerFactory):

@@ -117,7 +117,9 @@ def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
     reply = handler.accept(who, who.mailbox or "", recipients, raw)
     if not reply.startswith("250"):
         raise _as_http(reply)
-    return {"id": reply.split()[3], "destinataires": recipients, "reponse": reply}
+    message_id = reply.split()[3]
+    return {"message_id": message_id, "id": message_id, "destinataires": recipients,
+            "reponse": reply}
 
 
 def _as_http(reply: str) -> ServiceError:

@@ -57,10 +57,12 @@ def test_list_fetch_search_flag_expunge(world):
         last = uids[-1]
         typ, data = imap.uid("FETCH", str(last), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         assert b"Trois" in data[0][1]
+        typ, data = imap.uid("FETCH", str(last), "(FLAGS)")
+        assert b"\\Seen" not in data[0]  # PEEK leaves it unread
         typ, data = imap.uid("FETCH", str(last), "(RFC822)")
         assert b"Corps de Troisi" in data[0][1]
         typ, data = imap.uid("FETCH", str(last), "(FLAGS)")
-        assert b"\\Seen" not in data[0]  # RFC822 through our store does not flag by itself
+        assert b"\\Seen" in data[0]  # RFC 3501: fetching the body marks it read
         imap.uid("STORE", str(last), "+FLAGS", "(\\Seen \\Flagged)")
         typ, data = imap.search(None, "FLAGGED")
         assert len(data[0].split()) == 1
