@@ -61,6 +61,9 @@ def serve(sandbox: Sandbox, host: str | None = None, smtp_port: int | None = Non
     credentials = ServerCredentials.issue(settings)
     # aiosmtpd's controller probes its own port after start: it must be a real one.
     smtp_port = smtp_port or _free_port(host)
+    _check_free(host, smtp_port, "--smtp-port")
+    if imap_port:
+        _check_free(host, imap_port, "--imap-port")
     smtp = smtp_controller(sandbox, credentials, host=host, port=smtp_port)
     smtp.start()
     servers = MailServers(sandbox, host, smtp_port, 0, credentials.ca_file, [smtp])
@@ -79,6 +82,19 @@ def _free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def _check_free(host: str, port: int, option: str) -> None:
+    from santelab.errors import SantelabError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SantelabError(f"impossible d'écouter sur {host}:{port} pour MSSanté "
+                                f"({exc.strerror}) : choisissez un autre port avec {option}."
+                                ) from exc
 
 
 def start(sandbox: Sandbox) -> MailServers:

@@ -129,3 +129,17 @@ def test_unavailable_fault_refuses_imap_login(world):
             pass
     finally:
         book.clear(OTHER_TENANT, "mssante")
+
+
+def test_busy_port_is_a_french_error(world):
+    from sandbox import messaging
+    from santelab.errors import SantelabError
+
+    with pytest.raises(SantelabError) as caught:
+        messaging.serve(world.sandbox, "127.0.0.1", world.servers.smtp_port, 0)
+    assert "--smtp-port" in str(caught.value)
+    with pytest.raises(SantelabError) as caught:
+        messaging.serve(world.sandbox, "127.0.0.1", 0, world.servers.imap_port)
+    assert "--imap-port" in str(caught.value)
+    with world.imap("kine"):  # the running servers are untouched
+        pass
