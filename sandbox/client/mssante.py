@@ -301,6 +301,15 @@ class Mssante(Resource):
             raise NotFound(f"Aucun message n° {id} dans votre boîte MSSanté.")
         return {"id": int(id), "signale": True}
 
+    def certificate(self, path: str | Path | None = None) -> Path:
+        """Write the persona's client certificate + key (PEM) for mutual TLS and
+        `AUTH EXTERNAL` (e.g. `swaks --tls-cert F --tls-key F`); its path."""
+        pem = self._raw("GET", "/mssante/certificat").content
+        target = Path(path) if path else Path(tempfile.mkdtemp()) / f"{self._session.persona}.pem"
+        target.write_bytes(pem)
+        target.chmod(0o600)
+        return target
+
     # --- clinical documents -----------------------------------------------------------------
     @staticmethod
     def xdm(document: bytes, *, ins: str, type_code: str, title: str, class_code: str = "10",

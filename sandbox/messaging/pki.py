@@ -61,8 +61,12 @@ class ServerCredentials:
         return cls(ca, leaf, ca_path(settings))
 
     def server_context(self) -> ssl.SSLContext:
+        """Server TLS; a client certificate from the sandbox CA is asked for, not required
+        (mutual TLS is what `AUTH EXTERNAL` relies on)."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.leaf.configure_cert(context)
+        context.verify_mode = ssl.CERT_OPTIONAL
+        self.ca.configure_trust(context)
         return context
 
     def twisted_options(self):
@@ -77,3 +81,26 @@ def client_context(settings: Settings | None = None) -> ssl.SSLContext:
     settings = settings or Settings()
     load_ca(settings)  # created on first use, so a client may start before any server
     return ssl.create_default_context(cafile=str(ca_path(settings)))
+
+
+def persona_certificate(settings: Settings, tenant: str, login: str,
+                        mailbox: str | None = None) -> bytes:
+    """A client certificate (PEM: certificate then key) for one persona, issued by the
+    sandbox CA: subject CN `login@tenant`, the MSSanté address as e-mail SAN. A stand-in for
+    the CPS / IGC Santé certificates of real MSSanté clients."""
+    ca = load_ca(settings)
+    identities = [mailbox] if mailbox else [f"{login}@{tenant}.personas.santelab"]
+    leaf = ca.issue_cert(*identities, common_name=f"{login}@{tenant}",
+                         organization_name="santelab — persona du bac à sable")
+    return b"".join(b.bytes() for b in leaf.cert_chain_pems) + leaf.private_key_pem.bytes()
+
+
+def certificate_login(peercert: dict | None) -> str | None:
+    """The `login@tenant` a verified client certificate names (its subject CN)."""
+    if not peercert:
+        return None
+    for rdn in peercert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None

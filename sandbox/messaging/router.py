@@ -22,7 +22,7 @@ from sandbox.auth_models import PersonaRow
 from sandbox.deps import ServiceContext, service_context
 from sandbox.errors import ServiceError
 from sandbox.messaging import mailstore, traps
-from sandbox.messaging.pki import ca_path, load_ca
+from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.smtp import MssanteHandler, Submitter
 
 router = APIRouter(prefix="/mssante", tags=["MSSanté"])
@@ -180,6 +180,15 @@ def server_info(ctx: Ctx) -> dict:
         info["smtp"] = {"host": servers.host, "port": servers.smtp_port}
         info["imap"] = {"host": servers.host, "port": servers.imap_port}
     return info
+
+
+@router.get("/certificat", summary="Certificat client (TLS mutuel) de la persona, PEM")
+def certificate(ctx: Ctx) -> Response:
+    """Certificate + key for `AUTH EXTERNAL` (swaks --tls-cert/--tls-key, Thunderbird…)."""
+    who = _persona(ctx)
+    pem = persona_certificate(ctx.sandbox.settings, ctx.tenant, ctx.actor.login, who.mailbox)
+    ctx.record("mssante.certificate", target=f"persona/{ctx.actor.login}")
+    return Response(pem, media_type="application/x-pem-file")
 
 
 @router.get("/pieges/modeles", summary="Modèles de messages pièges (animateur)")

@@ -27,6 +27,7 @@ from sandbox.errors import ServiceError
 from sandbox.faults import FaultBook
 from sandbox.messaging import checks, mailstore
 from sandbox.messaging.mailstore import Sender
+from sandbox.messaging.pki import certificate_login
 from sandbox.runtime import Sandbox
 
 log = logging.getLogger("sandbox.messaging")
@@ -51,6 +52,10 @@ FRENCH_REPLIES = {
         "500 5.5.2 Ligne trop longue (plus de 1000 octets, RFC 5321 §4.5.3.1.6) : encodez le "
         "message en base64 ou quoted-printable, avec des fins de ligne CRLF",
     "500 Command line too long": "500 5.5.2 Commande trop longue",
+    "503 Error: send EHLO first": "503 5.5.1 Présentez-vous d'abord (EHLO)",
+    "503 Error: send HELO first": "503 5.5.1 Présentez-vous d'abord (HELO)",
+    "504 5.5.4 Unrecognized authentication type":
+        "504 5.5.4 Mécanisme d'authentification inconnu (PLAIN, LOGIN ou EXTERNAL)",
     "503 Error: need MAIL command": "503 5.5.1 Commande MAIL FROM attendue d'abord",
     "503 Error: need RCPT command": "503 5.5.1 Aucun destinataire : commande RCPT TO attendue",
     "503 Already authenticated": "503 5.5.1 Déjà authentifié",
@@ -117,6 +122,16 @@ class Authenticator:
             mailbox = row.mailbox.lower() if row is not None and row.mailbox else None
         return Submitter(actor, mailbox)
 
+    def by_certificate(self, name: str) -> Submitter | None:
+        """The persona a verified client certificate names (`login@tenant`)."""
+        tenant, login = split_login(name, self.sandbox.settings.tenant)
+        with self.sandbox.store.session() as session:
+            row = session.get(PersonaRow, (tenant, login))
+            if row is None:
+                return None
+            actor = Actor(tenant, row.login, row.role, row.practitioner_id, row.patient_id)
+            return Submitter(actor, row.mailbox.lower() if row.mailbox else None)
+
     def __call__(self, server, session: Session, envelope: Envelope, mechanism: str,
                  auth_data) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
@@ -166,6 +181,21 @@ class MssanteHandler:
             text = fault.message or "Service MSSanté indisponible (panne simulée) : réessayez plus tard"
             return f"451 4.3.2 {text}"
         return None
+
+    # --- mutual TLS ----------------------------------------------------------------------------
+    async def auth_EXTERNAL(self, server, args) -> AuthResult:
+        """AUTH EXTERNAL (RFC 4422): the persona is the one of the verified client certificate."""
+        ssl_object = server.transport.get_extra_info("ssl_object") if server.transport else None
+        name = certificate_login(ssl_object.getpeercert() if ssl_object else None)
+        if name is None:
+            return AuthResult(success=False, handled=False, message=(
+                "535 5.7.8 Aucun certificat client de l'autorité du bac à sable présenté : "
+                "AUTH EXTERNAL exige le certificat de votre persona"))
+        submitter = await self._db(Authenticator(self.sandbox).by_certificate, name)
+        if submitter is None:
+            return AuthResult(success=False, handled=False, message=(
+                f"535 5.7.8 Le certificat désigne « {name} », inconnu de ce bac à sable"))
+        return AuthResult(success=True, auth_data=submitter)
 
     # --- hooks ---------------------------------------------------------------------------------
     async def handle_MAIL(self, server, session: Session, envelope: Envelope, address: str,

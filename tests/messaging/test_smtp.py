@@ -213,3 +213,35 @@ def test_swaks_unknown_recipient(world):
     done = _swaks(world, "--to", "nobody@medecin.mssante.fr")
     assert done.returncode != 0
     assert "550 5.1.1 Destinataire inconnu" in done.stdout
+
+
+def test_mutual_tls_auth_external_with_the_persona_certificate(world, tmp_path):
+    from sandbox.client import connect
+
+    pharmacist = connect("pharmacien", url=world.url, tenant=TENANT)
+    pem = pharmacist.mssante.certificate(tmp_path / "pharmacien.pem")
+    context = world.context()
+    context.load_cert_chain(str(pem))
+    sender, to = world.address("pharmacien"), world.address("medecin")
+    client = smtplib.SMTP("127.0.0.1", world.servers.smtp_port, timeout=30)
+    try:
+        client.starttls(context=context)
+        client.ehlo()
+        assert "EXTERNAL" in client.esmtp_features["auth"]
+        code, reply = client.docmd("AUTH", "EXTERNAL =")
+        assert code == 235, reply
+        assert client.mail(sender)[0] == 250  # the certificate's persona, not another
+        assert client.rcpt(to)[0] == 250
+        assert client.data(message(sender, to, "Par certificat"))[0] == 250
+        client.rset()
+        assert client.mail(world.address("medecin"))[0] == 553
+    finally:
+        client.quit()
+
+
+def test_auth_external_without_a_certificate_is_refused(world):
+    with world.smtp() as smtp:
+        smtp.ehlo()
+        code, reply = smtp.docmd("AUTH", "EXTERNAL =")
+    assert code == 535
+    assert "certificat" in _text(reply)
