@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,7 +91,7 @@ class ServiceContext:
                               **trace)
 
 
-def service_context(service: str) -> Callable[..., Iterator[ServiceContext]]:
+def service_context(service: str) -> Callable[..., AsyncIterator[ServiceContext]]:
     """A dependency giving routes of `service` their context, one transaction per request.
 
     The transaction is committed by `TransactionMiddleware` when the response starts (status
@@ -100,8 +100,9 @@ def service_context(service: str) -> Callable[..., Iterator[ServiceContext]]:
     after the response is sent, too late for that guarantee.)
     """
 
-    def dependency(request: Request, sandbox: SandboxDep,
-                   actor: ActorDep) -> Iterator[ServiceContext]:
+    async def dependency(request: Request, sandbox: SandboxDep,
+                         actor: ActorDep) -> AsyncIterator[ServiceContext]:
+        # async: no worker-thread hop; opening a session does no I/O (connections are lazy)
         session = sandbox.store.begin()
         pending = request.scope.get(PENDING_KEY)
         if pending is None:  # app without the middleware: commit at exit, as a plain session
