@@ -15,8 +15,9 @@ from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sandbox.auth_models import PersonaRow
 from sandbox.deps import ServiceContext, service_context
@@ -34,22 +35,29 @@ _HTTP_BY_REPLY = {"451": 503, "452": 400, "550 5.1.1": 404, "550": 403, "553": 4
                   "554": 422, "552": 413}
 
 
+OneLine = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\r\n]*$")]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^X-[A-Za-z0-9-]{1,60}$")]
+Uid = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="UID IMAP du message")]
+
+
 class Attachment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: str = Field(max_length=255)
-    content_type: str = "application/octet-stream"
+    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^\r\n/\\]+$")
+    content_type: str = Field("application/octet-stream",
+                              pattern=r"^[a-z]+/[A-Za-z0-9.+-]+$")
     data: str = Field(description="Contenu en base64")
 
 
 class Outgoing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: list[str] = Field(min_length=1, max_length=100)
-    subject: str = Field("", max_length=998)
-    body: str = ""
-    attachments: list[Attachment] = []
-    headers: dict[str, str] = Field({}, description="En-têtes X-MSS-* par exemple")
+    to: list[Annotated[str, StringConstraints(max_length=256)]] = Field(min_length=1,
+                                                                        max_length=100)
+    subject: OneLine = ""
+    body: str = Field("", max_length=5_000_000)
+    attachments: list[Attachment] = Field([], max_length=20)
+    headers: dict[HeaderName, OneLine] = Field({}, description="En-têtes X-MSS-* par exemple")
 
 
 class TrapRequest(BaseModel):
@@ -80,9 +88,12 @@ def compose(sender: str, body: Outgoing, when) -> bytes:
     message["Subject"] = body.subject
     message["Date"] = format_datetime(when)
     message["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or "mssante.fr")
-    for name, value in body.headers.items():
-        message[name] = value
-    message.set_content(body.body)
+    try:
+        for name, value in body.headers.items():
+            message[name] = value
+        message.set_content(body.body)
+    except ValueError as exc:
+        raise ServiceError(400, f"Message impossible à composer : {exc}.") from None
     for item in body.attachments:
         try:
             data = base64.b64decode(item.data, validate=True)
@@ -147,8 +158,10 @@ def _row(ctx: ServiceContext, uid: int):
     return row
 
 
-@router.get("/messages/{uid}", summary="Lire un message (brut, RFC 5322) ; le marque lu")
-def read(uid: int, ctx: Ctx) -> Response:
+@router.get("/messages/{uid}", summary="Lire un message (brut, RFC 5322) ; le marque lu",
+            response_class=Response,
+            responses={200: {"content": {"message/rfc822": {}}, "description": "Le message"}})
+def read(uid: Uid, ctx: Ctx) -> Response:
     row = _row(ctx, uid)
     if "\\Seen" not in (row.flags or []):
         row.flags = [*list(row.flags or []), "\\Seen"]
@@ -158,7 +171,7 @@ def read(uid: int, ctx: Ctx) -> Response:
 
 
 @router.post("/messages/{uid}/signalement", summary="Signaler un message (hameçonnage)")
-def report(uid: int, ctx: Ctx) -> dict:
+def report(uid: Uid, ctx: Ctx) -> dict:
     row = _row(ctx, uid)
     flags = list(row.flags or [])
     if "$Phishing" not in flags:
@@ -182,7 +195,10 @@ def server_info(ctx: Ctx) -> dict:
     return info
 
 
-@router.get("/certificat", summary="Certificat client (TLS mutuel) de la persona, PEM")
+@router.get("/certificat", summary="Certificat client (TLS mutuel) de la persona, PEM",
+            response_class=Response,
+            responses={200: {"content": {"application/x-pem-file": {}},
+                             "description": "Certificat puis clé privée (PEM)"}})
 def certificate(ctx: Ctx) -> Response:
     """Certificate + key for `AUTH EXTERNAL` (swaks --tls-cert/--tls-key, Thunderbird…)."""
     who = _persona(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TENANT
+from mss_helpers import TENANT
 
 from sandbox import messaging
 from sandbox.client import AccessDenied, NotFound, connect

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port, message
+from mss_helpers import free_port, message
 from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import imaplib
 
 import pytest
-from conftest import TENANT, message
+from mss_helpers import TENANT, message
 
 from sandbox import events as stream
 
@@ -109,7 +109,7 @@ def test_persona_without_mailbox_cannot_open_imap(world):
 
 
 def test_unavailable_fault_refuses_imap_login(world):
-    from conftest import OTHER_TENANT
+    from mss_helpers import OTHER_TENANT
 
     from sandbox.faults_models import FaultRow
 

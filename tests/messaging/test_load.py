@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 
 import pytest
-from conftest import TENANT, message
+from mss_helpers import TENANT, message
 from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow

@@ -8,7 +8,7 @@ import ssl
 import threading
 
 import pytest
-from conftest import ensure_mailbox_seed, message
+from mss_helpers import ensure_mailbox_seed, message
 from sqlalchemy import select
 
 from sandbox import messaging

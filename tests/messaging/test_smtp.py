@@ -7,7 +7,7 @@ import smtplib
 import subprocess
 
 import pytest
-from conftest import OTHER_TENANT, TENANT, message
+from mss_helpers import OTHER_TENANT, TENANT, message
 from sqlalchemy import select
 
 from sandbox import events as stream

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import TENANT
+from mss_helpers import TENANT
 
 from sandbox import events as stream
 from sandbox import messaging

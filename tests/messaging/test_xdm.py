@@ -7,7 +7,7 @@ import zipfile
 from email.policy import SMTP
 
 import pytest
-from conftest import TENANT, message
+from mss_helpers import TENANT, message
 from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow

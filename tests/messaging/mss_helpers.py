@@ -1,0 +1,100 @@
+"""Helpers of the MSSanté tests (importable: tests/messaging is on sys.path; a unique module
+name, since `conftest` is ambiguous when several test folders run in one session)."""
+
+from __future__ import annotations
+
+import imaplib
+import smtplib
+import socket
+import ssl
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from sandbox import messaging
+from sandbox.messaging.models import MailboxRow
+from sandbox.messaging.seed import seed as seed_mailboxes
+from sandbox.runtime import Sandbox
+
+TENANT = "classe-mss"
+OTHER_TENANT = "classe-mss-b"
+PASSWORD = "bac-a-sable"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    servers: messaging.MailServers
+    url: str
+    addresses: dict[str, str | None]
+    folder: Path
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.servers.ca_file)
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def address(self, login: str, tenant: str = TENANT) -> str:
+        return self.addresses[login]
+
+    @contextmanager
+    def smtp(self, login: str | None = None, password: str = PASSWORD):
+        client = smtplib.SMTP("127.0.0.1", self.servers.smtp_port, timeout=30)
+        try:
+            client.starttls(context=self.context())
+            if login:
+                client.login(login, password)
+            yield client
+        finally:
+            try:
+                client.quit()
+            except smtplib.SMTPException:
+                client.close()
+
+    @contextmanager
+    def imap(self, login: str, password: str = PASSWORD):
+        client = imaplib.IMAP4("127.0.0.1", self.servers.imap_port, timeout=30)
+        try:
+            client.starttls(ssl_context=self.context())
+            client.login(login, password)
+            client.select("INBOX")
+            yield client
+        finally:
+            with suppress(imaplib.IMAP4.error, OSError):
+                client.logout()
+
+    def token(self, login: str, tenant: str = TENANT) -> str:
+        response = httpx.post(f"{self.url}/auth/token",
+                              json={"tenant": tenant, "login": login, "password": PASSWORD})
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def http(self, login: str, tenant: str = TENANT) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30,
+                            headers={"Authorization": f"Bearer {self.token(login, tenant)}"})
+
+
+def message(sender: str, to: str, subject: str = "Test", body: str = "Bonjour.") -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\n{body}\r\n").encode()
+
+
+def ensure_mailbox_seed(sandbox: Sandbox, tenant: str, population) -> None:
+    """The core seeder may or may not call the messaging seeder yet: seed mailboxes once."""
+    with sandbox.store.session() as session:
+        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == tenant)
+                          .limit(1)) is None:
+            seed_mailboxes(session, tenant, population)
+
+
