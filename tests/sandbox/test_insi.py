@@ -79,6 +79,22 @@ def test_normalisation_case_accents_spaces(connect_as, population):
         assert _strip_accents(answer.identite.nom_naissance) == answer.identite.nom_naissance
 
 
+def test_composite_names(connect_as, population):
+    s = connect_as("medecin")
+    composite = [p for p in population.identities() if p.identity.ins and not p.related_to
+                 and Pitfall.COMPOSITE_NAME in p.pitfalls]
+    assert composite, "the population must have composite names"
+    for patient in composite:
+        i = patient.identity
+        spaced = [g.replace("-", " - ").lower() for g in i.given_names]
+        answer = s.insi.search(nom=i.birth_name.replace("-", " - ").lower(), prenoms=spaced,
+                               sexe=i.sex.value, date_naissance=i.birth_date)
+        assert answer.code_retour == "00", i
+        assert answer.identite.nom_naissance == normalize_trait(i.birth_name)
+        # a composite given name stays ONE given name (hyphen kept), never two
+        assert answer.identite.prenoms == [normalize_trait(g) for g in i.given_names]
+
+
 def test_first_given_name_alone_is_enough(connect_as, population):
     s = connect_as("medecin")
     several = [p for p in population.identities() if p.identity.ins and not p.related_to
