@@ -275,12 +275,15 @@ def mode_degrade() -> NotebookBuilder:
     for service in ("dmp", "eprescription"):
         animateur.admin.clear(service)
 
+    # Le numéro d'exercice distingue les fiches de ce notebook de celles d'une exécution
+    # précédente sur un bac à sable partagé (même état de départ : même numéro).
+    exercice = len(s.dmp.search(ins_patiente))
     fiches_papier = pd.DataFrame([
-        ("P-001", "2026-11-18T10:30:00+00:00", "CR de consultation — toux fébrile (mode dégradé)",
+        ("P-001", "2026-11-18T10:30:00+00:00", f"CR de consultation — toux fébrile (mode dégradé, exercice {exercice})",
          "Toux fébrile depuis 3 jours, auscultation : crépitants base droite. Radio demandée."),
-        ("P-002", "2026-11-19T09:15:00+00:00", "CR de consultation — contrôle (mode dégradé)",
+        ("P-002", "2026-11-19T09:15:00+00:00", f"CR de consultation — contrôle (mode dégradé, exercice {exercice})",
          "Apyrexie, amélioration clinique. Poursuite de l'amoxicilline."),
-        ("P-003", "2026-11-19T16:40:00+00:00", "CR de consultation — résultats biologie (mode dégradé)",
+        ("P-003", "2026-11-19T16:40:00+00:00", f"CR de consultation — résultats biologie (mode dégradé, exercice {exercice})",
          "CRP en baisse (45 mg/L). Pas de modification du traitement."),
     ], columns=["reference", "date", "titre", "texte"])
     ligne = fiches_papier.iloc[1]
@@ -295,8 +298,9 @@ def mode_degrade() -> NotebookBuilder:
        **même titre** existe déjà dans le DMP de la patiente (`s.dmp.search(ins_patiente)`).
     2. Déposez les autres fiches dans le DMP (compte rendu de consultation : LOINC `11488-4`,
        classe `10`), avec leur date, et avec
-       `master_identifier=f"urn:santelab:papier:{reference}"` : déposer deux fois le même
-       identifiant ne crée pas de doublon (pratique si la ressaisie est interrompue).
+       `master_identifier=f"urn:santelab:papier:{exercice}:{reference}"` (`exercice` vient de
+       la cellule précédente) : déposer deux fois le même identifiant ne crée pas de doublon
+       (pratique si la ressaisie est interrompue).
     ''')
     nb.answer("d6-01-ressaisie", '''
     ### BEGIN SOLUTION
@@ -305,7 +309,7 @@ def mode_degrade() -> NotebookBuilder:
     for f in fiches_papier.itertuples():
         if f.reference not in deja_saisies:
             s.dmp.add(ins_patiente, type="11488-4", class_code="10", title=f.titre, text=f.texte,
-                      date=f.date, master_identifier=f"urn:santelab:papier:{f.reference}")
+                      date=f.date, master_identifier=f"urn:santelab:papier:{exercice}:{f.reference}")
     ### END SOLUTION
     ''')
     nb.tests("d6-01-ressaisie-tests", '''
@@ -320,7 +324,7 @@ def mode_degrade() -> NotebookBuilder:
         assert len(memes) == 1, (f.reference, len(memes))
         assert memes[0].type_code == "11488-4" and memes[0].date[:10] == f.date[:10]
         if f.reference != "P-002":
-            assert memes[0].resource["masterIdentifier"]["value"] == f"urn:santelab:papier:{f.reference}"
+            assert memes[0].resource["masterIdentifier"]["value"] == f"urn:santelab:papier:{exercice}:{f.reference}"
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D2.5"], minutes=30)
     nb.md('''
