@@ -4,7 +4,7 @@ Each operation gets up to `EXAMPLES` generated requests, valid and invalid; the 
 schemathesis's defaults (no 5xx, status codes, content types, headers and bodies conforming
 to the spec, invalid data rejected) except `positive_data_acceptance`: a schema cannot say
 everything a service checks (an INS key, letters-only names), and those refusals are 400s by
-design. Measured: 30 operations, ~2,600 requests per run (3,658 with 100 examples).
+design. Measured: 41 operations, 3,537 requests per run (13:05 UTC, 23 Nov 2026).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def persona_for(path: str) -> str:
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=list(HealthCheck))
 def test_openapi(case, fuzz_server):
-    key = f"{case.method} {case.operation.path}"
+    key = case.operation.label
     CALLS[key] = CALLS.get(key, 0) + 1
     token = fuzz_server.tokens[persona_for(case.path)]
     case.call_and_validate(base_url=fuzz_server.url,
