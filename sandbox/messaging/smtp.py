@@ -37,6 +37,10 @@ SANDBOX_SUFFIX = ".mssante.fr"
 
 # aiosmtpd's own protocol replies, in French (same codes, enhanced status added).
 FRENCH_REPLIES = {
+    "235 2.7.0 Authentication successful": "235 2.7.0 Authentification réussie",
+    "220 Ready to start TLS": "220 2.0.0 Prêt pour TLS",
+    "221 Bye": "221 2.0.0 Au revoir",
+    "250 OK": "250 2.0.0 OK",
     "530 Must issue a STARTTLS command first":
         "530 5.7.0 Connexion non chiffrée : envoyez STARTTLS d'abord (MSSanté n'accepte que TLS)",
     "530 5.7.0 Authentication required":
