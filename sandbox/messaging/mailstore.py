@@ -39,6 +39,9 @@ def normalise(address: str) -> str:
     return address.strip().strip("<>").lower()
 
 
+_FILLED: set[tuple[int, str]] = set()  # (store, tenant) known to have mailboxes
+
+
 def ensure_mailboxes(sandbox: Sandbox, tenant: str) -> None:
     """Fill a tenant's mailboxes from the Annuaire table and personas if it has none.
 
@@ -47,9 +50,13 @@ def ensure_mailboxes(sandbox: Sandbox, tenant: str) -> None:
     """
     from sandbox.services.annuaire.models import DirectoryEntry
 
+    key = (id(sandbox.store), tenant)
+    if key in _FILLED:
+        return
     with sandbox.store.session() as session:
         if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == tenant)
                           .limit(1)) is not None:
+            _FILLED.add(key)
             return
         rows: dict[str, dict] = {}
         for kind, owner, email in session.execute(
@@ -66,6 +73,11 @@ def ensure_mailboxes(sandbox: Sandbox, tenant: str) -> None:
                                             "type": "PER", "owner_id": None})
         if rows:
             session.execute(insert(MailboxRow), list(rows.values()))
+
+
+def forget_mailboxes(sandbox: Sandbox, tenant: str) -> None:
+    """Drop the cached "this tenant has mailboxes" (after a tenant reset)."""
+    _FILLED.discard((id(sandbox.store), tenant))
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:
