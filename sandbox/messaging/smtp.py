@@ -31,6 +31,9 @@ from sandbox.messaging.pki import certificate_login
 from sandbox.runtime import Sandbox
 
 log = logging.getLogger("sandbox.messaging")
+# aiosmtpd warns on every AUTH about its own deprecated attribute: noise on the console.
+logging.getLogger("mail.log").addFilter(
+    lambda record: "login_data is deprecated" not in record.getMessage())
 
 MAX_SIZE = 10 * 1024 * 1024  # bytes: advertised in EHLO (SIZE) and enforced by aiosmtpd
 SANDBOX_SUFFIX = ".mssante.fr"
