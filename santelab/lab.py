@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     with_sandbox = not args.no_sandbox and importlib.util.find_spec("sandbox.cli") is not None
     env = dict(os.environ)
     children: list[subprocess.Popen] = []
+    # Ctrl-C and a polite kill both stop everything, even where SIGINT came in ignored
+    # (a launcher started in the background of a script).
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if with_sandbox:
