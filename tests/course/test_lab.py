@@ -14,6 +14,8 @@ import psutil
 import pytest
 import requests
 
+from santelab.course.framework import COURSE_ROOT
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -25,15 +27,19 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
     dirs = {name: tmp_path / name.lower() for name in (
         "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
         "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")}
-    return {**os.environ, **{k: str(v) for k, v in dirs.items()}, "JUPYTER_TOKEN": token}
+    env = {k: v for k, v in os.environ.items() if k != "SANTELAB_URL"}
+    dirs["SANTELAB_DATA_DIR"] = tmp_path / "sandbox"  # the services' store, thrown away
+    return {**env, **{k: str(v) for k, v in dirs.items()}, "JUPYTER_TOKEN": token}
 
 
 @pytest.mark.slow
-def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path):
-    port, token = _free_port(), "jeton-de-test"
+@pytest.mark.parametrize("with_sandbox", [False, True], ids=["lab-seul", "avec-services"])
+def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool):
+    port, sandbox_port, token = _free_port(), _free_port(), "jeton-de-test"
+    options = ["--sandbox-port", str(sandbox_port)] if with_sandbox else ["--no-sandbox"]
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "santelab", "lab", "--port", str(port), "--no-sandbox",
-         "--no-browser"],
+        [sys.executable, "-m", "santelab", "lab", "--port", str(port), *options,
+         "--no-browser", "--root", str(COURSE_ROOT)],
         env=_env(tmp_path, token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -52,6 +58,13 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path):
         assert "source" in {item["name"] for item in contents["content"]}, "racine = modules/"
         lab_children = psutil.Process(launcher.pid).children(recursive=True)
         assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
+        urls = {c.environ().get("SANTELAB_URL") for c in lab_children}
+        if with_sandbox:
+            assert f"http://127.0.0.1:{sandbox_port}" in urls, urls
+            docs = requests.get(f"http://127.0.0.1:{sandbox_port}/docs", timeout=5)
+            assert docs.status_code == 200, "les services du bac à sable doivent répondre"
+        else:
+            assert urls == {None}, urls
         launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends to the launcher
         output, _ = launcher.communicate(timeout=60)
     finally:
@@ -64,6 +77,8 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path):
     assert not alive, f"processus restés en vie : {alive}"
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "le port de JupyterLab est encore ouvert"
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", sandbox_port)) != 0, "le port des services est ouvert"
 
 
 def test_lab_refuses_a_taken_port():
