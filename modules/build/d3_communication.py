@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from santelab.course.authoring import NotebookBuilder
-
-INTRO_TESTS = '''
-Chaque exercice se termine par une cellule de tests : les tests visibles vous disent si
-vous êtes sur la bonne voie ; d'autres tests, cachés, servent à la note finale.
-Les patients et les professionnels sont **fictifs** : ils viennent du bac à sable santelab.
-'''
+from santelab.course.authoring import INTRO_TESTS, NotebookBuilder
 
 SETUP_ANNUAIRE = '''
 import io

@@ -117,3 +117,11 @@ def write(nb: NotebookNode, path: Path) -> None:
         raise ValueError(f"{path}: invalid cell ids {bad}, duplicated {sorted(dupes)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
+
+
+# How graded exercises work, told at the top of every service-backed notebook.
+INTRO_TESTS = '''
+Chaque exercice se termine par une cellule de tests : les tests visibles vous disent si
+vous êtes sur la bonne voie ; d'autres tests, cachés, servent à la note finale.
+Les patients et les professionnels sont **fictifs** : ils viennent du bac à sable santelab.
+'''
