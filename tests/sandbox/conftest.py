@@ -10,18 +10,13 @@ outcome is reachable; two tenants are seeded to test isolation.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
-from fixtures.postgres import free_port
+from live_server import LiveServer
 from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
 
-from sandbox.app import create_app
 from sandbox.runtime import Sandbox
 from sandbox.seed import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
@@ -36,42 +31,6 @@ def population() -> SeedPopulation:
 
     rates = PitfallRates(homonym=0.2, twin=0.1, provisional=0.05)
     return SeedPopulation(synthetic_data.generate(n=120, seed=11, rates=rates, years=3))
-
-
-class LiveServer:
-    """uvicorn serving an app on a free loopback port, in a thread of the test process."""
-
-    def __init__(self, app, sandbox: Sandbox):
-        self.sandbox = sandbox
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    def token(self, login: str, tenant: str = TENANT) -> str:
-        response = httpx.post(f"{self.url}/auth/token",
-                              json={"tenant": tenant, "login": login, "password": PASSWORD})
-        response.raise_for_status()
-        return response.json()["access_token"]
-
-    def http(self, login: str | None = None, tenant: str = TENANT) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.token(login, tenant)}"} if login else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
 def make_db_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
@@ -99,7 +58,7 @@ def seeded(backend, request, population, tmp_path_factory) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def live(seeded) -> Iterator[LiveServer]:
-    server = LiveServer(create_app(seeded), seeded).start()
+    server = LiveServer(seeded).start()
     yield server
     server.stop()
 

@@ -7,16 +7,13 @@ that each rule is tested on data whose expected answer is known by construction.
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import LiveServer
 
 from sandbox.app import create_app
 from sandbox.auth import hash_password
@@ -134,39 +131,6 @@ def document(patient_ins: str = INS_A, *, type_code: str = "11488-4", text: str 
         resource["relatesTo"] = [{"code": "replaces",
                                   "target": {"reference": f"DocumentReference/{replaces}"}}]
     return resource
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """A real uvicorn server on loopback, in a thread."""
-
-    def __init__(self, sandbox: Sandbox):
-        self.port = free_port()
-        config = uvicorn.Config(create_app(sandbox), host="127.0.0.1", port=self.port,
-                                log_level="warning", limit_concurrency=1000, backlog=2048)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        while not self.server.started:  # readiness, not timing: poll the server's own flag
-            if not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join()
 
 
 @pytest.fixture(name="dmp_live",
