@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from sandbox import events, policy
@@ -56,6 +58,7 @@ class ServiceContext:
     sandbox: Sandbox
     actor: Actor
     session: Session
+    pending: list[Session] | None = None  # the middleware's transactions (see service_context)
 
     @property
     def tenant(self) -> str:
@@ -83,6 +86,23 @@ class ServiceContext:
                 action, outcome="refused", detail={"raison": error.diagnostics}, **kwargs))
         return error
 
+    def settle_here(self, ok: bool) -> None:
+        """Commit (or roll back) and close the request's transaction on the calling thread.
+
+        Called by `committing` on the route's worker thread, before the response exists: the
+        middleware then has nothing left to settle, which spares each request a second hop to
+        a commit thread. A failed commit becomes the same 503 as in the middleware.
+        """
+        pending = self.pending
+        if pending is None or self.session not in pending:
+            return
+        pending.remove(self.session)
+        try:
+            _settle([self.session], ok)
+        except Exception as exc:
+            log.exception("commit failed")
+            raise commit_failed() from exc
+
     def require(self, action: str, resource: dict | None = None, **trace: Any) -> None:
         """Ask the access matrix; a refusal is traced, then raised as a 403."""
         decision = policy.can(self.actor, action, resource)
@@ -94,10 +114,11 @@ class ServiceContext:
 def service_context(service: str) -> Callable[..., AsyncIterator[ServiceContext]]:
     """A dependency giving routes of `service` their context, one transaction per request.
 
-    The transaction is committed by `TransactionMiddleware` when the response starts (status
-    below 400) and before any byte of it is sent, so a client never sees a success that is not
-    durable; an error status rolls it back. (FastAPI itself runs a yield dependency's exit
-    after the response is sent, too late for that guarantee.)
+    The transaction is committed before any byte of the response is sent, so a client never
+    sees a success that is not durable; an error rolls it back. A `ServiceRouter` route settles
+    it on its own thread as it returns (`committing`); whatever is left (an exception, a route
+    registered elsewhere) `TransactionMiddleware` settles when the response starts. (FastAPI
+    itself runs a yield dependency's exit after the response is sent, too late for that.)
     """
 
     async def dependency(request: Request, sandbox: SandboxDep,
@@ -114,7 +135,7 @@ def service_context(service: str) -> Callable[..., AsyncIterator[ServiceContext]
             return
         pending.append(session)
         try:
-            yield ServiceContext(service, sandbox, actor, session)
+            yield ServiceContext(service, sandbox, actor, session, pending)
         finally:
             if session in pending:  # the middleware has not settled it (no response yet)
                 pending.remove(session)
@@ -161,9 +182,7 @@ class TransactionMiddleware:
                 except Exception:
                     log.exception("commit failed")
                     failed = True
-                    error = ServiceError(503, "Écriture impossible dans la base du bac à "
-                                              "sable : rien n'a été enregistré ; réessayez.",
-                                         code="transient")
+                    error = commit_failed()
                     response = outcome_response(503, error.outcome())
                     await response(scope, receive, send)
                     return
@@ -176,6 +195,40 @@ class TransactionMiddleware:
                 if pending:
                     await _in_commit_thread(_settle, list(pending), False)
                     pending.clear()
+
+
+def commit_failed() -> ServiceError:
+    return ServiceError(503, "Écriture impossible dans la base du bac à sable : rien n'a été "
+                             "enregistré ; réessayez.", code="transient")
+
+
+def committing(endpoint: Callable) -> Callable:
+    """Wrap a sync route so that its service transaction settles on the route's own thread.
+
+    The route returned, so its response will be a success unless it is a Response object
+    carrying an error status: commit (else roll back) before FastAPI serialises it. An
+    exception leaves the transaction to the middleware, which rolls it back.
+    """
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        ok = getattr(result, "status_code", 200) < 400
+        for value in kwargs.values():
+            if isinstance(value, ServiceContext):
+                value.settle_here(ok)
+        return result
+
+    return run
+
+
+class ServiceRouter(APIRouter):
+    """The router of a service: its sync routes commit on their own thread (`committing`)."""
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().add_api_route(path, committing(endpoint), **kwargs)
 
 
 # Commits run on their own threads, not on anyio's (shared with the sync routes): a route

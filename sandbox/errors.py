@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sandbox")
@@ -122,6 +123,13 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+def database_unavailable() -> ServiceError:
+    """The store could not be reached or stayed locked: nothing was done, the client retries."""
+    return ServiceError(503, "La base du bac à sable ne répond pas (verrouillée ou "
+                             "inaccessible) : rien n'a été fait ; réessayez dans un instant.",
+                        code="transient", headers={"Retry-After": "5"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
@@ -148,6 +156,12 @@ def install_error_handlers(app: FastAPI) -> None:
             status, operation_outcome(text, code=_ISSUE_BY_STATUS.get(status, "processing")),
             headers or None,
         )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError):
+        log.warning("database unavailable: %s", exc)
+        error = database_unavailable()
+        return outcome_response(error.status, error.outcome(), error.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.auth import read_token
-from sandbox.errors import ServiceError, outcome_response
+from sandbox.errors import ServiceError, database_unavailable, outcome_response
 from sandbox.faults_models import FaultRow
 from sandbox.runtime import Sandbox
 
@@ -113,7 +114,13 @@ class FaultMiddleware:
         if scope["type"] == "http":
             service = self._service(scope["path"])
             tenant = self._tenant(scope) if service else None
-            fault = (await self.book.active_async(tenant)).get(service) if tenant else None
+            try:
+                fault = (await self.book.active_async(tenant)).get(service) if tenant else None
+            except OperationalError:
+                error = database_unavailable()
+                await outcome_response(error.status, error.outcome(), error.headers)(
+                    scope, receive, send)
+                return
             if fault is not None:
                 if fault.delay_ms:
                     await asyncio.sleep(fault.delay_ms / 1000)

@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sandbox.auth_models import PersonaRow
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.smtp import MssanteHandler, Submitter
 
-router = APIRouter(prefix="/mssante", tags=["MSSanté"])
+router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
 Ctx = Annotated[ServiceContext, Depends(service_context("mssante"))]
 

@@ -23,6 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandbox.store.base import Base
 from santelab.errors import SantelabError
 
+# Kept connections outnumber the requests let in at once (deps.MAX_CONCURRENT_REQUESTS) plus
+# the refusal traces they write on the side: an overflow connection is opened and closed again
+# for each request that needs it, which under load was most of them.
+POOL = {"pool_size": 48, "max_overflow": 32}
+
 
 def _sqlite_pragmas(synchronous: str):
     def apply(dbapi_connection, _record) -> None:
@@ -59,8 +64,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pool = {}
         if parsed.database and parsed.database != ":memory:":
-            # More pooled connections than requests let in at once (deps.TransactionMiddleware).
-            pool = {"pool_size": 20, "max_overflow": 40}
+            pool = POOL
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                **pool)
         if sqlite_synchronous not in ("NORMAL", "FULL"):
@@ -71,7 +75,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_size=20, max_overflow=40, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, **POOL)
     raise SantelabError(
         f"base de données non prise en charge : {parsed.get_backend_name()!r} "
         "(utilisez sqlite:///chemin ou postgresql://…)"

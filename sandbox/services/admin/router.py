@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import events
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
 
-router = APIRouter(prefix="/admin", tags=["Animation d'exercice"])
+router = ServiceRouter(prefix="/admin", tags=["Animation d'exercice"])
 Ctx = Annotated[ServiceContext, Depends(service_context("admin"))]
 
 

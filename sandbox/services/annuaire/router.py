@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy import select
 
 from sandbox import fhir
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.fhir import Bundle, FhirResponse, Param
 from sandbox.services.annuaire.models import DirectoryEntry as E
 from synthetic_data import referentials
 from synthetic_data.export import systems
 
-router = APIRouter(prefix="/annuaire", tags=["Annuaire Santé"])
+router = ServiceRouter(prefix="/annuaire", tags=["Annuaire Santé"])
 Ctx = Annotated[ServiceContext, Depends(service_context("annuaire"))]
 
 _CITY = Param("words", E.city, "commune d'exercice (début du nom, sans accents requis)")

@@ -15,20 +15,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from sandbox import events
 from sandbox import fhir as fhir_search
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 
-router = APIRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
+router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
 PARIS = ZoneInfo("Europe/Paris")
 _base_context = service_context("dmp")
 

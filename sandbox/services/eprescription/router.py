@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import segno
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import Depends, Header, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.dmp import patients
@@ -36,7 +36,7 @@ from sandbox.services.eprescription import fhir as erx_fhir
 from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxDispenseRow, ErxLineRow, ErxPrescriptionRow
 
-router = APIRouter(prefix="/eprescription", tags=["E-prescription"])
+router = ServiceRouter(prefix="/eprescription", tags=["E-prescription"])
 _base_context = service_context("eprescription")
 
 STATUS_LABELS = {

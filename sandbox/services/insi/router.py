@@ -13,16 +13,16 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from sandbox.deps import ServiceContext, service_context
+from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.services.insi.models import NationalIdentity
 from synthetic_data.nir import OID_INS_TEST, is_valid_matricule, normalize_trait
 
-router = APIRouter(prefix="/insi", tags=["INSi — identité nationale de santé"])
+router = ServiceRouter(prefix="/insi", tags=["INSi — identité nationale de santé"])
 Ctx = Annotated[ServiceContext, Depends(service_context("insi"))]
 
 TEST_OID = OID_INS_TEST.removeprefix("urn:oid:")
