@@ -8,7 +8,13 @@ started by the real command (`santelab sandbox up`), in its own process; wrk run
 the same 2 cores. Every service request is authenticated (bearer token) and leaves an event
 row (the audit trail), so a "search" is also a durable write.
 
-    .venv/bin/python benchmarks/services.py                      # full run (~4 min)
+Two loads. *Saturation*: every client sends its next request as soon as it has the answer
+(closed loop); latency is then queueing, and Little's law bounds it below by clients ÷
+throughput: 200 clients at 400 req/s cannot have a p50 under 500 ms, whatever the code.
+*Réflexion*: 200 clients each pause 1–3 s (seeded uniform) between requests, as a class of
+students or a service's users do; this is the load the p99 target is read against.
+
+    .venv/bin/python benchmarks/services.py                      # full run (~8 min)
     .venv/bin/python benchmarks/services.py --backends sqlite --duration 5 --clients 50
 """
 
@@ -26,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -132,6 +139,16 @@ function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+function init(args)
+  math.randomseed({seed} + (tid or 0))  -- a seed fixes every sample, per wrk thread
+end
+-- Think time (ms) between a client's response and its next request; none at saturation.
+local think_min, think_max = {think_min}, {think_max}
+if think_max then
+  function delay()
+    return math.random(think_min, think_max)
+  end
+end
 local n = 0
 request = function()
   n = n + 1
@@ -146,10 +163,15 @@ def _lua_string(text: str | None) -> str:
 
 
 def run_wrk(wrk: str, url: str, *, clients: int, duration: int, method: str = "GET",
-            token: str | None = None, body: str | None = None) -> dict:
+            token: str | None = None, body: str | None = None,
+            think: tuple[int, int] | None = None, seed: int = 42) -> dict:
+    """One wrk run: closed loop at saturation, or each client pausing `think` ms (min, max,
+    uniform) between its requests, as people at their keyboards do."""
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
+    low, high = think or ("nil", "nil")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA.format(method=json.dumps(method), auth=auth, body=_lua_string(body)))
+        script.write(LUA.format(method=json.dumps(method), auth=auth, body=_lua_string(body),
+                                seed=seed, think_min=low, think_max=high))
     try:
         out = subprocess.run([wrk, "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "10s",
                               "--latency", "-s", script.name, url],
@@ -246,15 +268,45 @@ def dmp_document(url: str, doctor: str, ins: str) -> str | None:
 
 # --- the run ----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Load:
+    """How the clients behave: at saturation (no pause) or thinking between requests."""
+
+    clients: int
+    duration: int
+    think: tuple[int, int] | None = None
+
+    @property
+    def label(self) -> str:
+        if self.think is None:
+            return "saturation"
+        return f"réflexion {self.think[0] / 1000:g}–{self.think[1] / 1000:g} s"
+
+    @property
+    def wrk(self) -> dict:
+        return {"clients": self.clients, "duration": self.duration, "think": self.think}
+
+    @property
+    def row(self) -> dict:
+        return {"load": self.label, "clients": self.clients}
+
+
+def loads(args) -> list[Load]:
+    out = [Load(clients, args.duration) for clients in args.clients]
+    if args.think:
+        out += [Load(clients, args.think_duration, args.think) for clients in args.think_clients]
+    return out
+
+
 def measure(args, wrk: str) -> list[dict]:
     rows: list[dict] = []
     hello = start_hello(free_port())
     hello_url = hello.lines[-1].split()[-1]
     try:
-        for clients in args.clients:
-            result = run_wrk(wrk, f"{hello_url}/hello", clients=clients, duration=args.duration)
-            rows.append({"backend": "-", "name": "hello (FastAPI async, témoin)",
-                         "clients": clients, **result})
+        for load in loads(args):
+            result = run_wrk(wrk, f"{hello_url}/hello", **load.wrk)
+            rows.append({"backend": "-", "name": "hello (FastAPI async, témoin)", **load.row,
+                         **result})
             print(_line(rows[-1], None), flush=True)
     finally:
         hello.stop()
@@ -277,14 +329,15 @@ def measure(args, wrk: str) -> list[dict]:
             url = re.search(r"API\s+: (\S+)", "".join(server.lines)).group(1)
             try:
                 for scenario in scenarios(url, args.patients):
-                    for clients in args.clients:
-                        result = run_wrk(wrk, url + scenario["path"], clients=clients,
-                                         duration=args.duration, method=scenario["method"],
-                                         token=scenario["token"], body=scenario.get("body"))
+                    for load in loads(args):
+                        result = run_wrk(wrk, url + scenario["path"], **load.wrk,
+                                         method=scenario["method"], token=scenario["token"],
+                                         body=scenario.get("body"))
                         rows.append({"backend": backend, "name": scenario["name"],
-                                     "clients": clients, **result})
+                                     **load.row, **result})
                         hello_row = next(r for r in rows if r["backend"] == "-"
-                                         and r["clients"] == clients)
+                                         and r["load"] == load.row["load"]
+                                         and r["clients"] == load.row["clients"])
                         print(_line(rows[-1], hello_row), flush=True)
             finally:
                 server.stop()
@@ -301,7 +354,8 @@ def _ready(process: Process) -> str:
 
 
 def _line(row: dict, hello: dict | None) -> str:
-    text = (f"{row['backend']:<10} {row['name']:<32} {row['clients']:>4} clients : "
+    text = (f"{row['backend']:<10} {row['name']:<32} {row['clients']:>4} clients "
+            f"({row['load']}) : "
             f"{row['rps']:>8.0f} req/s  p50 {row['p50']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  "
             f"({row['requests']} requêtes, non-2xx {row['non_2xx']}, "
             f"erreurs socket {row['socket_errors']})")
@@ -309,6 +363,13 @@ def _line(row: dict, hello: dict | None) -> str:
         text += (f"  | vs hello : débit ×{row['rps'] / hello['rps']:.2f}, "
                  f"p99 ×{row['p99'] / hello['p99']:.1f}")
     return text
+
+
+def _range_ms(text: str) -> tuple[int, int] | None:
+    if text == "0":
+        return None
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
 
 
 def main() -> None:
@@ -319,6 +380,13 @@ def main() -> None:
     parser.add_argument("--backends", type=lambda s: s.split(","),
                         default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--think", type=_range_ms, default=(1000, 3000),
+                        help="pause de chaque client entre deux requêtes, en ms (min-max), "
+                             "pour la charge « réflexion » ; 0 pour ne pas la mesurer")
+    parser.add_argument("--think-clients", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[200])
+    parser.add_argument("--think-duration", type=int, default=20,
+                        help="secondes par mesure avec réflexion")
     parser.add_argument("--json", type=Path, help="écrire aussi les mesures en JSON")
     parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -151,7 +151,7 @@ PENDING_KEY = "santelab.transactions"
 # starts, and a sync route's response is serialised on anyio's 40 worker threads: letting more
 # requests in than threads and connections allow would deadlock under load (seen with 200
 # clients). The others wait here, on the event loop, at no cost.
-MAX_CONCURRENT_REQUESTS = 32
+MAX_CONCURRENT_REQUESTS = 4
 
 
 class TransactionMiddleware:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from sandbox import events, policy
 from sandbox.deps import ServiceContext
@@ -126,7 +126,7 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
     return Access(patient, basis, is_gp=basis == "medecin_traitant")
 
 
-def hidden_reason(ctx: ServiceContext, access: Access, doc: DmpDocumentRow) -> str | None:
+def hidden_reason(ctx: ServiceContext, access: Access, doc: DmpDocumentRow | Row) -> str | None:
     """Why this document is not shown to the actor (None if it is)."""
     labels = set(doc.confidentiality or [])
     if access.is_patient:

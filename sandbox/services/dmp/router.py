@@ -24,6 +24,7 @@ from sandbox import events
 from sandbox import fhir as fhir_search
 from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
+from sandbox.fhir import FhirResponse
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
@@ -44,8 +45,8 @@ Ctx = Annotated[ServiceContext, Depends(dmp_context)]
 FhirBody = Annotated[dict[str, Any], Body(media_type=FHIR_JSON)]
 
 
-def fhir(content: dict, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(content, status_code=status, media_type=FHIR_JSON, headers=headers)
+def fhir(content: dict, status: int = 200, headers: dict[str, str] | None = None) -> FhirResponse:
+    return FhirResponse(content, status_code=status, headers=headers)
 
 
 # --- provide (ITI-65) ---------------------------------------------------------------------
@@ -224,7 +225,7 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     rows = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
                        include_archived="true" in archived)
     visible = [r for r in rows if access.hidden_reason(ctx, found_access, r) is None]
-    page = visible[search.offset:search.offset + search.count]
+    page = crud.page_of(ctx, visible[search.offset:search.offset + search.count])
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": len(visible), "acces": found_access.basis,
                        "parametres": dict(request.query_params)})

@@ -29,7 +29,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.deps import ServiceContext, ServiceRouter, service_context
-from sandbox.errors import FHIR_JSON, ServiceError
+from sandbox.errors import ServiceError
+from sandbox.fhir import FhirResponse
 from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.dmp import patients
 from sandbox.services.eprescription import fhir as erx_fhir
@@ -348,7 +349,7 @@ def read_prescription(number: str, ctx: Ctx) -> PrescriptionOut:
 @router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)")
 def read_prescription_fhir(number: str, ctx: Ctx) -> JSONResponse:
     """MedicationRequest per line + MedicationDispense per act; same rights as the read."""
-    return JSONResponse(erx_fhir.bundle(_read(ctx, number)), media_type=FHIR_JSON)
+    return FhirResponse(erx_fhir.bundle(_read(ctx, number)))
 
 
 @router.post("/scan", response_model=PrescriptionOut, summary="Scanner le QR code (pharmacien)")
