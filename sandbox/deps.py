@@ -111,7 +111,8 @@ class ServiceContext:
                               **trace)
 
 
-def service_context(service: str) -> Callable[..., AsyncIterator[ServiceContext]]:
+def service_context(service: str, *,
+                    autoflush: bool = True) -> Callable[..., AsyncIterator[ServiceContext]]:
     """A dependency giving routes of `service` their context, one transaction per request.
 
     The transaction is committed before any byte of the response is sent, so a client never
@@ -119,12 +120,16 @@ def service_context(service: str) -> Callable[..., AsyncIterator[ServiceContext]
     it on its own thread as it returns (`committing`); whatever is left (an exception, a route
     registered elsewhere) `TransactionMiddleware` settles when the response starts. (FastAPI
     itself runs a yield dependency's exit after the response is sent, too late for that.)
+
+    `autoflush=False` for services whose routes trace a refusal in its own transaction after
+    adding rows: a flush would take the SQLite write lock that the refusal then waits for.
     """
 
     async def dependency(request: Request, sandbox: SandboxDep,
                          actor: ActorDep) -> AsyncIterator[ServiceContext]:
         # async: no worker-thread hop; opening a session does no I/O (connections are lazy)
         session = sandbox.store.begin()
+        session.autoflush = autoflush
         pending = request.scope.get(PENDING_KEY)
         if pending is None:  # app without the middleware: commit at exit, as a plain session
             try:

@@ -18,7 +18,7 @@ router = ServiceRouter(prefix="/admin", tags=["Animation d'exercice"])
 Ctx = Annotated[ServiceContext, Depends(service_context("admin"))]
 
 
-def fault_book(request: Request) -> FaultBook:
+async def fault_book(request: Request) -> FaultBook:  # async: no worker-thread hop
     return request.app.state.faults
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
+from sqlalchemy import Row
 
 from sandbox.errors import ServiceError, describe_validation_error
 from sandbox.services.dmp.codes import referentials
@@ -258,9 +259,10 @@ def build_resource(sub: Submission, *, doc_id: str, binary_id: str, patient_id: 
     return resource
 
 
-def served(row: DmpDocumentRow) -> dict:
-    """The stored resource with its live status, archive flag and version."""
-    resource = dict(row.resource)
+def served(row: DmpDocumentRow | Row, resource: dict | None = None) -> dict:
+    """The stored resource (`row.resource` unless given) with its live status, archive flag
+    and version."""
+    resource = dict(row.resource if resource is None else resource)
     resource["status"] = row.status
     resource["meta"] = {"versionId": str(row.version),
                         "tag": [{"system": "https://santelab.example/fhir/CodeSystem/dmp-archive",

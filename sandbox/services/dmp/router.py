@@ -10,7 +10,6 @@ Every access, refused ones included, is an event, shown to the patient as AuditE
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -31,17 +30,9 @@ from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentR
 
 router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
 PARIS = ZoneInfo("Europe/Paris")
-_base_context = service_context("dmp")
 
 
-def dmp_context(ctx: Annotated[ServiceContext, Depends(_base_context)]) -> Iterator[ServiceContext]:
-    """The service context with autoflush off: pending events never hold the SQLite write lock
-    while a refusal is traced in its own transaction."""
-    ctx.session.autoflush = False
-    yield ctx
-
-
-Ctx = Annotated[ServiceContext, Depends(dmp_context)]
+Ctx = Annotated[ServiceContext, Depends(service_context("dmp", autoflush=False))]
 FhirBody = Annotated[dict[str, Any], Body(media_type=FHIR_JSON)]
 
 
@@ -225,12 +216,12 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     rows = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
                        include_archived="true" in archived)
     visible = [r for r in rows if access.hidden_reason(ctx, found_access, r) is None]
-    page = crud.page_of(ctx, visible[search.offset:search.offset + search.count])
+    page = visible[search.offset:search.offset + search.count]
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": len(visible), "acces": found_access.basis,
                        "parametres": dict(request.query_params)})
     ctx.session.commit()
-    return fhir(fhir_search.searchset(request, search, [documents.served(r) for r in page],
+    return fhir(fhir_search.searchset(request, search, [documents.served(r, crud.resource_of(r)) for r in page],
                                       len(visible)))
 
 

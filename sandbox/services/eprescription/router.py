@@ -38,7 +38,6 @@ from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxDispenseRow, ErxLineRow, ErxPrescriptionRow
 
 router = ServiceRouter(prefix="/eprescription", tags=["E-prescription"])
-_base_context = service_context("eprescription")
 
 STATUS_LABELS = {
     "active": "active (à délivrer)",
@@ -50,13 +49,7 @@ PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
 
 
-def erx_context(ctx: Annotated[ServiceContext, Depends(_base_context)]):
-    """Autoflush off: pending events never hold the SQLite write lock during a traced refusal."""
-    ctx.session.autoflush = False
-    yield ctx
-
-
-Ctx = Annotated[ServiceContext, Depends(erx_context)]
+Ctx = Annotated[ServiceContext, Depends(service_context("eprescription", autoflush=False))]
 
 
 # --- typed models ---------------------------------------------------------------------------
