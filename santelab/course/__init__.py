@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from santelab.course.coverage import load_and_render
 from santelab.course.framework import COURSE_ROOT
 from santelab.errors import SantelabError
 
 
 def _coverage(args: argparse.Namespace) -> int:
+    from santelab.course.coverage import load_and_render  # nbformat: only for this command
+
     root = Path(args.root)
     if not (root / "source").is_dir():
         raise SantelabError(f"dossier du cours introuvable : {root} (il doit contenir source/)")
