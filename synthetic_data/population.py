@@ -273,7 +273,7 @@ class Population:
         folder = OutputFolder(Path(out_dir), force=force)
         with folder as tmp:
             writer = PopulationWriter(tmp, formats, self.simulator.export)
-            writer.write_directory(self.organizations, self.practitioners)
+            writer.write_directory(self.organizations, self.practitioners, validate)
             for output in self.outputs(formats, validate, workers):
                 writer.add(output)
                 if progress:

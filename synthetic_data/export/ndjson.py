@@ -15,11 +15,14 @@ RESOURCE_TYPES = (
 )
 
 
-def group_lines(resources: Iterable[dict]) -> dict[str, bytes]:
-    """Serialise resources to NDJSON lines grouped by resource type."""
+def group_lines(resources: Iterable[dict], lines: Iterable[bytes] | None = None
+                ) -> dict[str, bytes]:
+    """NDJSON lines grouped by resource type; `lines` are the resources already serialised."""
     grouped: dict[str, list[bytes]] = {}
-    for resource in resources:
-        grouped.setdefault(resource["resourceType"], []).append(orjson.dumps(resource))
+    if lines is None:
+        lines = (orjson.dumps(resource) for resource in resources)
+    for resource, line in zip(resources, lines, strict=True):
+        grouped.setdefault(resource["resourceType"], []).append(line)
     return {kind: b"\n".join(lines) + b"\n" for kind, lines in grouped.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
+import orjson
 from pydantic import ValidationError
 
 from santelab.errors import SantelabError
@@ -34,9 +35,15 @@ def model_class(resource_type: str) -> type:
 
 def validate_resource(resource: dict) -> None:
     """Raise a French SantelabError if the resource does not validate as FHIR R4(B)."""
+    validate_serialised(resource, orjson.dumps(resource))
+
+
+def validate_serialised(resource: dict, line: bytes) -> None:
+    """Validate `line`, the exported JSON of `resource`: exactly the bytes written (and
+    pydantic parsing JSON is faster than walking the dict)."""
     kind = resource.get("resourceType", "?")
     try:
-        model_class(kind).model_validate(resource)
+        model_class(kind).model_validate_json(line)
     except (ValidationError, KeyError) as exc:
         first = str(exc).splitlines()[:3]
         raise SantelabError(

@@ -20,7 +20,7 @@ from santelab.errors import SantelabError
 from synthetic_data import model
 from synthetic_data.export import bundle, fhir_r4, ground_truth, ndjson, tables
 from synthetic_data.export.csv import CsvSink
-from synthetic_data.export.validate import validate_resource
+from synthetic_data.export.validate import validate_serialised
 
 FORMATS = ("ndjson", "bundle", "csv")
 
@@ -41,12 +41,10 @@ def render_patient(
     p: model.Patient, ctx: fhir_r4.ExportContext, formats: tuple[str, ...], validate: bool
 ) -> PatientOutput:
     resources = list(fhir_r4.patient_resources(p, ctx))
-    if validate:
-        for resource in resources:
-            validate_resource(resource)
+    lines = serialised(resources, validate)
     return PatientOutput(
         patient_id=p.id,
-        ndjson=ndjson.group_lines(resources) if "ndjson" in formats else {},
+        ndjson=ndjson.group_lines(resources, lines) if "ndjson" in formats else {},
         bundle=(
             bundle.dumps(bundle.transaction(p.id, resources, ctx)) if "bundle" in formats else None
         ),
@@ -58,6 +56,16 @@ def render_patient(
         ground_truth=ground_truth.row(p),
         counts=Counter(r["resourceType"] for r in resources),
     )
+
+
+def serialised(resources: list[dict], validate: bool) -> list[bytes]:
+    """Each resource's JSON, serialised once; with `validate`, each checked against the R4B
+    models as written."""
+    lines = [orjson.dumps(resource) for resource in resources]
+    if validate:
+        for resource, line in zip(resources, lines, strict=True):
+            validate_serialised(resource, line)
+    return lines
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -148,12 +156,14 @@ class PopulationWriter:
         self._csv = CsvSink(folder, csv_tables)
 
     def write_directory(
-        self, organizations: list[model.Organization], practitioners: list[model.Practitioner]
+        self, organizations: list[model.Organization], practitioners: list[model.Practitioner],
+        validate: bool = False,
     ) -> None:
         resources = list(fhir_r4.directory_resources(organizations, practitioners, self.ctx))
+        lines = serialised(resources, validate)
         self.counts.update(r["resourceType"] for r in resources)
         if self._ndjson:
-            self._ndjson.write(ndjson.group_lines(resources))
+            self._ndjson.write(ndjson.group_lines(resources, lines))
         if "bundle" in self.formats:
             data = bundle.dumps(bundle.transaction("directory", resources, self.ctx))
             (self._bundles / "directory.json").write_bytes(data)
