@@ -155,7 +155,7 @@ PENDING_KEY = "santelab.transactions"
 # Requests inside the app at once; the others wait here, on the event loop, at no cost. More
 # than the pooled connections and anyio's 40 worker threads would deadlock under load (seen
 # with 200 clients); and with one GIL, more than a few route threads only fight over it: 32
-# admitted gave half the throughput of 4 at 50 clients (benchmarks/services.py).
+# admitted gave 25-40 % less throughput than 4 at 50 clients (benchmarks/services.py).
 MAX_CONCURRENT_REQUESTS = 4
 
 
