@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import events, policy
 from sandbox.auth import Actor, read_token
-from sandbox.errors import ServiceError, log, outcome_response
+from sandbox.errors import ServiceError, log
 from sandbox.runtime import Sandbox
 
 
@@ -187,9 +187,7 @@ class TransactionMiddleware:
                 except Exception:
                     log.exception("commit failed")
                     failed = True
-                    error = commit_failed()
-                    response = outcome_response(503, error.outcome())
-                    await response(scope, receive, send)
+                    await commit_failed().response()(scope, receive, send)
                     return
             await send(message)
 

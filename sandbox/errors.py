@@ -71,6 +71,10 @@ class ServiceError(Exception):
     def outcome(self) -> dict:
         return operation_outcome(self.diagnostics, code=self.code, expression=self.expression)
 
+    def response(self) -> JSONResponse:
+        """The error as an HTTP answer: its status, OperationOutcome and headers."""
+        return outcome_response(self.status, self.outcome(), self.headers)
+
 
 def outcome_response(status: int, outcome: dict, headers: dict[str, str] | None = None):
     return JSONResponse(outcome, status_code=status, media_type=FHIR_JSON, headers=headers)
@@ -133,7 +137,7 @@ def database_unavailable() -> ServiceError:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
-        return outcome_response(exc.status, exc.outcome(), exc.headers)
+        return exc.response()
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):
@@ -160,8 +164,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_unavailable(_request: Request, exc: OperationalError):
         log.warning("database unavailable: %s", exc)
-        error = database_unavailable()
-        return outcome_response(error.status, error.outcome(), error.headers)
+        return database_unavailable().response()
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.auth import read_token
-from sandbox.errors import ServiceError, database_unavailable, outcome_response
+from sandbox.errors import ServiceError, database_unavailable
 from sandbox.faults_models import FaultRow
 from sandbox.runtime import Sandbox
 
@@ -111,25 +111,26 @@ class FaultMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            service = self._service(scope["path"])
-            tenant = self._tenant(scope) if service else None
-            try:
-                fault = (await self.book.active_async(tenant)).get(service) if tenant else None
-            except OperationalError:
-                error = database_unavailable()
-                await outcome_response(error.status, error.outcome(), error.headers)(
-                    scope, receive, send)
-                return
-            if fault is not None:
-                if fault.delay_ms:
-                    await asyncio.sleep(fault.delay_ms / 1000)
-                error = fault_error(fault, service)
-                if error is not None:
-                    response = outcome_response(error.status, error.outcome(), error.headers)
-                    await response(scope, receive, send)
-                    return
+        error = await self._error(scope) if scope["type"] == "http" else None
+        if error is not None:
+            await error.response()(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    async def _error(self, scope: Scope) -> ServiceError | None:
+        """What the tenant's fault on this path's service turns the request into, after its
+        delay (None: let it through)."""
+        service = self._service(scope["path"])
+        tenant = self._tenant(scope) if service else None
+        try:
+            fault = (await self.book.active_async(tenant)).get(service) if tenant else None
+        except OperationalError:
+            return database_unavailable()
+        if fault is None:
+            return None
+        if fault.delay_ms:
+            await asyncio.sleep(fault.delay_ms / 1000)
+        return fault_error(fault, service)
 
 
 __all__ = ["MODES", "FaultBook", "FaultMiddleware", "fault_error"]

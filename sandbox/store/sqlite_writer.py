@@ -26,6 +26,19 @@ def _lock_for(database: str) -> threading.Lock:
         return _LOCKS.setdefault(key, threading.Lock())
 
 
+def _then_release(end_transaction):
+    """`end_transaction` (commit, rollback or close), then the writer lock given back even if
+    it failed."""
+    def method(self) -> None:
+        try:
+            end_transaction(self)
+        finally:
+            self._release()
+
+    method.__name__ = end_transaction.__name__
+    return method
+
+
 def connection_factory(database: str, timeout: float) -> type[sqlite3.Connection]:
     """A `sqlite3.Connection` class whose write transactions hold the file's writer lock."""
     lock = _lock_for(database)
@@ -57,22 +70,9 @@ def connection_factory(database: str, timeout: float) -> type[sqlite3.Connection
                 self.holds_lock = False
                 lock.release()
 
-        def commit(self) -> None:
-            try:
-                super().commit()
-            finally:
-                self._release()
-
-        def rollback(self) -> None:
-            try:
-                super().rollback()
-            finally:
-                self._release()
-
-        def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self._release()
+        # The transaction ends (or the connection goes): give the writer lock back.
+        commit = _then_release(sqlite3.Connection.commit)
+        rollback = _then_release(sqlite3.Connection.rollback)
+        close = _then_release(sqlite3.Connection.close)
 
     return Connection

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from fixtures.personas import PASSWORD, persona_client, persona_token
 from sqlalchemy import select
 
 from sandbox import messaging
@@ -21,7 +22,6 @@ from sandbox.runtime import Sandbox
 
 TENANT = "classe-mss"
 OTHER_TENANT = "classe-mss-b"
-PASSWORD = "bac-a-sable"
 
 
 def free_port() -> int:
@@ -75,14 +75,10 @@ class World:
                 client.logout()
 
     def token(self, login: str, tenant: str = TENANT) -> str:
-        response = httpx.post(f"{self.url}/auth/token",
-                              json={"tenant": tenant, "login": login, "password": PASSWORD})
-        response.raise_for_status()
-        return response.json()["access_token"]
+        return persona_token(self.url, login, tenant)
 
     def http(self, login: str, tenant: str = TENANT) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30,
-                            headers={"Authorization": f"Bearer {self.token(login, tenant)}"})
+        return persona_client(self.url, login, tenant)
 
 
 def message(sender: str, to: str, subject: str = "Test", body: str = "Bonjour.") -> bytes:

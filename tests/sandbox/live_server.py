@@ -11,8 +11,9 @@ import time
 
 import httpx
 import uvicorn
+from fixtures.personas import persona_client, persona_token
 from fixtures.postgres import free_port
-from sandbox_helpers import PASSWORD, TENANT
+from sandbox_helpers import TENANT
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
@@ -51,11 +52,7 @@ class LiveServer:
         self.stop()
 
     def token(self, login: str, tenant: str = TENANT) -> str:
-        response = httpx.post(f"{self.url}/auth/token",
-                              json={"tenant": tenant, "login": login, "password": PASSWORD})
-        response.raise_for_status()
-        return response.json()["access_token"]
+        return persona_token(self.url, login, tenant)
 
     def http(self, login: str | None = None, tenant: str = TENANT) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.token(login, tenant)}"} if login else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return persona_client(self.url, login, tenant)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import httpx
+from fixtures.personas import PASSWORD  # noqa: F401 (re-exported to the sandbox tests)
 
 TENANT = "classe-a"
 OTHER_TENANT = "classe-b"
-PASSWORD = "bac-a-sable"
 
 _FRENCH = re.compile(r"[éèàêçùôî«»]|\b(le|la|les|de|du|des|une?|est|pour|avec|sur|au)\b",
                      re.IGNORECASE)

@@ -221,8 +221,8 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
                detail={"resultats": len(visible), "acces": found_access.basis,
                        "parametres": dict(request.query_params)})
     ctx.session.commit()
-    return fhir(fhir_search.searchset(request, search, [documents.served(r, crud.resource_of(r)) for r in page],
-                                      len(visible)))
+    served = [documents.served(r, crud.resource_of(r)) for r in page]
+    return fhir(fhir_search.searchset(request, search, served, len(visible)))
 
 
 def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action: str,
