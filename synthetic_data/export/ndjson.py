@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-import orjson
-
 # File order of the bulk export; every file exists, even when empty.
 RESOURCE_TYPES = (
     "Organization", "Practitioner", "PractitionerRole", "Patient", "Encounter", "Condition",
@@ -15,12 +13,9 @@ RESOURCE_TYPES = (
 )
 
 
-def group_lines(resources: Iterable[dict], lines: Iterable[bytes] | None = None
-                ) -> dict[str, bytes]:
-    """NDJSON lines grouped by resource type; `lines` are the resources already serialised."""
+def group_lines(resources: Iterable[dict], lines: Iterable[bytes]) -> dict[str, bytes]:
+    """NDJSON grouped by resource type; `lines` are the resources serialised (same order)."""
     grouped: dict[str, list[bytes]] = {}
-    if lines is None:
-        lines = (orjson.dumps(resource) for resource in resources)
     for resource, line in zip(resources, lines, strict=True):
         grouped.setdefault(resource["resourceType"], []).append(line)
     return {kind: b"\n".join(lines) + b"\n" for kind, lines in grouped.items()}

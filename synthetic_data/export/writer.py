@@ -41,7 +41,7 @@ def render_patient(
     p: model.Patient, ctx: fhir_r4.ExportContext, formats: tuple[str, ...], validate: bool
 ) -> PatientOutput:
     resources = list(fhir_r4.patient_resources(p, ctx))
-    lines = serialised(resources, validate)
+    lines = serialised(resources, validate) if validate or "ndjson" in formats else []
     return PatientOutput(
         patient_id=p.id,
         ndjson=ndjson.group_lines(resources, lines) if "ndjson" in formats else {},
@@ -160,7 +160,7 @@ class PopulationWriter:
         validate: bool = False,
     ) -> None:
         resources = list(fhir_r4.directory_resources(organizations, practitioners, self.ctx))
-        lines = serialised(resources, validate)
+        lines = serialised(resources, validate) if validate or self._ndjson else []
         self.counts.update(r["resourceType"] for r in resources)
         if self._ndjson:
             self._ndjson.write(ndjson.group_lines(resources, lines))
