@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-
 import orjson
 from pydantic import ValidationError
 
 from santelab.errors import SantelabError
-
-RESOURCE_MODULES = {
-    "Patient": "patient",
-    "Practitioner": "practitioner",
-    "PractitionerRole": "practitionerrole",
-    "Organization": "organization",
-    "Encounter": "encounter",
-    "Condition": "condition",
-    "Observation": "observation",
-    "MedicationRequest": "medicationrequest",
-    "Immunization": "immunization",
-    "DocumentReference": "documentreference",
-    "Binary": "binary",
-    "Bundle": "bundle",
-}
-
-
-@cache
-def model_class(resource_type: str) -> type:
-    """The R4B model of a resource type (imported lazily: the models are slow to import)."""
-    module = importlib.import_module(f"fhir.resources.R4B.{RESOURCE_MODULES[resource_type]}")
-    return getattr(module, resource_type)
+from synthetic_data.fhir_models import model_class
 
 
 def validate_resource(resource: dict) -> None:

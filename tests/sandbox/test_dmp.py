@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-from fhir.resources.R4B.auditevent import AuditEvent
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.documentreference import DocumentReference
 from test_dmp_world import (  # noqa: F401  (world_fixture: the `world` fixture)
     INS_A,
     INS_B,
@@ -18,6 +15,7 @@ from test_dmp_world import (  # noqa: F401  (world_fixture: the `world` fixture)
     world_fixture,
 )
 
+from synthetic_data.fhir_models import model_class
 from synthetic_data.nir import OID_INS_NIR, OID_INS_TEST
 
 DOCS = "/dmp/fhir/DocumentReference"
@@ -56,7 +54,7 @@ def audit_events(w: World, login: str = "patient") -> list[dict]:
 
 def test_provide_read_retrieve_roundtrip(world):
     doc = add(world, text="Compte rendu de consultation : tension 13/8.")
-    DocumentReference.model_validate(doc)
+    model_class("DocumentReference").model_validate(doc)
     assert doc["status"] == "current"
     assert doc["category"][0]["coding"][0]["code"] == "10"  # derived from the LOINC type
     assert doc["subject"]["identifier"]["value"] == INS_A
@@ -85,7 +83,7 @@ def test_iti65_transaction_bundle_with_binary(world):
     ]}
     r = world.http.post("/dmp/fhir", json=bundle, headers=world.as_("medecin"))
     assert r.status_code == 200, r.text
-    Bundle.model_validate(r.json())
+    model_class("Bundle").model_validate(r.json())
     entry = r.json()["entry"][0]
     assert entry["response"]["status"] == "201 Created"
     url = entry["resource"]["content"][0]["attachment"]["url"]
@@ -414,7 +412,7 @@ def test_every_access_is_an_audit_event_the_patient_lists(world):
 
     events = audit_events(world)
     for event in events:
-        AuditEvent.model_validate(event)
+        model_class("AuditEvent").model_validate(event)
     seen = [(e["subtype"][0]["code"] if e.get("subtype") else "", e["action"], e["outcome"],
              e["agent"][0]["who"]["display"]) for e in events]
     assert seen[::-1] == [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from fhir.resources.R4B.documentreference import DocumentReference
 from sqlalchemy import select
 
 from sandbox.app import create_app
@@ -15,6 +14,7 @@ from sandbox.services.dmp import documents
 from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 from sandbox.settings import Settings
 from synthetic_data import model
+from synthetic_data.fhir_models import model_class
 from synthetic_data.nir import OID_INS_TEST
 
 
@@ -46,7 +46,7 @@ def test_identities_and_documents(seeded):
             assert known[p.id].ins == p.identity.ins and known[p.id].gp_id == p.gp_id
         for doc in docs:
             served = documents.served(doc)
-            DocumentReference.model_validate(served)
+            model_class("DocumentReference").model_validate(served)
             assert served["subject"]["identifier"]["system"] == OID_INS_TEST
             assert binaries[doc.binary_id].data.decode("utf-8")
 

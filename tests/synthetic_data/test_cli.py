@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from synthetic_data.export.validate import model_class
+from synthetic_data.fhir_models import model_class
 
 SANTELAB = [sys.executable, "-m", "santelab"]
 

@@ -11,7 +11,8 @@ import pytest
 from santelab.errors import SantelabError
 from synthetic_data import model
 from synthetic_data.export import bundle, fhir_r4, ground_truth, systems
-from synthetic_data.export.validate import model_class, validate_resource
+from synthetic_data.export.validate import validate_resource
+from synthetic_data.fhir_models import model_class
 
 CTX = fhir_r4.ExportContext(seed=7, reference_date=date(2026, 1, 1))
 HOME = model.Address("12 rue des Lilas", "69003", "Lyon", "69383")

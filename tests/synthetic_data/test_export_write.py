@@ -13,7 +13,7 @@ import synthetic_data
 from santelab.errors import SantelabError
 from synthetic_data import population as population_module
 from synthetic_data.export.ndjson import RESOURCE_TYPES
-from synthetic_data.export.validate import model_class
+from synthetic_data.fhir_models import model_class
 
 N = 12
 

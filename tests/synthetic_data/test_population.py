@@ -9,7 +9,7 @@ from santelab.errors import SantelabError
 from synthetic_data import nir
 from synthetic_data import referentials as ref
 from synthetic_data.export import systems
-from synthetic_data.export.validate import model_class
+from synthetic_data.fhir_models import model_class
 
 N = 50
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 from sqlalchemy import Row
 
@@ -24,6 +23,7 @@ from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpDocumentRow
 from synthetic_data.export import systems
 from synthetic_data.export.fhir_r4 import PARIS
+from synthetic_data.fhir_models import model_class
 
 MAX_CONTENT_BYTES = 20 * 1024 * 1024
 _DOC = "DocumentReference"
@@ -67,7 +67,7 @@ def validate_resource(resource: Any, expected: str | tuple[str, ...], where: str
             f"{where or 'corps'} : resourceType « {kind} » reçu, {' ou '.join(expected)} "
             "attendu à cette adresse.", f"{where}resourceType")
     try:
-        get_fhir_model_class(kind).model_validate(resource)
+        model_class(kind).model_validate(resource)
     except ValidationError as exc:
         errors = exc.errors()
         text = " ; ".join(describe_validation_error(e) for e in errors[:5])
