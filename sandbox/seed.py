@@ -88,7 +88,8 @@ def load_population(settings: Settings) -> SeedPopulation:
 
 
 def service_seeders() -> Iterator[tuple[str, Callable]]:
-    """(service, seed function) for every service that has a `seed` module, in seeding order."""
+    """(service, seed function) for every service that has a `seed` module, in seeding order;
+    the MSSanté mailboxes last, from the Annuaire the services have just filled."""
     import sandbox.services as services
 
     names = sorted(info.name for info in pkgutil.iter_modules(services.__path__) if info.ispkg)
@@ -103,6 +104,7 @@ def service_seeders() -> Iterator[tuple[str, Callable]]:
                 continue
             raise
         yield name, module.seed
+    yield "mssante", importlib.import_module("sandbox.messaging.seed").seed
 
 
 # --- personas ---------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from synthetic_data.export.writer import (
 )
 from synthetic_data.identities import PitfallRates, people
 from synthetic_data.pathways.engine import PathwayEngine, history_start
-from synthetic_data.professionals import Directory, directory
+from synthetic_data.professionals import Directory, Mailbox, directory
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,6 +199,11 @@ class Population:
     @property
     def organizations(self) -> list[model.Organization]:
         return self.simulator.directory.organizations
+
+    @property
+    def mailboxes(self) -> list[Mailbox]:
+        """The MSSanté mailboxes the directory lists (PER, ORG, CAB, APP)."""
+        return self.simulator.directory.mailboxes
 
     def patient(self, patient_id: str) -> model.Patient:
         """One complete patient by id (its history rebuilt alone, identical to the stream)."""

@@ -378,8 +378,7 @@ try:
 
 
     def pieger(modele):
-        animateur.transport.json("POST", "/mssante/pieges", token=animateur.token,
-                                 json={"modele": modele, "destinataires": [ma_boite]})
+        animateur.admin.inject_mail(modele, to=ma_boite)
 
 
     connect(persona="medecin2").mssante.send(

@@ -1,4 +1,4 @@
-"""`s.admin`: the drill facilitator's controls (faults, event stream)."""
+"""`s.admin`: the drill facilitator's controls (faults, phishing mail, event stream)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ class Admin(Resource):
 
     def faults(self) -> list[dict]:
         return self._get("/admin/faults")
+
+    def trap_templates(self) -> list[dict]:
+        """The phishing templates a facilitator can send: name, sender, subject."""
+        return self._get("/mssante/pieges/modeles")
+
+    def inject_mail(self, template: str, to: str | list[str]) -> list[dict]:
+        """Deliver a phishing-drill message built from `template` to Annuaire mailboxes."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        return self._post("/mssante/pieges", json={"modele": template, "destinataires": recipients})
 
     def events(self, *, service: str | None = None, patient: str | None = None,
                limit: int = 1000) -> list[dict]:

@@ -60,6 +60,7 @@ class Prescription:
     note: str | None
     lines: list[Line]
     dmp_document: str | None = None
+    dmp_filing: str = ""  # what became of the DMP copy, in French
     dispenses: list[Dispense] = field(default_factory=list)
 
     @classmethod
@@ -69,6 +70,7 @@ class Prescription:
             prescriber=d["prescripteur"], status=d["statut"], status_label=d["statut_libelle"],
             date=d["date"], pharmacy=d.get("officine"), cancel_reason=d.get("motif_annulation"),
             note=d.get("note"), dmp_document=d.get("document_dmp"),
+            dmp_filing=d.get("versement_dmp", ""),
             lines=[Line(x["ligne"], x["medicament"], x.get("atc"), x["posologie"], x["quantite"],
                         x["duree_jours"], x["delivre"], x["reste"]) for x in d["lignes"]],
             dispenses=[Dispense(a["id"], a["ligne"], a["quantite"], a["pharmacien"], a["date"])

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import uvicorn
-from mss_helpers import OTHER_TENANT, TENANT, World, ensure_mailbox_seed, free_port
+from mss_helpers import OTHER_TENANT, TENANT, World, free_port
 
 from sandbox import messaging
 from sandbox.app import create_app
@@ -33,7 +33,6 @@ def world(tmp_path_factory) -> World:
     population = SeedPopulation(synthetic_data.generate(n=40, seed=7, years=1))
     for tenant in (TENANT, OTHER_TENANT):
         seed_tenant(sandbox, tenant, population)
-        ensure_mailbox_seed(sandbox, tenant, population)
     servers = messaging.serve(sandbox, "127.0.0.1", 0, 0)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(sandbox), host="127.0.0.1", port=port,

@@ -13,11 +13,8 @@ from pathlib import Path
 
 import httpx
 from fixtures.personas import PASSWORD, persona_client, persona_token
-from sqlalchemy import select
 
 from sandbox import messaging
-from sandbox.messaging.models import MailboxRow
-from sandbox.messaging.seed import seed as seed_mailboxes
 from sandbox.runtime import Sandbox
 
 TENANT = "classe-mss"
@@ -84,13 +81,5 @@ class World:
 def message(sender: str, to: str, subject: str = "Test", body: str = "Bonjour.") -> bytes:
     return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
             f"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\n{body}\r\n").encode()
-
-
-def ensure_mailbox_seed(sandbox: Sandbox, tenant: str, population) -> None:
-    """The core seeder may or may not call the messaging seeder yet: seed mailboxes once."""
-    with sandbox.store.session() as session:
-        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == tenant)
-                          .limit(1)) is None:
-            seed_mailboxes(session, tenant, population)
 
 

@@ -8,7 +8,7 @@ import ssl
 import threading
 
 import pytest
-from mss_helpers import ensure_mailbox_seed, message
+from mss_helpers import message
 from sqlalchemy import select
 
 from sandbox import messaging
@@ -27,7 +27,6 @@ def test_concurrent_delivery_and_imap_on_postgresql(postgres_server, tmp_path):
     population = SeedPopulation(synthetic_data.generate(n=20, seed=9, years=1))
     for tenant in ("pg-a", "pg-b"):
         seed_tenant(sandbox, tenant, population)
-        ensure_mailbox_seed(sandbox, tenant, population)
     servers = messaging.serve(sandbox, "127.0.0.1", 0, 0)
     try:
         boxes = {p.login: p.mailbox for p in default_personas_of(sandbox, "pg-a")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 import httpx
 import pytest
 from mss_helpers import TENANT
@@ -9,6 +11,7 @@ from mss_helpers import TENANT
 from sandbox import events as stream
 from sandbox import messaging
 from sandbox.client import connect
+from sandbox.client.errors import AccessDenied, NotFound
 from sandbox.messaging import traps
 
 
@@ -52,6 +55,23 @@ def test_unknown_template_and_recipient_are_french_404s(world):
             "modele": "faux-support-mssante", "destinataires": ["x@medecin.mssante.fr"]})
     assert unknown.status_code == 404 and "faux-support-mssante" in unknown.text
     assert nobody.status_code == 404 and "Annuaire" in nobody.text
+
+
+def test_facilitator_client_lists_templates_and_injects(world):
+    facilitator = connect("facilitateur", url=world.url, tenant=TENANT)
+    templates = {t["modele"]: t for t in facilitator.admin.trap_templates()}
+    assert set(templates) == set(traps.templates())
+    [sent] = facilitator.admin.inject_mail("virement-urgent-direction", to=world.address("kine"))
+    inbox = connect("kine", url=world.url, tenant=TENANT).mssante.inbox()
+    template = templates["virement-urgent-direction"]
+    sender = parseaddr(template["de"])[1]  # "Direction … <direction@ch-exemp1e.mssante.fr>"
+    assert any(m.subject == template["objet"] and m.sender == sender for m in inbox), inbox[-3:]
+    assert sent["boite"] == world.address("kine")
+    with pytest.raises(AccessDenied):
+        connect("medecin", url=world.url, tenant=TENANT).admin.inject_mail(
+            "virement-urgent-direction", to=[world.address("kine")])
+    with pytest.raises(NotFound, match="faux-support-mssante"):
+        facilitator.admin.inject_mail("inexistant", to=world.address("kine"))
 
 
 def test_trap_arrives_over_imap_with_its_own_link_and_inert_attachment(world):

@@ -262,6 +262,26 @@ def test_closed_dmp_gets_no_ordonnance_but_the_prescription_stands(world):
                     headers=world.as_("patient"))
     p = prescribe(world)
     assert p["document_dmp"] is None and p["statut"] == "active"
+    assert p["versement_dmp"] == "non déposée : le patient a fermé son DMP"
+
+
+def test_dmp_down_gets_no_ordonnance_but_the_prescription_stands(world):
+    """A drill's DMP outage also holds for the deposit the e-prescription makes in-process."""
+    down = world.http.put("/admin/faults/dmp", json={"mode": "indisponible"},
+                          headers=world.as_("facilitateur"))
+    assert down.status_code == 200, down.text
+    p = prescribe(world)
+    assert p["document_dmp"] is None and p["statut"] == "active"
+    assert p["versement_dmp"].startswith("non déposée : DMP indisponible")
+    assert world.http.delete("/admin/faults/dmp",
+                             headers=world.as_("facilitateur")).status_code == 204
+    again = world.http.get(f"{ERX}/prescriptions/{p['numero']}", headers=world.as_("medecin"))
+    assert again.json()["versement_dmp"] == p["versement_dmp"]
+    filed = prescribe(world)
+    assert filed["document_dmp"] and filed["versement_dmp"] == "déposée dans le DMP du patient"
+    found = world.http.get("/dmp/fhir/DocumentReference?type=57833-6",
+                           headers=world.as_("patient")).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [filed["document_dmp"]]
 
 
 def test_dispensing_a_completed_prescription_is_a_double_dispense(world):

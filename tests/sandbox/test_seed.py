@@ -39,7 +39,22 @@ def personas(sandbox, tenant=TENANT) -> dict[str, PersonaRow]:
 def test_services_seed_in_order():
     names = [name for name, _ in service_seeders()]
     assert names[:2] == ["annuaire", "insi"]
-    assert names[2:] == sorted(names[2:])
+    assert names[-1] == "mssante"  # mailboxes from the Annuaire just seeded
+    assert names[2:-1] == sorted(names[2:-1])
+
+
+def test_seeding_opens_every_mailbox_of_the_directory(seeded, population):
+    from sqlalchemy import select
+
+    from sandbox.messaging.models import MailboxRow
+
+    with seeded.store.session() as session:
+        boxes = dict(session.execute(select(MailboxRow.address, MailboxRow.type)
+                                     .where(MailboxRow.tenant == TENANT)).all())
+    expected = {box.address.lower(): box.type for box in population.mailboxes}
+    assert boxes == expected
+    assert {"PER", "ORG", "CAB", "APP"} <= set(boxes.values())
+    assert {r.mailbox.lower() for r in personas(seeded).values() if r.mailbox} <= set(boxes)
 
 
 def test_named_personas_fit_their_roles(seeded, population):

@@ -35,6 +35,7 @@ class ErxPrescriptionRow(TenantMixin, Base):
     note: Mapped[str | None] = mapped_column(String(1024), default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
     dmp_document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    dmp_filing: Mapped[str | None] = mapped_column(String(24), default=None)  # DMP_FILING key
 
 
 class ErxLineRow(TenantMixin, Base):

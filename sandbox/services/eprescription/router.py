@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import segno
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select, update
@@ -30,9 +30,11 @@ from sqlalchemy.exc import IntegrityError
 
 from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.faults import fault_error
 from sandbox.fhir import FhirResponse
 from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.dmp import patients
+from sandbox.services.dmp.models import DmpPatientRow
 from sandbox.services.eprescription import fhir as erx_fhir
 from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxDispenseRow, ErxLineRow, ErxPrescriptionRow
@@ -44,6 +46,13 @@ STATUS_LABELS = {
     "partially-dispensed": "partiellement délivrée",
     "completed": "entièrement délivrée",
     "cancelled": "annulée par le prescripteur",
+}
+# What became of the DMP copy of the ordonnance (stored key -> French label).
+DMP_FILING = {
+    "depose": "déposée dans le DMP du patient",
+    "dmp_ferme": "non déposée : le patient a fermé son DMP",
+    "dmp_indisponible": "non déposée : DMP indisponible au moment de la prescription "
+                        "(à verser au retour du service)",
 }
 PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42)
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
@@ -113,7 +122,8 @@ class PrescriptionOut(BaseModel):
     motif_annulation: str | None
     note: str | None
     document_dmp: str | None = Field(
-        description="DocumentReference de l'ordonnance déposée dans le DMP (vide si DMP fermé)")
+        description="DocumentReference de l'ordonnance déposée dans le DMP (vide si non déposée)")
+    versement_dmp: str = Field(description="Ce qu'est devenue la copie DMP de l'ordonnance")
     lignes: list[LineOut]
     delivrances: list[DispenseOut]
 
@@ -140,6 +150,24 @@ class CancelIn(BaseModel):
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _file_in_dmp(ctx: ServiceContext, request: Request, row: ErxPrescriptionRow,
+                 patient: DmpPatientRow, body: PrescriptionIn) -> None:
+    """As the real service does, file the ordonnance in the patient's DMP — unless the DMP is
+    down (a drill's fault on "dmp" holds for this in-process deposit too) or closed."""
+    fault = request.app.state.faults.active(ctx.tenant).get("dmp")
+    if fault is not None and fault_error(fault, "dmp") is not None:
+        row.dmp_filing = "dmp_indisponible"
+        return
+    filed = dmp_feed.file_text(
+        ctx.session, event=ctx.event("erx.create"), patient=patient,
+        author_id=ctx.actor.practitioner_id, type_code=PRESCRIPTION_LOINC,
+        title=f"Ordonnance numérique n° {numbers.display(row.number)}",
+        text=_ordonnance_text(row, body), master_identifier=f"urn:santelab:erx:{row.number}",
+        date=row.created_at)
+    row.dmp_document_id = filed.id if filed is not None else None
+    row.dmp_filing = "depose" if filed is not None else "dmp_ferme"
+
+
 def _dispense_id() -> str:
     """Sortable by arrival even under a frozen drill clock: wall-clock nanoseconds + random."""
     return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
@@ -163,6 +191,8 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
         statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=_utc(row.created_at),
         officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
         document_dmp=row.dmp_document_id,
+        versement_dmp=DMP_FILING[row.dmp_filing or ("depose" if row.dmp_document_id
+                                                    else "dmp_ferme")],
         lignes=[LineOut(ligne=x.line, medicament=x.drug, atc=x.atc, posologie=x.dosage,
                         quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
                         reste=x.quantity - x.dispensed) for x in lines],
@@ -255,7 +285,7 @@ def _ordonnance_text(row: ErxPrescriptionRow, body: PrescriptionIn) -> str:
 
 @router.post("/prescriptions", response_model=PrescriptionOut, status_code=201,
              summary="Établir une e-prescription")
-def create_prescription(body: PrescriptionIn, ctx: Ctx, response: Response,
+def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, response: Response,
                         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
                         ) -> PrescriptionOut:
     try:
@@ -281,16 +311,10 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, response: Response,
                    dosage=x.posologie, quantity=x.quantite, duration_days=x.duree_jours,
                    dispensed=0)
         for i, x in enumerate(body.lignes, start=1)])
-    # As the real service does, the ordonnance is also filed in the patient's DMP.
-    filed = dmp_feed.file_text(
-        ctx.session, event=ctx.event("erx.create"), patient=patient,
-        author_id=ctx.actor.practitioner_id, type_code=PRESCRIPTION_LOINC,
-        title=f"Ordonnance numérique n° {numbers.display(row.number)}",
-        text=_ordonnance_text(row, body), master_identifier=f"urn:santelab:erx:{row.number}",
-        date=row.created_at)
-    row.dmp_document_id = filed.id if filed is not None else None
+    _file_in_dmp(ctx, request, row, patient, body)
     ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes),
-                                                     "dmp": row.dmp_document_id})
+                                                     "dmp": row.dmp_document_id,
+                                                     "versement_dmp": row.dmp_filing})
     try:
         return _commit(ctx, row)
     except IntegrityError:
