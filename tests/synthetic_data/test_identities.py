@@ -161,6 +161,27 @@ def test_other_rates_are_honoured():
         assert _within(counts[pitfall], len(sample), rate, slack=0.01), (pitfall, counts[pitfall])
 
 
+@pytest.mark.parametrize(("seed", "n"), [(42, 200), (3, 50), (8, 51), (11, 60)])
+def test_populations_from_fifty_hold_a_pair_of_each_kind(seed, n):
+    sample = list(people(seed, n))
+    for pitfall in (Pitfall.TWIN, Pitfall.HOMONYM):
+        flagged = {p.id: p for p in sample if pitfall in p.pitfalls}
+        assert len(flagged) >= 2 and len(flagged) % 2 == 0, (pitfall, sorted(flagged))
+        assert all(len(p.related_to) == 1 and p.related_to[0] in flagged for p in flagged.values())
+
+
+def test_pairs_are_forced_only_when_none_was_drawn_in_time():
+    """Seed 42 draws no pair among its first 46 people (the lab's default population had
+    none): the twins and the homonyms are then people 47–50, nobody else changes."""
+    sample = list(people(42, 200))
+    paired = [(p.id, sorted(map(str, p.pitfalls & {Pitfall.TWIN, Pitfall.HOMONYM})))
+              for p in sample[:60] if p.related_to]
+    assert paired == [("pat-000047", ["jumeau"]), ("pat-000048", ["jumeau"]),
+                      ("pat-000049", ["homonyme"]), ("pat-000050", ["homonyme"])]
+    none = PitfallRates(twin=0.0, homonym=0.0)
+    assert [p.identity for p in people(42, 46, none)] == [p.identity for p in sample[:46]]
+
+
 def test_zero_rates_give_plain_identities():
     none = PitfallRates(**dict.fromkeys(vars(PitfallRates()), 0.0))
     for patient in people(3, 2000, none):
