@@ -27,5 +27,6 @@ test: $(STAMP) system-deps
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+# Every benchmark in turn (about 25 minutes; each prints its figures and its baseline).
+bench: $(STAMP) system-deps
+	set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done

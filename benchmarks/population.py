@@ -6,7 +6,7 @@ tree (parent + workers) with psutil, and prints the figures. The serialisation c
 synthetic_data.fhir_models' per-class checks) is measured in the same run on the
 resources of a small population, so figures compare on the same machine.
 
-    .venv/bin/python benchmarks/population.py              # 1,000 and 10,000 patients
+    .venv/bin/python benchmarks/population.py              # 1,000 and 10,000 patients (~5 min)
     .venv/bin/python benchmarks/population.py --sizes 200  # quick look
 """
 
@@ -117,7 +117,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--validate-size", type=int, default=1000)
+    parser.add_argument("--no-validate", action="store_true",
+                        help="skip the runs with full R4B validation")
     args = parser.parse_args()
     print(
         f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / MB / 1024:.0f} GiB, "
@@ -132,9 +133,10 @@ def main() -> None:
         f"unmodified fhir.resources {ceiling['validate fhir.resources']:,.0f}/s, "
         f"through synthetic_data.fhir_models {ceiling['validate santelab']:,.0f}/s"
     )
-    runs = [(int(n), args.workers, False, "ndjson") for n in args.sizes.split(",")]
-    runs.append((runs[0][0], 1, False, "ndjson"))
-    runs.append((args.validate_size, args.workers, True, "ndjson"))
+    sizes = [int(n) for n in args.sizes.split(",")]
+    runs = [(n, args.workers, validate, "ndjson") for n in sizes
+            for validate in ((False,) if args.no_validate else (False, True))]
+    runs.append((sizes[0], 1, False, "ndjson"))
     header = (
         f"{'patients':>9} {'workers':>7} {'validate':>8} {'seconds':>8} {'patients/s':>10} "
         f"{'resources':>10} {'res/s':>8} {'cpu s':>7} {'parent MB':>9} {'tree MB':>8} "
