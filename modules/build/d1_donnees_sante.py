@@ -906,35 +906,18 @@ def qualite_indicateurs() -> NotebookBuilder:
     ## Exercice 7 — Vrai ou faux : le cadre légal (10 min)
     Pour chaque affirmation, indiquez `True` (vraie) ou `False` (fausse).
     ''')
-    nb.code('''
-    affirmations = [
-        "Un hébergeur qui conserve des données de santé pour le compte d'un établissement doit être certifié HDS.",
-        "Dans une équipe de soins, les professionnels peuvent partager les informations nécessaires à la prise en charge, sauf opposition du patient dûment informé.",
-        "Le consentement du patient est la seule base légale possible pour traiter ses données de santé.",
-        "Un patient peut accéder aux informations de santé le concernant détenues par un professionnel ou un établissement.",
-        "Le secret professionnel prend fin au décès du patient.",
-        "Des données de santé pseudonymisées sortent du champ du RGPD.",
-    ]
-    ''')
-    nb.answer("d1-03-vrai-faux", '''
-    vrai_ou_faux = {
-        ### BEGIN SOLUTION
-        affirmations[0]: True,
-        affirmations[1]: True,
-        affirmations[2]: False,
-        affirmations[3]: True,
-        affirmations[4]: False,
-        affirmations[5]: False,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d1-03-vrai-faux-tests", '''
-    assert set(vrai_ou_faux) == set(affirmations), "Une réponse par affirmation."
-    assert all(isinstance(v, bool) for v in vrai_ou_faux.values()), "Répondez par True ou False."
-    ### BEGIN HIDDEN TESTS
-    assert [vrai_ou_faux[a] for a in affirmations] == [True, True, False, True, False, False]
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D1.2"], minutes=10)
+    nb.classify(
+        "d1-03-vrai-faux", items="affirmations", answer="vrai_ou_faux",
+        entries=[
+            ("Un hébergeur qui conserve des données de santé pour le compte d'un établissement doit être certifié HDS.", True),
+            ("Dans une équipe de soins, les professionnels peuvent partager les informations nécessaires à la prise en charge, sauf opposition du patient dûment informé.", True),
+            ("Le consentement du patient est la seule base légale possible pour traiter ses données de santé.", False),
+            ("Un patient peut accéder aux informations de santé le concernant détenues par un professionnel ou un établissement.", True),
+            ("Le secret professionnel prend fin au décès du patient.", False),
+            ("Des données de santé pseudonymisées sortent du champ du RGPD.", False),
+        ],
+        each="Une réponse par affirmation.",
+        points=2, competencies=["D1.2"], minutes=10)
     nb.md('''
     ## Exercice 8 — Un projet qui part mal (20 min)
     Une infirmière de votre service veut aider une jeune entreprise qui développe une

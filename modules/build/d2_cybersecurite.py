@@ -65,43 +65,23 @@ def menaces() -> NotebookBuilder:
     Pour chaque situation, donnez la menace **principale** parmi `"rancongiciel"`,
     `"hameconnage"`, `"vol_de_compte"`, `"fuite_de_donnees"`, `"deni_de_service"`.
     ''')
-    nb.code('''
-    MENACES = {"rancongiciel", "hameconnage", "vol_de_compte", "fuite_de_donnees", "deni_de_service"}
-    situations = [
-        "Un courriel « Mise à jour de votre messagerie » demande de saisir son mot de passe sur un lien",
-        "Tous les fichiers du serveur de radiologie portent l'extension .locked et un fichier LISEZ-MOI réclame des bitcoins",
-        "Le dossier d'un patient a été consulté à 3 h du matin avec l'identifiant d'une infirmière en congé",
-        "Une clé USB non chiffrée contenant la liste des patients de dialyse a été perdue dans le train",
-        "Le site de prise de rendez-vous ne répond plus : des millions de requêtes arrivent de toutes parts",
-        "Un SMS prétendant venir de l'Assurance maladie invite à « mettre à jour sa carte Vitale » via un lien",
-        "Un tableau de résultats de biologie a été envoyé par erreur à une adresse de messagerie personnelle externe",
-    ]
-    ''')
-    nb.answer("d2-01-menaces", '''
-    menace = {
-        ### BEGIN SOLUTION
-        situations[0]: "hameconnage",
-        situations[1]: "rancongiciel",
-        situations[2]: "vol_de_compte",
-        situations[3]: "fuite_de_donnees",
-        situations[4]: "deni_de_service",
-        situations[5]: "hameconnage",
-        situations[6]: "fuite_de_donnees",
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d2-01-menaces-tests", '''
-    assert isinstance(menace, dict), "`menace` doit être un dictionnaire situation -> menace."
-    assert set(menace) == set(situations), "Donnez une menace pour chaque situation, sans en ajouter."
-    inconnues = set(menace.values()) - MENACES
-    assert not inconnues, f"Valeurs inconnues : {inconnues}. Choisissez parmi {sorted(MENACES)}."
-    assert menace[situations[1]] == "rancongiciel", "Des fichiers chiffrés et une rançon : c'est un rançongiciel."
-    ### BEGIN HIDDEN TESTS
-    attendu = ["hameconnage", "rancongiciel", "vol_de_compte", "fuite_de_donnees",
-               "deni_de_service", "hameconnage", "fuite_de_donnees"]
-    assert [menace[s] for s in situations] == attendu
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D2.1"], minutes=15)
+    nb.classify(
+        "d2-01-menaces", items="situations", answer="menace", choices="MENACES",
+        preamble='MENACES = {"rancongiciel", "hameconnage", "vol_de_compte", "fuite_de_donnees", "deni_de_service"}',
+        entries=[
+            ("Un courriel « Mise à jour de votre messagerie » demande de saisir son mot de passe sur un lien", "hameconnage"),
+            ("Tous les fichiers du serveur de radiologie portent l'extension .locked et un fichier LISEZ-MOI réclame des bitcoins", "rancongiciel"),
+            ("Le dossier d'un patient a été consulté à 3 h du matin avec l'identifiant d'une infirmière en congé", "vol_de_compte"),
+            ("Une clé USB non chiffrée contenant la liste des patients de dialyse a été perdue dans le train", "fuite_de_donnees"),
+            ("Le site de prise de rendez-vous ne répond plus : des millions de requêtes arrivent de toutes parts", "deni_de_service"),
+            ("Un SMS prétendant venir de l'Assurance maladie invite à « mettre à jour sa carte Vitale » via un lien", "hameconnage"),
+            ("Un tableau de résultats de biologie a été envoyé par erreur à une adresse de messagerie personnelle externe", "fuite_de_donnees"),
+        ],
+        each="Donnez une menace pour chaque situation, sans en ajouter.",
+        hints='''
+        assert menace[situations[1]] == "rancongiciel", "Des fichiers chiffrés et une rançon : c'est un rançongiciel."
+        ''',
+        points=2, competencies=["D2.1"], minutes=15)
     nb.md('''
     ## Exercice 2 — Pourquoi les hôpitaux ? (10 min)
     Parmi les affirmations ci-dessous, lesquelles sont **vraies** ? Mettez leurs lettres dans
@@ -230,45 +210,26 @@ def menaces() -> NotebookBuilder:
     ## Exercice 5 — Bonne ou mauvaise pratique ? (15 min)
     Pour chaque pratique, indiquez `True` si c'est une bonne pratique, `False` sinon.
     ''')
-    nb.code('''
-    pratiques = [
-        "verrouiller sa session (Windows + L) avant de quitter le poste, même pour deux minutes",
-        "prêter sa carte CPS et son code à l'interne pour qu'il puisse prescrire pendant la garde",
-        "brancher sur le poste du service une clé USB trouvée sur le parking pour retrouver son propriétaire",
-        "installer les mises à jour proposées par le service informatique sans les repousser indéfiniment",
-        "noter son mot de passe sur un post-it collé sous le clavier",
-        "utiliser un mot de passe différent pour chaque service",
-        "se connecter à un téléservice avec son e-CPS plutôt qu'avec un mot de passe",
-        "réutiliser le mot de passe de sa messagerie personnelle pour le dossier patient informatisé",
-        "signaler au service informatique un comportement inhabituel de son poste",
-    ]
-    ''')
-    nb.answer("d2-01-pratiques", '''
-    bonne_pratique = {
-        ### BEGIN SOLUTION
-        pratiques[0]: True,
-        pratiques[1]: False,
-        pratiques[2]: False,
-        pratiques[3]: True,
-        pratiques[4]: False,
-        pratiques[5]: True,
-        pratiques[6]: True,
-        pratiques[7]: False,
-        pratiques[8]: True,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d2-01-pratiques-tests", '''
-    assert set(bonne_pratique) == set(pratiques), "Donnez une réponse pour chaque pratique, sans en ajouter."
-    assert all(isinstance(v, bool) for v in bonne_pratique.values()), "Les réponses sont True ou False."
-    assert bonne_pratique[pratiques[1]] is False, (
-        "Une carte CPS est personnelle : tout ce qui est fait avec elle est tracé au nom de son titulaire."
-    )
-    ### BEGIN HIDDEN TESTS
-    attendu = [True, False, False, True, False, True, True, False, True]
-    assert [bonne_pratique[p] for p in pratiques] == attendu
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D2.2"], minutes=15)
+    nb.classify(
+        "d2-01-pratiques", items="pratiques", answer="bonne_pratique",
+        entries=[
+            ("verrouiller sa session (Windows + L) avant de quitter le poste, même pour deux minutes", True),
+            ("prêter sa carte CPS et son code à l'interne pour qu'il puisse prescrire pendant la garde", False),
+            ("brancher sur le poste du service une clé USB trouvée sur le parking pour retrouver son propriétaire", False),
+            ("installer les mises à jour proposées par le service informatique sans les repousser indéfiniment", True),
+            ("noter son mot de passe sur un post-it collé sous le clavier", False),
+            ("utiliser un mot de passe différent pour chaque service", True),
+            ("se connecter à un téléservice avec son e-CPS plutôt qu'avec un mot de passe", True),
+            ("réutiliser le mot de passe de sa messagerie personnelle pour le dossier patient informatisé", False),
+            ("signaler au service informatique un comportement inhabituel de son poste", True),
+        ],
+        each="Donnez une réponse pour chaque pratique, sans en ajouter.",
+        hints='''
+        assert bonne_pratique[pratiques[1]] is False, (
+            "Une carte CPS est personnelle : tout ce qui est fait avec elle est tracé au nom de son titulaire."
+        )
+        ''',
+        points=2, competencies=["D2.2"], minutes=15)
     nb.md('''
     ## Exercice 6 — La session partagée (20 min)
     Dans votre service, un poste reste connecté toute la journée sur la session d'un médecin

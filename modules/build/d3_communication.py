@@ -150,31 +150,17 @@ def annuaire_mssante() -> NotebookBuilder:
     ## Exercice 3 — Types de boîtes (10 min)
     Donnez le type (`"PER"`, `"ORG"`, `"APP"`, `"CAB"`) de chaque boîte.
     ''')
-    nb.code('''
-    boites = [
-        "jean-marie.dupont@infirmier.mssante.fr — l'adresse d'un infirmier libéral",
-        "cardio@ch-exemple.mssante.fr — le secrétariat du service de cardiologie",
-        "resultats@labo-exemple.mssante.fr — le logiciel du laboratoire qui envoie les résultats",
-        "cabinet.pasteur@cabinet.mssante.fr — la boîte commune d'un cabinet de groupe",
-    ]
-    ''')
-    nb.answer("d3-01-types-bal", '''
-    type_bal = {
-        ### BEGIN SOLUTION
-        boites[0]: "PER",
-        boites[1]: "ORG",
-        boites[2]: "APP",
-        boites[3]: "CAB",
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d3-01-types-bal-tests", '''
-    assert set(type_bal) == set(boites), "Un type pour chaque boîte."
-    assert set(type_bal.values()) <= {"PER", "ORG", "APP", "CAB"}, "Types possibles : PER, ORG, APP, CAB."
-    ### BEGIN HIDDEN TESTS
-    assert [type_bal[b] for b in boites] == ["PER", "ORG", "APP", "CAB"]
-    ### END HIDDEN TESTS
-    ''', points=1, competencies=["D3.1"], minutes=10)
+    nb.classify(
+        "d3-01-types-bal", items="boites", answer="type_bal", choices="TYPES_BAL",
+        preamble='TYPES_BAL = {"PER", "ORG", "APP", "CAB"}',
+        entries=[
+            ("jean-marie.dupont@infirmier.mssante.fr — l'adresse d'un infirmier libéral", "PER"),
+            ("cardio@ch-exemple.mssante.fr — le secrétariat du service de cardiologie", "ORG"),
+            ("resultats@labo-exemple.mssante.fr — le logiciel du laboratoire qui envoie les résultats", "APP"),
+            ("cabinet.pasteur@cabinet.mssante.fr — la boîte commune d'un cabinet de groupe", "CAB"),
+        ],
+        each="Un type pour chaque boîte.",
+        points=1, competencies=["D3.1"], minutes=10)
     nb.md('''
     ## 3. Un document patient par MSSanté
     Un document médical ne voyage pas comme un simple fichier joint : il est enveloppé dans
@@ -373,42 +359,24 @@ def annuaire_mssante() -> NotebookBuilder:
     Pour chaque situation, choisissez `"mssante"`, `"mes"` (messagerie de Mon espace santé),
     `"ordinaire"` ou `"telephone"`.
     ''')
-    nb.code('''
-    CANAUX = {"mssante", "mes", "ordinaire", "telephone"}
-    cas = [
-        "envoyer un compte rendu d'hospitalisation au médecin traitant",
-        "transmettre au patient son compte rendu d'échographie et les consignes de suivi",
-        "prévenir le réanimateur de garde d'une détresse respiratoire en salle",
-        "envoyer au kinésithérapeute l'ordonnance et le bilan d'un patient opéré",
-        "inviter les collègues du service au pot de départ de la cadre",
-        "demander à un confrère cardiologue un avis sur l'ECG d'un patient (non urgent)",
-        "rappeler à une patiente son rendez-vous et les documents à apporter (elle a Mon espace santé)",
-        "envoyer au fournisseur le bon de commande de matériel du service",
-    ]
-    ''')
-    nb.answer("d3-01-canal", '''
-    canal = {
-        ### BEGIN SOLUTION
-        cas[0]: "mssante",
-        cas[1]: "mes",
-        cas[2]: "telephone",
-        cas[3]: "mssante",
-        cas[4]: "ordinaire",
-        cas[5]: "mssante",
-        cas[6]: "mes",
-        cas[7]: "ordinaire",
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d3-01-canal-tests", '''
-    assert set(canal) == set(cas), "Un canal pour chaque situation."
-    assert set(canal.values()) <= CANAUX, f"Canaux possibles : {sorted(CANAUX)}."
-    assert canal[cas[0]] != "ordinaire", "Un compte rendu d'hospitalisation ne part jamais par messagerie ordinaire."
-    ### BEGIN HIDDEN TESTS
-    attendu = ["mssante", "mes", "telephone", "mssante", "ordinaire", "mssante", "mes", "ordinaire"]
-    assert [canal[c] for c in cas] == attendu
-    ### END HIDDEN TESTS
-    ''', points=3, competencies=["D3.2"], minutes=20)
+    nb.classify(
+        "d3-01-canal", items="cas", answer="canal", choices="CANAUX",
+        preamble='CANAUX = {"mssante", "mes", "ordinaire", "telephone"}',
+        entries=[
+            ("envoyer un compte rendu d'hospitalisation au médecin traitant", "mssante"),
+            ("transmettre au patient son compte rendu d'échographie et les consignes de suivi", "mes"),
+            ("prévenir le réanimateur de garde d'une détresse respiratoire en salle", "telephone"),
+            ("envoyer au kinésithérapeute l'ordonnance et le bilan d'un patient opéré", "mssante"),
+            ("inviter les collègues du service au pot de départ de la cadre", "ordinaire"),
+            ("demander à un confrère cardiologue un avis sur l'ECG d'un patient (non urgent)", "mssante"),
+            ("rappeler à une patiente son rendez-vous et les documents à apporter (elle a Mon espace santé)", "mes"),
+            ("envoyer au fournisseur le bon de commande de matériel du service", "ordinaire"),
+        ],
+        each="Un canal pour chaque situation.",
+        hints='''
+        assert canal[cas[0]] != "ordinaire", "Un compte rendu d'hospitalisation ne part jamais par messagerie ordinaire."
+        ''',
+        points=3, competencies=["D3.2"], minutes=20)
     nb.md('''
     ## Exercice 8 — L'erreur d'envoi (15 min)
     Une interne a envoyé depuis sa messagerie personnelle, à une adresse mal saisie, le compte
@@ -556,35 +524,18 @@ def patients_information() -> NotebookBuilder:
     ## Exercice 3 — Ce que le droit permet (15 min)
     Indiquez pour chaque affirmation `True` (vraie) ou `False` (fausse).
     ''')
-    nb.code('''
-    affirmations = [
-        "Un professionnel peut écrire à son patient par la messagerie de Mon espace santé.",
-        "Un résultat grave (découverte d'un cancer) peut être annoncé par un simple message, sans consultation.",
-        "Le professionnel peut choisir si le patient pourra lui répondre.",
-        "On peut envoyer des résultats par SMS au numéro donné par un voisin du patient.",
-        "Un échange important avec le patient est reporté dans son dossier.",
-        "On peut utiliser l'INS d'un patient dont l'identité est seulement provisoire.",
-    ]
-    ''')
-    nb.answer("d3-02-droit", '''
-    vraie = {
-        ### BEGIN SOLUTION
-        affirmations[0]: True,
-        affirmations[1]: False,
-        affirmations[2]: True,
-        affirmations[3]: False,
-        affirmations[4]: True,
-        affirmations[5]: False,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d3-02-droit-tests", '''
-    assert set(vraie) == set(affirmations), "Une réponse pour chaque affirmation."
-    assert all(isinstance(v, bool) for v in vraie.values()), "Les réponses sont True ou False."
-    ### BEGIN HIDDEN TESTS
-    assert [vraie[a] for a in affirmations] == [True, False, True, False, True, False]
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D3.3"], minutes=15)
+    nb.classify(
+        "d3-02-droit", items="affirmations", answer="vraie",
+        entries=[
+            ("Un professionnel peut écrire à son patient par la messagerie de Mon espace santé.", True),
+            ("Un résultat grave (découverte d'un cancer) peut être annoncé par un simple message, sans consultation.", False),
+            ("Le professionnel peut choisir si le patient pourra lui répondre.", True),
+            ("On peut envoyer des résultats par SMS au numéro donné par un voisin du patient.", False),
+            ("Un échange important avec le patient est reporté dans son dossier.", True),
+            ("On peut utiliser l'INS d'un patient dont l'identité est seulement provisoire.", False),
+        ],
+        each="Une réponse pour chaque affirmation.",
+        points=2, competencies=["D3.3"], minutes=15)
     nb.md('''
     ## 2. Juger une information de santé en ligne
     Avant de conseiller une page à un patient (ou de la croire soi-même), on vérifie quelques
@@ -641,35 +592,21 @@ def patients_information() -> NotebookBuilder:
     ## Exercice 5 — Réseaux sociaux et e-réputation (15 min)
     Indiquez pour chaque pratique `True` si elle est acceptable, `False` sinon.
     ''')
-    nb.code('''
-    pratiques = [
-        "publier une photo du service où l'on devine le tableau des patients hospitalisés",
-        "répondre à un avis négatif en ligne en détaillant les soins reçus par le patient",
-        "partager sur un réseau social professionnel une recommandation de la HAS",
-        "raconter sur un forum un « cas » de patient avec l'âge, la commune et la maladie rare",
-        "répondre à un avis négatif sans donnée sur le patient, en invitant à contacter le cabinet",
-        "se présenter en ligne avec ses titres réels, sans se dire « spécialiste » d'un domaine non reconnu",
-    ]
-    ''')
-    nb.answer("d3-02-reseaux", '''
-    acceptable = {
-        ### BEGIN SOLUTION
-        pratiques[0]: False,
-        pratiques[1]: False,
-        pratiques[2]: True,
-        pratiques[3]: False,
-        pratiques[4]: True,
-        pratiques[5]: True,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d3-02-reseaux-tests", '''
-    assert set(acceptable) == set(pratiques), "Une réponse pour chaque pratique."
-    assert acceptable[pratiques[1]] is False, "Détailler les soins d'un patient, même pour se défendre, viole le secret."
-    ### BEGIN HIDDEN TESTS
-    assert [acceptable[p] for p in pratiques] == [False, False, True, False, True, True]
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D3.4"], minutes=15)
+    nb.classify(
+        "d3-02-reseaux", items="pratiques", answer="acceptable",
+        entries=[
+            ("publier une photo du service où l'on devine le tableau des patients hospitalisés", False),
+            ("répondre à un avis négatif en ligne en détaillant les soins reçus par le patient", False),
+            ("partager sur un réseau social professionnel une recommandation de la HAS", True),
+            ("raconter sur un forum un « cas » de patient avec l'âge, la commune et la maladie rare", False),
+            ("répondre à un avis négatif sans donnée sur le patient, en invitant à contacter le cabinet", True),
+            ("se présenter en ligne avec ses titres réels, sans se dire « spécialiste » d'un domaine non reconnu", True),
+        ],
+        each="Une réponse pour chaque pratique.",
+        hints='''
+        assert acceptable[pratiques[1]] is False, "Détailler les soins d'un patient, même pour se défendre, viole le secret."
+        ''',
+        points=2, competencies=["D3.4"], minutes=15)
     nb.md('''
     ## Exercice 6 — Le message au patient (25 min)
     Rédigez le message que vous envoyez par la messagerie de Mon espace santé à la patiente :

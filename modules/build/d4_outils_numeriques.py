@@ -669,36 +669,21 @@ def eprescription() -> NotebookBuilder:
     Essayez, si vous le voulez, avec d'autres personas (`connect(persona="infirmier")`…).
     Puis indiquez pour chaque affirmation `True` (permis) ou `False` (refusé).
     ''')
-    nb.code('''
-    affirmations = [
-        "le pharmacien scanne le QR code et enregistre la dispensation",
-        "le médecin prescripteur enregistre lui-même une dispensation",
-        "la patiente consulte ses e-prescriptions",
-        "un infirmier lit l'e-prescription de la patiente dans ce bac à sable",
-        "un pharmacien scanne de nouveau le QR code d'une ordonnance entièrement délivrée",
-        "le médecin prescripteur annule une ordonnance qu'il a rédigée",
-    ]
-    ''')
-    nb.answer("d4-02-droits", '''
-    permis = {
-        ### BEGIN SOLUTION
-        affirmations[0]: True,
-        affirmations[1]: False,
-        affirmations[2]: True,
-        affirmations[3]: False,
-        affirmations[4]: False,
-        affirmations[5]: True,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d4-02-droits-tests", '''
-    assert set(permis) == set(affirmations), "Une réponse pour chaque affirmation."
-    assert all(isinstance(v, bool) for v in permis.values()), "Les réponses sont True ou False."
-    assert permis[affirmations[0]] is True, "C'est le cœur du rôle du pharmacien."
-    ### BEGIN HIDDEN TESTS
-    assert [permis[a] for a in affirmations] == [True, False, True, False, False, True]
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D4.3"], minutes=15)
+    nb.classify(
+        "d4-02-droits", items="affirmations", answer="permis",
+        entries=[
+            ("le pharmacien scanne le QR code et enregistre la dispensation", True),
+            ("le médecin prescripteur enregistre lui-même une dispensation", False),
+            ("la patiente consulte ses e-prescriptions", True),
+            ("un infirmier lit l'e-prescription de la patiente dans ce bac à sable", False),
+            ("un pharmacien scanne de nouveau le QR code d'une ordonnance entièrement délivrée", False),
+            ("le médecin prescripteur annule une ordonnance qu'il a rédigée", True),
+        ],
+        each="Une réponse pour chaque affirmation.",
+        hints='''
+        assert permis[affirmations[0]] is True, "C'est le cœur du rôle du pharmacien."
+        ''',
+        points=2, competencies=["D4.3"], minutes=15)
     nb.md('''
     ## Exercice 6 — Le paysage des outils (15 min)
     Associez chaque outil à sa description en complétant `description` avec une lettre :

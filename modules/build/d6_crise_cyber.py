@@ -149,42 +149,25 @@ def mode_degrade() -> NotebookBuilder:
     mesure ci-dessous, indiquez `True` si elle fait partie d'une bonne procédure papier,
     `False` sinon.
     ''')
-    nb.code('''
-    mesures = [
-        "sortir les ordonnances papier numérotées et les feuilles de traçabilité des administrations",
-        "identifier chaque patient avec son bracelet et des étiquettes imprimées avant la panne",
-        "noter l'heure de chaque acte et de chaque administration sur le support papier",
-        "photographier les dossiers avec son téléphone personnel pour les partager par une messagerie grand public",
-        "transférer les résultats entre postes avec une clé USB personnelle",
-        "conserver et classer tous les documents papier pour la ressaisie après la restauration",
-        "appeler le laboratoire et confirmer par écrit les résultats critiques transmis par téléphone",
-        "reporter toutes les admissions jusqu'au retour du système",
-    ]
-    ''')
-    nb.answer("d6-01-papier", '''
-    dans_la_procedure = {
-        ### BEGIN SOLUTION
-        mesures[0]: True,
-        mesures[1]: True,
-        mesures[2]: True,
-        mesures[3]: False,
-        mesures[4]: False,
-        mesures[5]: True,
-        mesures[6]: True,
-        mesures[7]: False,
-        ### END SOLUTION
-    }
-    ''')
-    nb.tests("d6-01-papier-tests", '''
-    assert set(dans_la_procedure) == set(mesures), "Une réponse pour chaque mesure."
-    assert all(isinstance(v, bool) for v in dans_la_procedure.values()), "Les réponses sont True ou False."
-    assert dans_la_procedure[mesures[3]] is False, (
-        "Une messagerie grand public fait sortir des données de santé de l'établissement."
-    )
-    ### BEGIN HIDDEN TESTS
-    assert [dans_la_procedure[x] for x in mesures] == [True, True, True, False, False, True, True, False]
-    ### END HIDDEN TESTS
-    ''', points=2, competencies=["D2.5"], minutes=20)
+    nb.classify(
+        "d6-01-papier", items="mesures", answer="dans_la_procedure",
+        entries=[
+            ("sortir les ordonnances papier numérotées et les feuilles de traçabilité des administrations", True),
+            ("identifier chaque patient avec son bracelet et des étiquettes imprimées avant la panne", True),
+            ("noter l'heure de chaque acte et de chaque administration sur le support papier", True),
+            ("photographier les dossiers avec son téléphone personnel pour les partager par une messagerie grand public", False),
+            ("transférer les résultats entre postes avec une clé USB personnelle", False),
+            ("conserver et classer tous les documents papier pour la ressaisie après la restauration", True),
+            ("appeler le laboratoire et confirmer par écrit les résultats critiques transmis par téléphone", True),
+            ("reporter toutes les admissions jusqu'au retour du système", False),
+        ],
+        each="Une réponse pour chaque mesure.",
+        hints='''
+        assert dans_la_procedure[mesures[3]] is False, (
+            "Une messagerie grand public fait sortir des données de santé de l'établissement."
+        )
+        ''',
+        points=2, competencies=["D2.5"], minutes=20)
     nb.md('''
     ## Exercice 3 — Contrôler une fiche de déclaration (25 min)
     La direction déclare l'incident sur le **portail de signalement des événements sanitaires

@@ -30,6 +30,15 @@ def _text(source: str) -> str:
     return dedent(source).strip("\n")
 
 
+def _quoted(text: str) -> str:
+    """A Python string literal in double quotes, as the course's cells write them."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _literal(value: bool | str) -> str:
+    return _quoted(value) if isinstance(value, str) else repr(value)
+
+
 @dataclass
 class NotebookBuilder:
     """Collects the cells of one notebook; read-only cells get ids `<prefix>-<n>`."""
@@ -77,6 +86,42 @@ class NotebookBuilder:
                 "santelab": {"competencies": competencies, "minutes": minutes},
             },
         ))
+
+    def classify(self, grade_id: str, *, items: str, answer: str,
+                 entries: list[tuple[str, bool | str]], each: str, choices: str | None = None,
+                 preamble: str = "", hints: str = "", points: float, competencies: list[str],
+                 minutes: int) -> None:
+        """A classification question, in three cells: the given list `items`, the dict
+        `answer` the student fills (item → one of the set named `choices`, defined in
+        `preamble`; item → True/False when `choices` is None), and its tests.
+
+        `entries` keeps each item beside its expected answer; `each` is the message when an
+        item is missing or added; `hints` are visible asserts that teach by their message.
+        """
+        listed = "\n".join(f"    {_quoted(text)}," for text, _ in entries)
+        self.code("\n".join(filter(None, [_text(preamble), f"{items} = [\n{listed}\n]"])))
+        solved = "\n".join(f"    {items}[{k}]: {_literal(expected)}," for k, (_, expected)
+                           in enumerate(entries))
+        self.answer(grade_id, f"{answer} = {{\n    ### BEGIN SOLUTION\n{solved}\n"
+                              "    ### END SOLUTION\n}")
+        if choices is None:
+            in_range = (f"assert all(isinstance(v, bool) for v in {answer}.values()), "
+                        '"Les réponses sont True ou False."')
+        else:
+            in_range = (f"inconnues = set({answer}.values()) - {choices}\n"
+                        'assert not inconnues, f"Valeurs inconnues : {inconnues}. '
+                        f'Choisissez parmi {{sorted({choices})}}."')
+        expected = ", ".join(_literal(value) for _, value in entries)
+        self.tests(f"{grade_id}-tests", "\n".join(filter(None, [
+            f'assert isinstance({answer}, dict), "`{answer}` est un dictionnaire '
+            f'{{élément de `{items}` : réponse}}."',
+            f'assert set({answer}) == set({items}), "{each}"',
+            in_range,
+            _text(hints),
+            "### BEGIN HIDDEN TESTS",
+            f"assert [{answer}[x] for x in {items}] == [{expected}]",
+            "### END HIDDEN TESTS",
+        ])), points=points, competencies=competencies, minutes=minutes)
 
     def free_text(self, grade_id: str, *, rubric: list[tuple[float, str]], solution: str,
                   competencies: list[str], minutes: int) -> None:
