@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+
+from sandbox.ports import free_port
 
 INS = "279035121518989"  # a valid test INS (key 89)
 PASSWORD = "bac-a-sable"
@@ -69,12 +70,6 @@ def seed(db_url: str) -> None:
                                   identity_status="QUAL", family="MARTIN", given="Claire",
                                   birth_date="1979-03-12", gp_id="gp1", opposed=False))
     sandbox.store.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

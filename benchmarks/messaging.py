@@ -29,9 +29,8 @@ from aiosmtpd.smtp import AuthResult
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox import messaging
-from sandbox.messaging.models import MailboxRow
 from sandbox.messaging.pki import ServerCredentials
-from sandbox.messaging.seed import seed as seed_mailboxes
+from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.seed import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
@@ -130,15 +129,12 @@ def main() -> None:
                         tenant=TENANT)
     sandbox = Sandbox.open(settings)
     population = SeedPopulation(synthetic_data.generate(n=args.patients, seed=3, years=1))
-    seed_tenant(sandbox, TENANT, population)
+    seed_tenant(sandbox, TENANT, population)  # mailboxes included
     from sqlalchemy import select
 
     from sandbox.auth_models import PersonaRow
 
     with sandbox.store.session() as session:
-        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == TENANT)
-                          .limit(1)) is None:
-            seed_mailboxes(session, TENANT, population)
         people = sorted(session.execute(select(PersonaRow.login, PersonaRow.mailbox).where(
             PersonaRow.tenant == TENANT, PersonaRow.mailbox.is_not(None),
             PersonaRow.login.like("1%"))).all())
@@ -149,7 +145,7 @@ def main() -> None:
     credentials = ServerCredentials.issue(settings)
     context = ssl.create_default_context(cafile=str(credentials.ca_file))
 
-    sink = Controller(Sink(), hostname="127.0.0.1", port=messaging._free_port("127.0.0.1"),
+    sink = Controller(Sink(), hostname="127.0.0.1", port=free_port(),
                       server_hostname="localhost", tls_context=credentials.server_context(),
                       require_starttls=True, auth_require_tls=True, auth_required=True,
                       authenticator=lambda *a: AuthResult(success=True))

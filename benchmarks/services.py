@@ -37,6 +37,8 @@ from pathlib import Path
 
 import httpx
 
+from sandbox.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 TENANT = "bench"
@@ -54,10 +56,6 @@ def _fixtures():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    return _fixtures().free_port()
 
 
 def hello_app():

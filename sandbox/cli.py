@@ -6,13 +6,13 @@ import argparse
 import gc
 import importlib
 import os
-import socket
 import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from sandbox.ports import check_free
 from santelab.errors import SantelabError
 
 
@@ -74,16 +74,6 @@ def _open(settings):
             f"l'adresse, l'utilisateur et le mot de passe ({exc.orig})") from exc
 
 
-def _check_port(host: str, port: int, option: str) -> None:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise SantelabError(f"impossible d'écouter sur {host}:{port} ({exc.strerror}) : "
-                                f"choisissez un autre port avec {option}.") from exc
-
-
 def _messaging(sandbox) -> Any:
     """Start the MSSanté mail servers when the messaging package offers `start`."""
     try:
@@ -95,11 +85,8 @@ def _messaging(sandbox) -> Any:
     start = getattr(module, "start", None)
     if not callable(start):
         return None
-    settings = sandbox.settings
-    _check_port(settings.host, settings.smtp_port, "--smtp-port")
-    _check_port(settings.host, settings.imap_port, "--imap-port")
     try:
-        return start(sandbox)
+        return start(sandbox)  # refuses taken ports in French (ports.check_free)
     except OSError as exc:
         raise SantelabError(f"démarrage de la messagerie MSSanté impossible ({exc}) : "
                             "choisissez d'autres ports avec --smtp-port / --imap-port.") from exc
@@ -150,7 +137,7 @@ def run_up(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     settings = settings_from(args)
-    _check_port(settings.host, settings.port, "--port")
+    check_free(settings.host, settings.port, "--port")
     sandbox, seeded = _open(settings)
     app = create_app(sandbox)
     mail = _messaging(sandbox)

@@ -31,6 +31,13 @@ class Event:
     detail: dict
 
 
+@dataclass(frozen=True, slots=True)
+class StoredEvent(Event):
+    """An event read back from the stream, with its place in it (`seq` only increases)."""
+
+    seq: int
+
+
 def record(session: Session, event: Event) -> None:
     """Trace `event` in the session's transaction: written just before it commits, dropped
     if it rolls back.
@@ -71,7 +78,7 @@ def stream(
     service: str | None = None,
     since: datetime | None = None,
     limit: int = 1000,
-) -> list[EventRow]:
+) -> list[StoredEvent]:
     """Events of one tenant, oldest first, optionally about one patient or one service."""
     query = select(EventRow).where(EventRow.tenant == tenant)
     if patient is not None:
@@ -80,4 +87,8 @@ def stream(
         query = query.where(EventRow.service == service)
     if since is not None:
         query = query.where(EventRow.at >= since)
-    return list(session.scalars(query.order_by(EventRow.seq).limit(limit)))
+    rows = session.scalars(query.order_by(EventRow.seq).limit(limit))
+    return [StoredEvent(**{name: getattr(row, name) for name in _STORED}) for row in rows]
+
+
+_STORED = (*Event.__slots__, *StoredEvent.__slots__)

@@ -10,10 +10,10 @@ a free one). Both need STARTTLS with a certificate from the sandbox CA (`pki.ca_
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.ports import check_free, free_port
 from sandbox.runtime import Sandbox
 
 _RUNNING: dict[int, MailServers] = {}
@@ -60,10 +60,10 @@ def serve(sandbox: Sandbox, host: str | None = None, smtp_port: int | None = Non
     imap_port = settings.imap_port if imap_port is None else imap_port
     credentials = ServerCredentials.issue(settings)
     # aiosmtpd's controller probes its own port after start: it must be a real one.
-    smtp_port = smtp_port or _free_port(host)
-    _check_free(host, smtp_port, "--smtp-port")
+    smtp_port = smtp_port or free_port(host)
+    check_free(host, smtp_port, "--smtp-port", "MSSanté")
     if imap_port:
-        _check_free(host, imap_port, "--imap-port")
+        check_free(host, imap_port, "--imap-port", "MSSanté")
     smtp = smtp_controller(sandbox, credentials, host=host, port=smtp_port)
     smtp.start()
     servers = MailServers(sandbox, host, smtp_port, 0, credentials.ca_file, [smtp])
@@ -76,25 +76,6 @@ def serve(sandbox: Sandbox, host: str | None = None, smtp_port: int | None = Non
         raise
     _RUNNING[id(sandbox)] = servers
     return servers
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def _check_free(host: str, port: int, option: str) -> None:
-    from santelab.errors import SantelabError
-
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise SantelabError(f"impossible d'écouter sur {host}:{port} pour MSSanté "
-                                f"({exc.strerror}) : choisissez un autre port avec {option}."
-                                ) from exc
 
 
 def start(sandbox: Sandbox) -> MailServers:

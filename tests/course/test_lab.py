@@ -14,13 +14,8 @@ import psutil
 import pytest
 import requests
 
+from sandbox.ports import free_port
 from santelab.course.framework import COURSE_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(tmp_path: Path, token: str) -> dict[str, str]:
@@ -35,7 +30,7 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("with_sandbox", [False, True], ids=["lab-seul", "avec-services"])
 def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool):
-    port, sandbox_port, token = _free_port(), _free_port(), "jeton-de-test"
+    port, sandbox_port, token = free_port(), free_port(), "jeton-de-test"
     options = ["--sandbox-port", str(sandbox_port)] if with_sandbox else ["--no-sandbox"]
     launcher = subprocess.Popen(
         [sys.executable, "-m", "santelab", "lab", "--port", str(port), *options,

@@ -13,10 +13,11 @@ import time
 
 import pytest
 import uvicorn
-from mss_helpers import OTHER_TENANT, TENANT, World, free_port
+from mss_helpers import OTHER_TENANT, TENANT, World
 
 from sandbox import messaging
 from sandbox.app import create_app
+from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.seed import SeedPopulation, default_personas_of, seed_tenant
 from sandbox.settings import Settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import imaplib
 import smtplib
-import socket
 import ssl
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -19,12 +18,6 @@ from sandbox.runtime import Sandbox
 
 TENANT = "classe-mss"
 OTHER_TENANT = "classe-mss-b"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

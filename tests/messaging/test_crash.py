@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from mss_helpers import free_port, message
+from mss_helpers import message
 from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging.models import MessageRow
+from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
 

@@ -12,10 +12,10 @@ import time
 import httpx
 import uvicorn
 from fixtures.personas import persona_client, persona_token
-from fixtures.postgres import free_port
 from sandbox_helpers import TENANT
 
 from sandbox.app import create_app
+from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 
 

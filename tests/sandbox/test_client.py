@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fixtures.postgres import free_port
 
 from sandbox import client as sandbox_client
 from sandbox.client import (
@@ -20,6 +19,7 @@ from sandbox.client import (
     connect,
 )
 from sandbox.client.errors import error_for
+from sandbox.ports import free_port
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.postgres import free_port
 
+from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
 

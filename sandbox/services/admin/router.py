@@ -79,22 +79,8 @@ def clear_fault(service: str, ctx: Ctx, book: Book, request: Request) -> None:
     ctx.record("admin.fault.clear", target=f"service/{service}")
 
 
-class EventOut(BaseModel):
-    seq: int
-    at: datetime
-    service: str
-    action: str
-    persona: str | None
-    role: str | None
-    target: str | None
-    patient: str | None
-    outcome: str
-    detail: dict
-
-
-@router.get("/events", response_model=list[EventOut], summary="Flux d'événements du bac à sable")
+@router.get("/events", summary="Flux d'événements du bac à sable")
 def list_events(ctx: Ctx, service: str | None = None, patient: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[EventOut]:
+                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[events.StoredEvent]:
     ctx.require("admin.events")
-    rows = events.stream(ctx.session, ctx.tenant, service=service, patient=patient, limit=limit)
-    return [EventOut.model_validate(r, from_attributes=True) for r in rows]
+    return events.stream(ctx.session, ctx.tenant, service=service, patient=patient, limit=limit)
