@@ -21,7 +21,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
@@ -239,18 +239,37 @@ def ensure_seeded(sandbox: Sandbox, tenant: str | None = None) -> bool:
 
 # --- SQLite templates -------------------------------------------------------------------------
 
-def _schema_digest() -> str:
+# What a seeded database depends on besides its settings: the tables and the code and data that
+# fill them (population generator, referentials, seeders).
+SEED_SOURCES = (Path(model.__file__).parent, Path(__file__).parent)
+
+
+@cache
+def seed_digest() -> str:
+    """Names the templates: a cached one is never reused by code that would seed differently
+    (≈ 20 ms, once per process)."""
+    return sources_digest(SEED_SOURCES)
+
+
+def sources_digest(sources: tuple[Path, ...]) -> str:
+    """Changes whenever the schema or any file under `sources` changes."""
     from sandbox.store.db import register_tables
 
     register_tables()
-    text = "|".join(f"{t.name}:{','.join(c.name for c in t.columns)}"
-                    for t in Base.metadata.sorted_tables)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    digest = hashlib.sha256("|".join(
+        f"{t.name}:{','.join(c.name for c in t.columns)}" for t in Base.metadata.sorted_tables
+    ).encode())
+    for root in sources:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def template_path(settings: Settings, tenant: str) -> Path:
     name = (f"seed{settings.seed}-n{settings.patients}-{tenant}-v{__version__}"
-            f"-{_schema_digest()}.sqlite")
+            f"-{seed_digest()}.sqlite")
     return settings.data_dir / "templates" / name
 
 

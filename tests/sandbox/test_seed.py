@@ -23,6 +23,7 @@ from sandbox.seed import (
     reset_tenant,
     seed_tenant,
     service_seeders,
+    template_path,
 )
 from sandbox.services.insi.models import NationalIdentity
 from sandbox.settings import Settings
@@ -154,6 +155,21 @@ def test_template_is_built_once_then_copied(tmp_path):
     assert template.stat().st_mtime_ns == built
     other = build_template(Settings(data_dir=tmp_path, patients=26, seed=5), "t")
     assert other != template
+
+
+def test_template_name_follows_the_code_that_seeds(tmp_path):
+    import shutil
+
+    from sandbox.seed import SEED_SOURCES, seed_digest, sources_digest
+
+    copies = tuple(shutil.copytree(root, tmp_path / root.name,
+                                   ignore=shutil.ignore_patterns("__pycache__"))
+                   for root in SEED_SOURCES)
+    assert sources_digest(copies) == seed_digest()  # content, not location, decides
+    pathway = copies[0] / "pathways" / "diabetes.yaml"
+    pathway.write_text(pathway.read_text() + "\n# une modification\n")
+    assert sources_digest(copies) != seed_digest()
+    assert seed_digest() in template_path(Settings(data_dir=tmp_path), "t").name
 
 
 def test_reset_restores_one_tenant_only(tmp_path, population):
