@@ -16,6 +16,18 @@ def _send(world, login: str, to_login: str, subject: str) -> None:
         smtp.sendmail(sender, [to], message(sender, to, subject, f"Corps de {subject}"))
 
 
+def _refused_login(world, login: str, password: str = "bac-a-sable") -> str:
+    """Log in over STARTTLS, expecting a refusal: the server's answer."""
+    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
+    try:
+        client.starttls(ssl_context=world.context())
+        with pytest.raises(imaplib.IMAP4.error) as caught:
+            client.login(login, password)
+        return str(caught.value)
+    finally:
+        client.shutdown()
+
+
 def test_login_without_tls_is_refused(world):
     client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
     try:
@@ -29,14 +41,7 @@ def test_login_without_tls_is_refused(world):
 
 
 def test_wrong_password_is_refused(world):
-    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
-    try:
-        client.starttls(ssl_context=world.context())
-        with pytest.raises(imaplib.IMAP4.error) as caught:
-            client.login("kine", "faux")
-        assert "AUTHENTICATIONFAILED" in str(caught.value)
-    finally:
-        client.shutdown()
+    assert "AUTHENTICATIONFAILED" in _refused_login(world, "kine", "faux")
 
 
 def test_list_fetch_search_flag_expunge(world):
@@ -98,14 +103,7 @@ def test_phishing_flag_is_a_report_event(world):
 
 
 def test_persona_without_mailbox_cannot_open_imap(world):
-    client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
-    try:
-        client.starttls(ssl_context=world.context())
-        with pytest.raises(imaplib.IMAP4.error) as caught:
-            client.login("etudiant", "bac-a-sable")
-        assert "MSSante" in str(caught.value)
-    finally:
-        client.shutdown()
+    assert "MSSante" in _refused_login(world, "etudiant")
 
 
 def test_unavailable_fault_refuses_imap_login(world):
@@ -117,14 +115,8 @@ def test_unavailable_fault_refuses_imap_login(world):
     book.set(OTHER_TENANT, FaultRow(tenant=OTHER_TENANT, service="mssante", mode="indisponible",
                                     message="Messagerie en panne (exercice)"))
     try:
-        client = imaplib.IMAP4("127.0.0.1", world.servers.imap_port, timeout=30)
-        try:
-            client.starttls(ssl_context=world.context())
-            with pytest.raises(imaplib.IMAP4.error) as caught:
-                client.login(f"kine@{OTHER_TENANT}", "bac-a-sable")
-            assert "UNAVAILABLE" in str(caught.value) and "panne" in str(caught.value)
-        finally:
-            client.shutdown()
+        answer = _refused_login(world, f"kine@{OTHER_TENANT}")
+        assert "UNAVAILABLE" in answer and "panne" in answer
         with world.imap("kine"):  # the other tenant still reads its mail
             pass
     finally:
