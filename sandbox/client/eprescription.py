@@ -119,6 +119,10 @@ class EPrescription(Resource):
         return Prescription.from_json(self._post(
             f"{self.base}/prescriptions/{number}/cancel", json={"motif": reason}))
 
+    def file_in_dmp(self, number: str) -> Prescription:
+        """File in the DMP an ordonnance a DMP outage kept out (the prescriber, once it is back)."""
+        return Prescription.from_json(self._post(f"{self.base}/prescriptions/{number}/versement-dmp"))
+
     def fhir(self, number: str) -> dict:
         """The prescription as a FHIR Bundle (MedicationRequest per line, MedicationDispense)."""
         return self._get(f"{self.base}/prescriptions/{number}/fhir")

@@ -273,15 +273,28 @@ def test_dmp_down_gets_no_ordonnance_but_the_prescription_stands(world):
     p = prescribe(world)
     assert p["document_dmp"] is None and p["statut"] == "active"
     assert p["versement_dmp"].startswith("non déposée : DMP indisponible")
+    catch_up = f"{ERX}/prescriptions/{p['numero']}/versement-dmp"
+    still_down = world.http.post(catch_up, headers=world.as_("medecin"))
+    assert still_down.status_code == 503 and "indisponible" in still_down.text
     assert world.http.delete("/admin/faults/dmp",
                              headers=world.as_("facilitateur")).status_code == 204
     again = world.http.get(f"{ERX}/prescriptions/{p['numero']}", headers=world.as_("medecin"))
     assert again.json()["versement_dmp"] == p["versement_dmp"]
     filed = prescribe(world)
     assert filed["document_dmp"] and filed["versement_dmp"] == "déposée dans le DMP du patient"
+
+    # Once the DMP is back, the prescriber (only) files what the outage kept out, once.
+    assert world.http.post(catch_up, headers=world.as_("medecin2")).status_code == 403
+    late = world.http.post(catch_up, headers=world.as_("medecin"))
+    assert late.status_code == 200, late.text
+    assert late.json()["versement_dmp"] == "déposée dans le DMP du patient"
+    assert world.http.post(catch_up, headers=world.as_("medecin")).json() == late.json()
     found = world.http.get("/dmp/fhir/DocumentReference?type=57833-6",
                            headers=world.as_("patient")).json()
-    assert [e["resource"]["id"] for e in found["entry"]] == [filed["document_dmp"]]
+    assert sorted(e["resource"]["id"] for e in found["entry"]) == sorted(
+        [filed["document_dmp"], late.json()["document_dmp"]])
+    content = found["entry"][0]["resource"]["content"][0]["attachment"]["url"]
+    assert world.http.get(f"/dmp/fhir/{content}", headers=world.as_("patient")).status_code == 200
 
 
 def test_dispensing_a_completed_prescription_is_a_double_dispense(world):

@@ -52,7 +52,7 @@ DMP_FILING = {
     "depose": "déposée dans le DMP du patient",
     "dmp_ferme": "non déposée : le patient a fermé son DMP",
     "dmp_indisponible": "non déposée : DMP indisponible au moment de la prescription "
-                        "(à verser au retour du service)",
+                        "(le prescripteur la verse au retour du DMP : POST …/versement-dmp)",
 }
 PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42)
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
@@ -150,19 +150,25 @@ class CancelIn(BaseModel):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _file_in_dmp(ctx: ServiceContext, request: Request, row: ErxPrescriptionRow,
-                 patient: DmpPatientRow, body: PrescriptionIn) -> None:
-    """As the real service does, file the ordonnance in the patient's DMP — unless the DMP is
-    down (a drill's fault on "dmp" holds for this in-process deposit too) or closed."""
+def _dmp_down(ctx: ServiceContext, request: Request) -> ServiceError | None:
+    """The error a drill's fault on "dmp" gives: it holds for the e-prescription's in-process
+    deposits too, not only for requests to /dmp."""
     fault = request.app.state.faults.active(ctx.tenant).get("dmp")
-    if fault is not None and fault_error(fault, "dmp") is not None:
+    return fault_error(fault, "dmp") if fault is not None else None
+
+
+def _file_in_dmp(ctx: ServiceContext, request: Request, row: ErxPrescriptionRow,
+                 patient: DmpPatientRow, lines: list[ErxLineRow]) -> None:
+    """As the real service does, file the ordonnance in the patient's DMP — unless the DMP is
+    down or closed; `row.dmp_filing` says which."""
+    if _dmp_down(ctx, request) is not None:
         row.dmp_filing = "dmp_indisponible"
         return
     filed = dmp_feed.file_text(
         ctx.session, event=ctx.event("erx.create"), patient=patient,
         author_id=ctx.actor.practitioner_id, type_code=PRESCRIPTION_LOINC,
         title=f"Ordonnance numérique n° {numbers.display(row.number)}",
-        text=_ordonnance_text(row, body), master_identifier=f"urn:santelab:erx:{row.number}",
+        text=_ordonnance_text(row, lines), master_identifier=f"urn:santelab:erx:{row.number}",
         date=row.created_at)
     row.dmp_document_id = filed.id if filed is not None else None
     row.dmp_filing = "depose" if filed is not None else "dmp_ferme"
@@ -266,18 +272,18 @@ def _commit(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     return out
 
 
-def _ordonnance_text(row: ErxPrescriptionRow, body: PrescriptionIn) -> str:
+def _ordonnance_text(row: ErxPrescriptionRow, lines: list[ErxLineRow]) -> str:
     """The ordonnance as filed in the DMP (readable text, one paragraph per line)."""
-    lines = [f"Ordonnance numérique n° {numbers.display(row.number)}",
-             f"Prescripteur : {row.prescriber_login}",
-             f"Date : {_utc(row.created_at).date().isoformat()}", ""]
-    for i, x in enumerate(body.lignes, start=1):
+    text = [f"Ordonnance numérique n° {numbers.display(row.number)}",
+            f"Prescripteur : {row.prescriber_login}",
+            f"Date : {_utc(row.created_at).date().isoformat()}", ""]
+    for x in lines:
         atc = f" (ATC {x.atc})" if x.atc else ""
-        lines.append(f"{i}. {x.medicament}{atc} — {x.posologie} — {x.quantite} boîte(s), "
-                     f"{x.duree_jours} jours")
-    if body.note:
-        lines += ["", body.note]
-    return "\n".join(lines) + "\n"
+        text.append(f"{x.line}. {x.drug}{atc} — {x.dosage} — {x.quantity} boîte(s), "
+                    f"{x.duration_days} jours")
+    if row.note:
+        text += ["", row.note]
+    return "\n".join(text) + "\n"
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -305,13 +311,13 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
         ins=patient.ins, prescriber_id=ctx.actor.practitioner_id,
         prescriber_login=ctx.actor.login, status="active", created_at=ctx.now(), note=body.note,
         idempotency_key=idempotency_key)
+    lines = [ErxLineRow(tenant=ctx.tenant, number=row.number, line=i, atc=x.atc,
+                        drug=x.medicament, dosage=x.posologie, quantity=x.quantite,
+                        duration_days=x.duree_jours, dispensed=0)
+             for i, x in enumerate(body.lignes, start=1)]
     ctx.session.add(row)
-    ctx.session.add_all([
-        ErxLineRow(tenant=ctx.tenant, number=row.number, line=i, atc=x.atc, drug=x.medicament,
-                   dosage=x.posologie, quantity=x.quantite, duration_days=x.duree_jours,
-                   dispensed=0)
-        for i, x in enumerate(body.lignes, start=1)])
-    _file_in_dmp(ctx, request, row, patient, body)
+    ctx.session.add_all(lines)
+    _file_in_dmp(ctx, request, row, patient, lines)
     ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes),
                                                      "dmp": row.dmp_document_id,
                                                      "versement_dmp": row.dmp_filing})
@@ -444,6 +450,39 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
         row.status = "completed"
     ctx.record("erx.dispense", **_trace(row),
                detail={"ligne": body.ligne, "quantite": body.quantite, "statut": row.status})
+    return _commit(ctx, row)
+
+
+@router.post("/prescriptions/{number}/versement-dmp", response_model=PrescriptionOut,
+             summary="Verser au DMP une ordonnance qu'une panne du DMP a laissée hors DMP "
+                     "(prescripteur)")
+def file_after_outage(number: str, ctx: Ctx, request: Request) -> PrescriptionOut:
+    """The catch-up of a degraded-mode drill: once the DMP is back, the prescriber files what
+    the outage kept out. Filing twice changes nothing."""
+    row = _load(ctx, number, "erx.create")
+    ctx.require("erx.create", **_trace(row))
+    if ctx.actor.login != row.prescriber_login:
+        raise ctx.refuse("erx.create", ServiceError(
+            403, "Seul le prescripteur qui l'a établie peut verser cette ordonnance au DMP."),
+            **_trace(row))
+    down = _dmp_down(ctx, request)
+    if row.dmp_filing == "dmp_indisponible" and down is not None:
+        raise ctx.refuse("erx.create", down, **_trace(row))
+    # Claim the deposit (a concurrent request for the same ordonnance waits, then finds it done).
+    claimed = ctx.session.execute(
+        update(ErxPrescriptionRow)
+        .where(ErxPrescriptionRow.tenant == ctx.tenant, ErxPrescriptionRow.number == row.number,
+               ErxPrescriptionRow.dmp_filing == "dmp_indisponible")
+        .values(dmp_filing="depose"))
+    ctx.session.refresh(row)
+    if claimed.rowcount == 1:
+        patient = patients.by_id(ctx.session, ctx.tenant, row.patient_id)
+        lines = ctx.session.scalars(select(ErxLineRow).where(
+            ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)
+            .order_by(ErxLineRow.line)).all()
+        _file_in_dmp(ctx, request, row, patient, list(lines))
+        ctx.record("erx.dmp.file", **_trace(row), detail={"dmp": row.dmp_document_id,
+                                                           "versement_dmp": row.dmp_filing})
     return _commit(ctx, row)
 
 
