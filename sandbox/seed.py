@@ -126,8 +126,6 @@ def default_personas(population) -> list[PersonaInfo]:
     others = [p for p in physicians if p.id != gp.id]
     urgent = next((p for p in others if at_hospital(p) and p.specialty != "SM54"),
                   others[0] if others else gp)
-    outside = [p for p in others if p.id != urgent.id and p.organization_id != gp.organization_id]
-    second = min(outside or others or [gp], key=lambda p: (followed[p.id], practitioners.index(p)))
 
     def first(profession: str) -> model.Practitioner | None:
         return next((p for p in practitioners if p.profession == profession), None)
@@ -144,6 +142,12 @@ def default_personas(population) -> list[PersonaInfo]:
     qualified = [p for p in patients if p.identity.status is model.IdentityStatus.QUAL]
     pool = [p for p in qualified if p.gp_id == gp.id] or qualified or patients
     patient = max(pool, key=lambda p: (doc_count(p), -patients.index(p)))
+    # medecin2 works elsewhere and is outside that patient's care team (authored none of the
+    # documents of the DMP): the course's "bris de glace" exercise starts with its refusal.
+    care_team = {d.author_id for d in patient.documents}
+    outside = [p for p in others if p.id != urgent.id and p.organization_id != gp.organization_id
+               and p.id not in care_team]
+    second = min(outside or others or [gp], key=lambda p: (followed[p.id], practitioners.index(p)))
     gp_org = orgs.get(gp.organization_id)
     ident = patient.identity
     found = [

@@ -136,6 +136,9 @@ def insi_dmp() -> NotebookBuilder:
     `nom`, `prenoms`, `sexe`, `date_naissance` et, seulement à la troisième étape,
     `lieu_naissance`). Elle renvoie la **dernière** réponse obtenue. Essayez-la sur `carte`
     avec `s.insi.search`, et rangez la réponse dans `reponse_progressive`.
+
+    Le fichier de l'établissement (`identites`) compte aussi de vrais homonymes, marqués
+    `Pitfall.HOMONYM` : votre fonction doit retrouver chacun d'eux dans l'INSi du bac à sable.
     ''')
     nb.answer("d4-01-progressive", '''
     def recherche_progressive(piece: dict, interroger):
@@ -212,6 +215,9 @@ def insi_dmp() -> NotebookBuilder:
     interroger, appels = faux_insi(base)
     assert recherche_progressive(piece_de(base[0]), interroger).identite.matricule == "A"
     assert len(appels) == 2
+    for h in [p for p in identites if Pitfall.HOMONYM in p.pitfalls]:  # the live INSi answers 02
+        r = recherche_progressive(piece_identite(h), s.insi.search)
+        assert r.code_retour == "00" and r.identite.matricule == h.identity.ins
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D4.2"], minutes=30)
     nb.md('''

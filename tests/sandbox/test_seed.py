@@ -78,6 +78,9 @@ def test_named_personas_fit_their_roles(seeded, population):
     patients = {p.id: p for p in population.patients}
     chosen = patients[rows["patient"].patient_id]
     assert chosen.documents and chosen.gp_id == gp
+    second = practitioners[rows["medecin2"].practitioner_id]  # elsewhere, outside the care team
+    assert second.organization_id != practitioners[gp].organization_id
+    assert second.id not in {d.author_id for d in chosen.documents}
     for login in ("medecin", "sage-femme", "pharmacien", "infirmier", "kine"):
         assert rows[login].mailbox == practitioners[rows[login].practitioner_id].mssante
     assert rows["secretaire"].mailbox == orgs[practitioners[gp].organization_id].mssante
