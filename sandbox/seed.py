@@ -16,6 +16,7 @@ import hashlib
 import importlib
 import os
 import pkgutil
+import re
 import shutil
 import sqlite3
 from collections import Counter
@@ -303,7 +304,30 @@ def build_template(settings: Settings, tenant: str) -> Path:
     os.replace(scratch, target)  # atomic: concurrent builders never see half a template
     for leftover in (Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
         leftover.unlink(missing_ok=True)
+    _prune_superseded(target, settings, tenant)
     return target
+
+
+def _prune_superseded(target: Path, settings: Settings, tenant: str) -> None:
+    """Delete the templates of the same seed, size and tenant built by other code versions."""
+    stem = re.escape(f"seed{settings.seed}-n{settings.patients}-{tenant}")
+    superseded = re.compile(rf"{stem}-v[^-]+-[0-9a-f]{{12}}\.sqlite")
+    for path in target.parent.glob("*.sqlite"):
+        if path != target and superseded.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+
+
+def copy_template(settings: Settings, tenant: str, path: Path) -> None:
+    """Start the SQLite file `path` as a copy of the seeded template (built when missing).
+
+    A process running another version of the code may prune the template between build and
+    copy: then it is built again.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(build_template(settings, tenant), path)
+    except FileNotFoundError:
+        shutil.copyfile(build_template(settings, tenant), path)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -322,9 +346,7 @@ def open_seeded(settings: Settings, tenant: str | None = None) -> tuple[Sandbox,
     tenant = tenant or settings.tenant
     path = sqlite_path(settings.db_url)
     if path is not None and not path.exists():
-        template = build_template(settings, tenant)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, path)
+        copy_template(settings, tenant, path)
         return Sandbox.open(settings), True
     sandbox = Sandbox.open(settings)
     return sandbox, ensure_seeded(sandbox, tenant)

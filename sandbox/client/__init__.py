@@ -109,7 +109,7 @@ _LOCK = threading.Lock()
 def _local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
     from sandbox.app import create_app
     from sandbox.runtime import Sandbox
-    from sandbox.seed import build_template, ensure_seeded
+    from sandbox.seed import copy_template, ensure_seeded
     from sandbox.settings import Settings
 
     settings = Settings()
@@ -117,11 +117,10 @@ def _local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
     key = (settings.seed, settings.patients, str(settings.data_dir), tenant)
     with _LOCK:
         if key not in _LOCAL:
-            template = build_template(settings, tenant)
             folder = Path(tempfile.mkdtemp(prefix="santelab-local-"))
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
             db = folder / "sandbox.sqlite"
-            shutil.copyfile(template, db)
+            copy_template(settings, tenant, db)
             sandbox = Sandbox.open(settings.model_copy(update={"db": f"sqlite:///{db}"}))
             ensure_seeded(sandbox, tenant)
             _LOCAL[key] = (sandbox, Transport.in_process(create_app(sandbox)))

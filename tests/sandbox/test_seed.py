@@ -175,6 +175,20 @@ def test_template_name_follows_the_code_that_seeds(tmp_path):
     assert seed_digest() in template_path(Settings(data_dir=tmp_path), "t").name
 
 
+def test_a_new_template_prunes_those_of_other_code_versions(tmp_path):
+    settings = Settings(data_dir=tmp_path, patients=25, seed=5)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    older = folder / "seed5-n25-t-v0.0.9-0123456789ab.sqlite"
+    kept = [folder / "seed5-n25-t-v2-v0.1.0-0123456789ab.sqlite",  # tenant "t-v2"
+            folder / "seed5-n26-t-v0.1.0-0123456789ab.sqlite",  # another size
+            folder / "seed6-n25-t-v0.1.0-0123456789ab.sqlite"]  # another seed
+    for path in (older, *kept):
+        path.write_bytes(b"")
+    template = build_template(settings, "t")
+    assert sorted(folder.glob("*.sqlite")) == sorted([template, *kept])
+
+
 def test_reset_restores_one_tenant_only(tmp_path, population):
     sandbox = Sandbox.open(Settings(db=f"sqlite:///{tmp_path / 'r.sqlite'}", data_dir=tmp_path))
     seed_tenant(sandbox, TENANT, population)
