@@ -104,6 +104,15 @@ def test_first_given_name_alone_is_enough(connect_as, population):
     assert answer.identite.matricule == several[0].identity.ins
 
 
+def assert_each_found(s, people, **options) -> None:
+    """Each person, searched by all their traits (plus `options` of `traits`), comes back
+    alone (00) with their own INS."""
+    for person in people:
+        answer = s.insi.search(**traits(person, **options))
+        assert answer.code_retour == "00"
+        assert answer.identite.matricule == person.identity.ins
+
+
 def test_homonyms_on_given_names_02_then_00(connect_as, population):
     s = connect_as("medecin")
     for a, b in homonyms(population, same_given=False):
@@ -113,10 +122,7 @@ def test_homonyms_on_given_names_02_then_00(connect_as, population):
         assert answer.code_retour == "02"
         assert answer.identite is None
         assert "autres prénoms" in answer.conseil
-        for person in (a, b):
-            answer = s.insi.search(**traits(person))
-            assert answer.code_retour == "00"
-            assert answer.identite.matricule == person.identity.ins
+        assert_each_found(s, (a, b))
 
 
 def test_homonyms_on_birthplace_02_then_00(connect_as, population):
@@ -126,10 +132,7 @@ def test_homonyms_on_birthplace_02_then_00(connect_as, population):
         answer = s.insi.search(**traits(a))
         assert answer.code_retour == "02"
         assert "lieu de naissance" in answer.conseil
-        for person in (a, b):
-            answer = s.insi.search(**traits(person, place=True))
-            assert answer.code_retour == "00"
-            assert answer.identite.matricule == person.identity.ins
+        assert_each_found(s, (a, b), place=True)
 
 
 def test_twins_are_told_apart_by_given_names(connect_as, population):
@@ -139,10 +142,7 @@ def test_twins_are_told_apart_by_given_names(connect_as, population):
     for a, b in twins:
         assert a.identity.birth_name == b.identity.birth_name
         assert a.identity.birth_date == b.identity.birth_date
-        for person in (a, b):
-            answer = s.insi.search(**traits(person))
-            assert answer.code_retour == "00"
-            assert answer.identite.matricule == person.identity.ins
+        assert_each_found(s, (a, b))
 
 
 def test_none_found(connect_as, population):
