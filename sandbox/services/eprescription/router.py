@@ -197,8 +197,7 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
         statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=_utc(row.created_at),
         officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
         document_dmp=row.dmp_document_id,
-        versement_dmp=DMP_FILING[row.dmp_filing or ("depose" if row.dmp_document_id
-                                                    else "dmp_ferme")],
+        versement_dmp=DMP_FILING[row.dmp_filing],
         lignes=[LineOut(ligne=x.line, medicament=x.drug, atc=x.atc, posologie=x.dosage,
                         quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
                         reste=x.quantity - x.dispensed) for x in lines],
