@@ -593,8 +593,217 @@ def telesurveillance() -> NotebookBuilder:
     return nb
 
 
+SETUP_TELEEXPERTISE = """
+from html import escape
+
+from santelab.course.student import StudentError
+
+try:
+    from sandbox.client import SandboxError, connect
+except ImportError:
+    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
+                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
+try:
+    requerant = connect(persona="medecin")  # le médecin traitant, qui demande l'avis
+    requis = connect(persona="medecin2")  # le confrère sollicité, dans un autre établissement
+    patiente = connect(persona="patient")
+    ins_patiente = patiente.dmp.consent().ins
+except Exception as exc:
+    raise StudentError(
+        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
+        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
+        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+adresse_requerant, adresse_requis = requerant.mssante.address, requis.mssante.address
+TYPE_CR = "11488-4"  # LOINC : compte rendu de consultation
+
+
+def cda(titre: str, texte: str, ins: str, type_code: str = TYPE_CR) -> bytes:
+    \"\"\"Un document CDA R2 minimal (texte libre) concernant la patiente d'INS `ins`.\"\"\"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3">'
+        f'<code code="{type_code}" codeSystem="2.16.840.1.113883.6.1"/>'
+        f"<title>{escape(titre)}</title>"
+        f'<recordTarget><patientRole><id extension="{ins}" root="1.2.250.1.213.1.4.10"/>'
+        "</patientRole></recordTarget>"
+        f"<component><nonXMLBody><text>{escape(texte)}</text></nonXMLBody></component>"
+        "</ClinicalDocument>"
+    ).encode()
+
+
+print(f"Médecin requérant : {adresse_requerant}")
+print(f"Médecin requis :    {adresse_requis}")
+print(f"INS de la patiente : {ins_patiente}")
+"""
+
+
+def teleexpertise() -> NotebookBuilder:
+    nb = NotebookBuilder("d5-03")
+    nb.md('''
+    # D5 · Notebook 3 — La téléexpertise, de la demande d'avis au compte rendu
+
+    **Compétences travaillées**
+    - **D5.1** Distinguer les actes de télésanté, et les conditions de la téléexpertise
+    - **D5.2** Réaliser un acte à distance dans le respect du droit : information du patient,
+      identité, échange sécurisé, compte rendu dans le dossier
+    - **D5.4** Juger quand un avis à distance est approprié et quand il ne l'est pas
+
+    **Durée estimée : 1 h 45** (lecture comprise).
+    ''' + INTRO_TESTS)
+    nb.md(SETUP_NOTE)
+    nb.code(SETUP_TELEEXPERTISE)
+    nb.md('''
+    ## La téléexpertise
+    Un professionnel (le **requérant**) sollicite à distance l'avis d'un ou de plusieurs
+    confrères (les **requis**) en raison de leur expertise, **sur la base des informations du
+    dossier du patient**, sans que le patient soit présent. Elle suppose :
+    - que le patient soit **informé** de la demande et de ce qui sera transmis, et y consente ;
+    - que son **identité** soit sûre : les documents portent son **INS** qualifiée ;
+    - un **échange sécurisé** : la messagerie sécurisée de santé (MSSanté) ou une plateforme de
+      téléexpertise, jamais une messagerie ou un réseau grand public ;
+    - un **compte rendu** du requis, transmis au requérant et conservé dans le dossier du
+      patient (et son DMP).
+
+    Dans ce notebook, le médecin traitant (`requerant`) demande un avis dermatologique à un
+    confrère d'un autre établissement (`requis`) pour la patiente du bac à sable.
+    ''')
+    nb.md('''
+    ## Exercice 1 — Vrai ou faux ? (15 min)
+    Pour chaque affirmation sur la téléexpertise, indiquez `True` (vraie) ou `False` (fausse).
+    ''')
+    nb.classify(
+        "d5-03-regles", items="affirmations", answer="vraie",
+        entries=[
+            ("Le patient n'a pas besoin d'être présent pendant la téléexpertise.", True),
+            ("Le patient n'étant pas présent, il n'a pas à être informé de la demande d'avis.", False),
+            ("Les documents du patient sont transmis au requis par la messagerie sécurisée de santé.", True),
+            ("Le requis peut répondre par SMS sur le téléphone personnel du requérant.", False),
+            ("L'avis du requis donne lieu à un compte rendu conservé dans le dossier du patient.", True),
+            ("Une douleur thoracique en cours peut attendre l'avis d'une téléexpertise programmée.", False),
+        ],
+        each="Une réponse pour chaque affirmation.",
+        hints='''
+        assert vraie[affirmations[1]] is False, "Le patient est toujours informé de ce qui est transmis, et à qui."
+        ''',
+        points=2, competencies=["D5.1"], minutes=15)
+    nb.md('''
+    ## Exercice 2 — Demander l'avis (30 min)
+    La patiente présente une lésion pigmentée du dos qui a changé d'aspect en trois mois ; elle
+    est informée et d'accord pour que son dossier soit transmis au dermatologue. Comme
+    requérant :
+    1. rédigez la question dans `question` ;
+    2. construisez le document de la demande avec `cda(titre, texte, ins_patiente)` ;
+    3. envoyez-le au requis avec `requerant.mssante.send_document(...)` (arguments `ins`,
+       `type_code=TYPE_CR`, `title`, `subject`, `body`) : l'objet du message contient le mot
+       « téléexpertise ». Rangez la réponse de l'envoi dans `envoi`.
+    ''')
+    nb.answer("d5-03-demande", '''
+    ### BEGIN SOLUTION
+    question = ("Lésion pigmentée du dos, asymétrique, qui a changé de couleur et de taille en "
+                "trois mois. Faut-il une exérèse, et dans quel délai ?")
+    titre = "Demande de téléexpertise dermatologique"
+    envoi = requerant.mssante.send_document(
+        adresse_requis, cda(titre, question, ins_patiente), ins=ins_patiente, type_code=TYPE_CR,
+        title=titre, subject="Demande de téléexpertise", body=question)
+    ### END SOLUTION
+    print(envoi)
+    ''')
+    nb.tests("d5-03-demande-tests", '''
+    recues = [m for m in requis.mssante.inbox() if m.sender == adresse_requerant
+              and "téléexpertise" in m.subject.lower()]
+    assert recues, "Le requis n'a reçu aucun message de vous dont l'objet parle de téléexpertise."
+    assert isinstance(question, str) and len(question.strip()) >= 20, "Posez une vraie question."
+    ### BEGIN HIDDEN TESTS
+    lu = requis.mssante.read(recues[-1].id)
+    assert lu.headers.get("X-MSS-CODECDA") == TYPE_CR
+    documents = lu.documents()
+    assert len(documents) == 1 and documents[0].ins == ins_patiente
+    assert documents[0].type_code == TYPE_CR
+    ### END HIDDEN TESTS
+    ''', points=4, competencies=["D5.2"], minutes=30)
+    nb.md('''
+    ## Exercice 3 — Répondre, puis verser le compte rendu au dossier (25 min)
+    1. Comme **requis** : ouvrez la demande (`requis.mssante.inbox()`, `requis.mssante.read(...)`),
+       vérifiez que le document concerne bien la patiente (`.documents()[0].ins`), puis renvoyez
+       au requérant un document dont le titre contient « Compte rendu de téléexpertise »
+       (même INS, `type_code=TYPE_CR`).
+    2. Comme **requérant** : retrouvez la réponse dans votre boîte et versez son document au
+       DMP de la patiente avec `requerant.mssante.file_to_dmp(id)`. Rangez la liste renvoyée
+       dans `deposes`.
+    ''')
+    nb.answer("d5-03-reponse", '''
+    ### BEGIN SOLUTION
+    demande = [m for m in requis.mssante.inbox() if "téléexpertise" in m.subject.lower()][-1]
+    piece = requis.mssante.read(demande.id).documents()[0]
+    avis = ("Aspect évocateur d'un mélanome débutant : exérèse complète avec marges de 2 mm, "
+            "dans les 15 jours, et examen anatomopathologique.")
+    titre_cr = "Compte rendu de téléexpertise dermatologique"
+    requis.mssante.send_document(adresse_requerant, cda(titre_cr, avis, piece.ins), ins=piece.ins,
+                                 type_code=TYPE_CR, title=titre_cr, subject=titre_cr, body=avis)
+    reponse = [m for m in requerant.mssante.inbox() if m.sender == adresse_requis][-1]
+    deposes = requerant.mssante.file_to_dmp(reponse.id)
+    ### END SOLUTION
+    for d in deposes:
+        print(d)
+    ''')
+    nb.tests("d5-03-reponse-tests", '''
+    assert deposes, "Versez au DMP le document reçu du requis (`file_to_dmp`)."
+    assert deposes[0].patient_ins == ins_patiente, "Le compte rendu doit aller dans le DMP de la patiente."
+    assert "compte rendu de téléexpertise" in deposes[0].title.lower(), (
+        "Le titre du document doit contenir « Compte rendu de téléexpertise »."
+    )
+    ### BEGIN HIDDEN TESTS
+    dans_le_dmp = {d.id for d in requerant.dmp.search(ins_patiente, type=TYPE_CR)}
+    assert deposes[0].id in dans_le_dmp
+    assert any(m.sender == adresse_requis for m in requerant.mssante.inbox())
+    ### END HIDDEN TESTS
+    ''', points=3, competencies=["D5.2"], minutes=25)
+    nb.md('''
+    ## Exercice 4 — Un avis à distance est-il approprié ? (20 min)
+    Pour chaque situation, indiquez `True` si une téléexpertise est une réponse appropriée,
+    `False` sinon (urgence, examen physique indispensable, refus du patient…).
+    ''')
+    nb.classify(
+        "d5-03-pertinence", items="situations", answer="pertinente",
+        entries=[
+            ("photo d'une lésion cutanée à montrer à un dermatologue, sans signe d'urgence", True),
+            ("ECG d'un patient stable, sans symptôme, à faire interpréter par un cardiologue", True),
+            ("douleur thoracique qui dure depuis vingt minutes chez un patient diabétique", False),
+            ("la patiente refuse que son dossier soit transmis à un autre médecin", False),
+            ("adapter un traitement anticoagulant au vu des derniers résultats de biologie", True),
+            ("suspicion de fracture du poignet après une chute : examen et radiographie nécessaires", False),
+        ],
+        each="Une réponse pour chaque situation.",
+        hints='''
+        assert pertinente[situations[2]] is False, "Une douleur thoracique en cours, c'est le 15, tout de suite."
+        ''',
+        points=3, competencies=["D5.4"], minutes=20)
+    nb.md('''
+    ## Exercice 5 — Expliquer à la patiente (15 min)
+    Rédigez en quelques lignes ce que vous dites à la patiente avant d'envoyer la demande :
+    ce qu'est la téléexpertise, ce qui sera transmis et à qui, et ce qu'elle peut faire.
+    ''')
+    nb.free_text("d5-03-information", rubric=[
+        (1, "Explique l'acte : l'avis d'un dermatologue sur son dossier, sans rendez-vous avec "
+            "lui, et qu'un compte rendu sera rédigé."),
+        (1, "Dit ce qui sera transmis (photo, description, antécédents utiles), à qui, et par un "
+            "canal sécurisé ; le compte rendu rejoindra son dossier et son DMP."),
+        (1, "Recueille son accord et rappelle qu'elle peut refuser, et qu'une consultation "
+            "présentielle reste possible."),
+    ], solution='''
+    « Je voudrais demander l'avis d'une dermatologue sur la tache de votre dos, sans que vous
+    ayez à la voir tout de suite : c'est une téléexpertise. Je lui envoie par la messagerie
+    sécurisée des professionnels de santé la description, la photo et les antécédents utiles,
+    rien de plus. Elle me répond par un compte rendu que je vous expliquerai et qui sera rangé
+    dans votre dossier et votre DMP. Vous pouvez refuser ; dans ce cas, ou si elle le juge
+    nécessaire, je vous oriente vers une consultation. Êtes-vous d'accord ? »
+    ''', competencies=["D5.2", "D5.4"], minutes=15)
+    return nb
+
+
 def notebooks() -> dict[str, NotebookBuilder]:
     return {
         "01_actes_de_telesante": actes(),
         "02_telesurveillance": telesurveillance(),
+        "03_teleexpertise": teleexpertise(),
     }
