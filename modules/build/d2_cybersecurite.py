@@ -325,29 +325,24 @@ print(f"Boîte de réception chargée : {len(boite)} messages.")
 '''
 
 SETUP_MSSANTE = '''
-from santelab.course.student import StudentError
+from santelab.course.student import StudentError, connect_personas
+
+s, animateur, confrere, officine = connect_personas("medecin", "facilitateur", "medecin2",
+                                                    "pharmacien")
+ma_boite = s.mssante.address
+
+
+def pieger(modele):
+    animateur.admin.inject_mail(modele, to=ma_boite)
+
 
 try:
-    from sandbox.client import connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    s = connect(persona="medecin")
-    animateur = connect(persona="facilitateur")
-    ma_boite = s.mssante.address
-
-
-    def pieger(modele):
-        animateur.admin.inject_mail(modele, to=ma_boite)
-
-
-    connect(persona="medecin2").mssante.send(
+    confrere.mssante.send(
         to=ma_boite, subject="Avis sur votre patient", body="Chère consœur, cher confrère, "
         "je vous retourne mon avis sur M. Petit : rien d'urgent, bilan dans trois mois.")
     pieger("faux-support-mssante")
     pieger("identifiants-e-cps")
-    connect(persona="pharmacien").mssante.send(
+    officine.mssante.send(
         to=ma_boite, subject="Rupture de stock", body="Bonjour, l'amoxicilline 1 g est en "
         "rupture : je propose de délivrer deux boîtes de 500 mg. Bien à vous.")
     pieger("resultats-piece-jointe")

@@ -9,22 +9,13 @@ import io
 import zipfile
 from email.message import EmailMessage
 
-from santelab.course.student import StudentError
+from santelab.course.student import connect_personas
 
-try:
-    from sandbox.client import SandboxError, connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    s = connect(persona="medecin")
-    moi = s.annuaire.get("Practitioner", s.me()["practitioner_id"])
-    ins_patiente = connect(persona="patient").dmp.consent().ins
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+s, patiente = connect_personas("medecin", "patient")
+from sandbox.client import SandboxError, connect
+
+moi = s.annuaire.get("Practitioner", s.me()["practitioner_id"])
+ins_patiente = patiente.dmp.consent().ins
 mon_adresse = next(t["value"] for t in moi["telecom"] if t["system"] == "email")
 print(f"Connecté comme Dr {moi['name'][0]['given'][0]} {moi['name'][0]['family']} ({mon_adresse}).")
 '''
@@ -406,22 +397,12 @@ def annuaire_mssante() -> NotebookBuilder:
 SETUP_PATIENTS = '''
 import re
 
-from santelab.course.student import StudentError
+import pandas as pd
 
-try:
-    import pandas as pd
+from santelab.course.student import connect_personas
 
-    from sandbox.client import connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    ins_patiente = connect(persona="patient").dmp.consent().ins
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+ins_patiente = connect_personas("patient").dmp.consent().ins
+from sandbox.client import connect
 print("Prêt. INS de la patiente fictive :", ins_patiente)
 '''
 

@@ -7,24 +7,15 @@ from santelab.course.authoring import INTRO_TESTS, NotebookBuilder
 SETUP_SANDBOX = '''
 from datetime import date, timedelta
 
-from santelab.course.student import StudentError
+from santelab.course.student import connect_personas
 
-try:
-    import synthetic_data
-    from sandbox.client import AccessDenied, InvalidRequest, SandboxError, connect
-    from sandbox.settings import Settings
-    from synthetic_data.model import IdentityStatus, Pitfall
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    s = connect(persona="medecin")
-    moi = s.me()
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+s = connect_personas("medecin")
+import synthetic_data
+from sandbox.client import AccessDenied, InvalidRequest, SandboxError, connect
+from sandbox.settings import Settings
+from synthetic_data.model import IdentityStatus, Pitfall
+
+moi = s.me()
 print(f"Connecté au bac à sable « {s.tenant} » en tant que {moi['login']} ({moi['role']}).")
 
 # Le fichier des patients de l'établissement : les identités telles que l'accueil les a
@@ -492,23 +483,12 @@ def insi_dmp() -> NotebookBuilder:
 
 
 SETUP_ERX = '''
-from santelab.course.student import StudentError
+from santelab.course.student import connect_personas
 
-try:
-    from sandbox.client import AccessDenied, Conflict, Gone, SandboxError, connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    s = connect(persona="medecin")
-    pharmacie = connect(persona="pharmacien")
-    patiente = connect(persona="patient")
-    ins_patiente = patiente.dmp.consent().ins
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+s, pharmacie, patiente = connect_personas("medecin", "pharmacien", "patient")
+from sandbox.client import AccessDenied, Conflict, Gone, SandboxError, connect
+
+ins_patiente = patiente.dmp.consent().ins
 print(f"Connecté au bac à sable « {s.tenant} » : médecin, pharmacien et patiente prêts.")
 print("INS de la patiente :", ins_patiente)
 '''

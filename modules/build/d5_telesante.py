@@ -596,23 +596,11 @@ def telesurveillance() -> NotebookBuilder:
 SETUP_TELEEXPERTISE = """
 from html import escape
 
-from santelab.course.student import StudentError
+from santelab.course.student import connect_personas
 
-try:
-    from sandbox.client import SandboxError, connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    requerant = connect(persona="medecin")  # le médecin traitant, qui demande l'avis
-    requis = connect(persona="medecin2")  # le confrère sollicité, dans un autre établissement
-    patiente = connect(persona="patient")
-    ins_patiente = patiente.dmp.consent().ins
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+# le médecin traitant, qui demande l'avis ; le confrère sollicité, dans un autre établissement
+requerant, requis, patiente = connect_personas("medecin", "medecin2", "patient")
+ins_patiente = patiente.dmp.consent().ins
 adresse_requerant, adresse_requis = requerant.mssante.address, requis.mssante.address
 TYPE_CR = "11488-4"  # LOINC : compte rendu de consultation
 

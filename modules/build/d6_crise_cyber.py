@@ -17,30 +17,20 @@ Les patients, les professionnels et l'établissement sont **fictifs**.
 SETUP = '''
 from datetime import datetime
 
-from santelab.course.student import StudentError
+import matplotlib
 
-try:
-    import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
+from santelab.course.student import connect_personas
 
-    from sandbox.client import SandboxError, ServiceUnavailable, connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    s = connect(persona="medecin")
-    animateur = connect(persona="facilitateur")
-    ins_patiente = connect(persona="patient").dmp.consent().ins
-    for service in ("dmp", "eprescription", "insi", "annuaire"):
-        animateur.admin.clear(service)  # on part d'un bac à sable sans panne
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+s, animateur, patiente = connect_personas("medecin", "facilitateur", "patient")
+from sandbox.client import SandboxError, ServiceUnavailable, connect
+
+ins_patiente = patiente.dmp.consent().ins
+for service in ("dmp", "eprescription", "insi", "annuaire"):
+    animateur.admin.clear(service)  # on part d'un bac à sable sans panne
 print(f"Connecté au bac à sable « {s.tenant} » comme médecin ; l'animateur de l'exercice est prêt.")
 '''
 
@@ -384,28 +374,18 @@ def mode_degrade() -> NotebookBuilder:
 
 
 SETUP_DRILL = '''
-from santelab.course.student import StudentError
+import matplotlib
 
-try:
-    import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
+from santelab.course.student import connect_personas
 
-    from sandbox.client import ServiceUnavailable, connect
-except ImportError:
-    raise StudentError("Le bac à sable santelab est introuvable : dans un terminal, à la racine "
-                       "du projet, lancez `pip install -e .` puis redémarrez le noyau.") from None
-try:
-    animateur = connect(persona="facilitateur")
-    medecin = connect(persona="medecin")
-    ins_patiente = connect(persona="patient").dmp.consent().ins
-except Exception as exc:
-    raise StudentError(
-        "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable "
-        "SANTELAB_URL), vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le "
-        f"noyau et réexécutez cette cellule. Détail : {exc}") from None
+animateur, medecin, patiente = connect_personas("facilitateur", "medecin", "patient")
+from sandbox.client import ServiceUnavailable, connect
+
+ins_patiente = patiente.dmp.consent().ins
 print("Animateur et médecin connectés.")
 '''
 

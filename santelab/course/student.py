@@ -32,3 +32,26 @@ def load_population(n: int, seed: int) -> Any:
             f"La population synthétique (paquet synthetic_data) est introuvable. {REINSTALL}"
         ) from None
     return generate(n=n, seed=seed)
+
+
+UNREACHABLE = (
+    "Impossible de joindre le bac à sable. Si vous utilisez un serveur (variable SANTELAB_URL), "
+    "vérifiez qu'il est lancé (`santelab sandbox up`) ; sinon redémarrez le noyau et "
+    "réexécutez cette cellule."
+)
+
+
+def connect_personas(*personas: str) -> Any:
+    """One sandbox session per persona, in the order given (a single session for one persona).
+
+    Without a server (SANTELAB_URL unset) the sandbox runs in the notebook's own process.
+    """
+    try:
+        connect = importlib.import_module("sandbox.client").connect
+    except (ImportError, AttributeError):
+        raise StudentError(f"Le bac à sable santelab est introuvable. {REINSTALL}") from None
+    try:
+        sessions = tuple(connect(persona=persona) for persona in personas)
+    except Exception as exc:
+        raise StudentError(f"{UNREACHABLE} Détail : {exc}") from None
+    return sessions[0] if len(sessions) == 1 else sessions
