@@ -23,9 +23,9 @@ from synthetic_data import referentials as ref
 from synthetic_data.model import Address, Identity, IdentityStatus, Patient, Pitfall, Sex
 from synthetic_data.nir import make_matricule, matricule_prefix
 
-ADULT_AGE = 20
-PAIR_PITFALLS = frozenset({Pitfall.TWIN, Pitfall.HOMONYM})
-PAIRS_BY = 50  # the first 50 people hold at least one twin pair and one homonym pair  # used names (marriage, civil union) are only drawn from this age on
+ADULT_AGE = 20  # used names (marriage, civil union) are only drawn from this age on
+PAIR_PITFALLS = (Pitfall.TWIN, Pitfall.HOMONYM)  # pitfalls that come as a pair of people
+PAIRS_BY = 50  # the first 50 people hold at least one pair of each kind asked for
 DAYS_PER_YEAR = 365.2425
 
 
@@ -304,10 +304,8 @@ def _pair(first: _Draft, second: _Draft, pitfall: Pitfall) -> list[_Draft]:
 def _group(rng: random.Random, plan: _Plan, room: int, force: Pitfall | None = None) -> list[_Draft]:
     """A single person, a twin pair or a homonym pair (pairs only when two places remain);
     `force` asks for that pair whatever the draw."""
-    if force is Pitfall.TWIN:
-        return _twins(rng, plan)
-    if force is Pitfall.HOMONYM:
-        return _homonyms(rng, plan)
+    if force is not None:
+        return {Pitfall.TWIN: _twins, Pitfall.HOMONYM: _homonyms}[force](rng, plan)
     draw = rng.random()
     if room >= 2 and draw < plan.twin_group:
         return _twins(rng, plan)
@@ -321,9 +319,8 @@ def _missing_pair(plan: _Plan, index: int, room: int, seen: set[Pitfall]) -> Pit
     for (exercises and graders need one even in a small population). Whether to force depends
     on the people drawn so far, never on the population's size: a shorter run stays a prefix
     of a longer one."""
-    missing = [pitfall for pitfall, rate in ((Pitfall.TWIN, plan.rates.twin),
-                                             (Pitfall.HOMONYM, plan.rates.homonym))
-               if rate > 0 and pitfall not in seen]
+    rates = {Pitfall.TWIN: plan.rates.twin, Pitfall.HOMONYM: plan.rates.homonym}
+    missing = [pitfall for pitfall in PAIR_PITFALLS if rates[pitfall] > 0 and pitfall not in seen]
     # Groups take one or two places: forcing from PAIRS_BY - 2k on fits k pairs in time.
     if missing and room >= 2 and index + 2 * len(missing) >= PAIRS_BY:
         return missing[0]
@@ -377,7 +374,7 @@ def people(
         force = _missing_pair(plan, index, room, pairs)
         drafts = _group(random.Random(f"{seed}:{group}"), plan, room, force)
         if len(drafts) == 2:
-            pairs |= drafts[0].pitfalls & PAIR_PITFALLS
+            pairs |= drafts[0].pitfalls & set(PAIR_PITFALLS)
         ids = [f"pat-{index + k + 1:06d}" for k in range(len(drafts))]
         for k, draft in enumerate(drafts):
             identity = draft.identity

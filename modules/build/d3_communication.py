@@ -403,6 +403,7 @@ from santelab.course.student import connect_personas
 
 ins_patiente = connect_personas("patient").dmp.consent().ins
 from sandbox.client import connect
+
 print("Prêt. INS de la patiente fictive :", ins_patiente)
 '''
 

@@ -29,8 +29,6 @@ from santelab.errors import SantelabError
 # the refusal traces they write on the side: an overflow connection is opened and closed again
 # for each request that needs it, which under load was most of them.
 POOL = {"pool_size": 48, "max_overflow": 32}
-# JSON columns (FHIR resources, event details) are decoded by orjson: the stdlib decoder was a
-# third of a DMP search's time. Encoding stays the stdlib's, so stored text is unchanged.
 SQLITE_TIMEOUT = 30.0  # seconds a writer waits for the file before "database is locked"
 
 
@@ -60,6 +58,9 @@ def register_tables() -> None:
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """The engine of a store URL. JSON columns (FHIR resources, event details) are decoded by
+    orjson: the stdlib decoder was a third of a DMP search's time; encoding stays the
+    stdlib's, so stored text is unchanged."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

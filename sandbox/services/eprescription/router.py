@@ -157,13 +157,16 @@ def _dmp_down(ctx: ServiceContext, request: Request) -> ServiceError | None:
     return fault_error(fault, "dmp") if fault is not None else None
 
 
-def _file_in_dmp(ctx: ServiceContext, request: Request, row: ErxPrescriptionRow,
-                 patient: DmpPatientRow, lines: list[ErxLineRow]) -> None:
-    """As the real service does, file the ordonnance in the patient's DMP — unless the DMP is
-    down or closed; `row.dmp_filing` says which."""
-    if _dmp_down(ctx, request) is not None:
-        row.dmp_filing = "dmp_indisponible"
-        return
+def _lines(ctx: ServiceContext, row: ErxPrescriptionRow) -> list[ErxLineRow]:
+    return list(ctx.session.scalars(select(ErxLineRow).where(
+        ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)
+        .order_by(ErxLineRow.line)))
+
+
+def _file_in_dmp(ctx: ServiceContext, row: ErxPrescriptionRow, patient: DmpPatientRow,
+                 lines: list[ErxLineRow]) -> None:
+    """As the real service does, file the ordonnance in the patient's DMP (unless the patient
+    closed it); `row.dmp_filing` says which."""
     filed = dmp_feed.file_text(
         ctx.session, event=ctx.event("erx.create"), patient=patient,
         author_id=ctx.actor.practitioner_id, type_code=PRESCRIPTION_LOINC,
@@ -185,9 +188,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
-    lines = ctx.session.scalars(select(ErxLineRow).where(
-        ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)
-        .order_by(ErxLineRow.line)).all()
+    lines = _lines(ctx, row)
     acts = ctx.session.scalars(select(ErxDispenseRow).where(
         ErxDispenseRow.tenant == ctx.tenant, ErxDispenseRow.number == row.number)
         .order_by(ErxDispenseRow.id)).all()
@@ -316,7 +317,10 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
              for i, x in enumerate(body.lignes, start=1)]
     ctx.session.add(row)
     ctx.session.add_all(lines)
-    _file_in_dmp(ctx, request, row, patient, lines)
+    if _dmp_down(ctx, request) is None:
+        _file_in_dmp(ctx, row, patient, lines)
+    else:  # the prescription stands; its DMP copy waits for the prescriber's catch-up
+        row.dmp_filing = "dmp_indisponible"
     ctx.record("erx.create", **_trace(row), detail={"lignes": len(body.lignes),
                                                      "dmp": row.dmp_document_id,
                                                      "versement_dmp": row.dmp_filing})
@@ -443,8 +447,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
         quantity=body.quantite, pharmacist=ctx.actor.login,
         pharmacist_id=ctx.actor.practitioner_id, at=ctx.now()))
     ctx.session.flush()
-    lines = ctx.session.scalars(select(ErxLineRow).where(
-        ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)).all()
+    lines = _lines(ctx, row)
     if all(x.dispensed >= x.quantity for x in lines):
         row.status = "completed"
     ctx.record("erx.dispense", **_trace(row),
@@ -464,8 +467,8 @@ def file_after_outage(number: str, ctx: Ctx, request: Request) -> PrescriptionOu
         raise ctx.refuse("erx.create", ServiceError(
             403, "Seul le prescripteur qui l'a établie peut verser cette ordonnance au DMP."),
             **_trace(row))
-    down = _dmp_down(ctx, request)
-    if row.dmp_filing == "dmp_indisponible" and down is not None:
+    down = _dmp_down(ctx, request) if row.dmp_filing == "dmp_indisponible" else None
+    if down is not None:
         raise ctx.refuse("erx.create", down, **_trace(row))
     # Claim the deposit (a concurrent request for the same ordonnance waits, then finds it done).
     claimed = ctx.session.execute(
@@ -476,10 +479,7 @@ def file_after_outage(number: str, ctx: Ctx, request: Request) -> PrescriptionOu
     ctx.session.refresh(row)
     if claimed.rowcount == 1:
         patient = patients.by_id(ctx.session, ctx.tenant, row.patient_id)
-        lines = ctx.session.scalars(select(ErxLineRow).where(
-            ErxLineRow.tenant == ctx.tenant, ErxLineRow.number == row.number)
-            .order_by(ErxLineRow.line)).all()
-        _file_in_dmp(ctx, request, row, patient, list(lines))
+        _file_in_dmp(ctx, row, patient, _lines(ctx, row))
         ctx.record("erx.dmp.file", **_trace(row), detail={"dmp": row.dmp_document_id,
                                                            "versement_dmp": row.dmp_filing})
     return _commit(ctx, row)
