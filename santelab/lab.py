@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
 STOP_TIMEOUT = 15.0
