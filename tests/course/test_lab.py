@@ -78,9 +78,12 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
         launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends to the launcher
         output, _ = launcher.communicate(timeout=60)
     finally:
-        if launcher.poll() is None:
+        if launcher.poll() is None:  # a failed test: its servers run in their own sessions
+            orphans = psutil.Process(launcher.pid).children(recursive=True)
             launcher.kill()
             launcher.wait()
+            for child in orphans:
+                child.kill()
     assert launcher.returncode == 0, output
     assert "Lab arrêté." in output and "Traceback" not in output
     _, alive = psutil.wait_procs(lab_children, timeout=10)
