@@ -64,7 +64,7 @@ def settings_from(args: argparse.Namespace):
 
 
 def _open(settings):
-    from sandbox.seed import open_seeded
+    from sandbox.template_cache import open_seeded
 
     try:
         return open_seeded(settings)
@@ -133,7 +133,7 @@ def run_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import create_app
-    from sandbox.seed import default_personas_of
+    from sandbox.personas import default_personas_of
 
     started = time.perf_counter()
     settings = settings_from(args)
@@ -173,7 +173,7 @@ def _settle_heap() -> None:
 
 def run_reset(args: argparse.Namespace) -> int:
     from sandbox.runtime import Sandbox
-    from sandbox.seed import reset_tenant
+    from sandbox.seeding import reset_tenant
 
     settings = settings_from(args)
     started = time.perf_counter()

@@ -263,6 +263,3 @@ def trap_click(token: str, request: Request) -> dict:
     traps.record(request.app.state.sandbox, trap, traps.CLICK,
                  {"agent": request.headers.get("user-agent", "")[:200]})
     return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
-
-
-routers = [router, landing]
