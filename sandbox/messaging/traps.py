@@ -59,7 +59,6 @@ def inject(sandbox: Sandbox, tenant: str, template_name: str, recipients: list[s
     template = templates().get(template_name)
     if template is None:
         raise UnknownTemplate(template_name)
-    mailstore.ensure_mailboxes(sandbox, tenant)
     sent = []
     for recipient in recipients:
         token = secrets.token_urlsafe(16)
