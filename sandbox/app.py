@@ -11,6 +11,7 @@ from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES
+from synthetic_data.version import __version__
 
 DESCRIPTION = """Services nationaux simulés du bac à sable **santelab** (données 100 % synthétiques).
 
@@ -33,7 +34,7 @@ def _document_errors(app: FastAPI) -> None:
 
 def create_app(sandbox: Sandbox | None = None) -> FastAPI:
     sandbox = sandbox or Sandbox.open()
-    app = FastAPI(title="santelab — bac à sable", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="santelab — bac à sable", version=__version__, description=DESCRIPTION)
     app.state.sandbox = sandbox
     app.state.faults = FaultBook(sandbox)
     prefixes: dict[str, str] = {}

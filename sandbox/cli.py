@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import OperationalError
 
 from sandbox.ports import check_free
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 if TYPE_CHECKING:
     from sandbox.messaging import MailServers

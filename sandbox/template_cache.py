@@ -21,8 +21,8 @@ from sandbox.runtime import Sandbox
 from sandbox.seeding import ensure_seeded, seed_tenant
 from sandbox.settings import Settings
 from sandbox.store.base import Base
-from santelab import __version__
 from synthetic_data import model
+from synthetic_data.version import __version__
 
 # What a seeded database depends on besides its settings: the tables and the code and data that
 # fill them (population generator, referentials, seeders).
