@@ -89,7 +89,6 @@ def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
     if fault is not None and fault.mode in ("indisponible", "erreur"):
         raise ServiceError(503, fault.message or "Service MSSanté indisponible (panne simulée) "
                                 ": réessayez plus tard.", code="transient")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     recipients = [mailstore.normalise(a) for a in body.to]
     for address in recipients:
         problem = handler._check_recipient(ctx.tenant, address)
@@ -192,7 +191,6 @@ def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
     if body.modele not in known:
         raise ServiceError(404, f"Modèle de piège inconnu : « {body.modele} ». Modèles : "
                                 f"{', '.join(sorted(known))}.")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     missing = [a for a in body.destinataires
                if not mailstore.mailbox_exists(ctx.session, ctx.tenant, a)]
     if missing:
@@ -234,6 +232,3 @@ def trap_click(token: str, request: Request) -> dict:
     traps.record(request.app.state.sandbox, trap, traps.CLICK,
                  {"agent": request.headers.get("user-agent", "")[:200]})
     return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
-
-
-routers = [router, landing]

@@ -10,7 +10,6 @@ defaults (fsync on).
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,16 +44,12 @@ def _sqlite_pragmas(synchronous: str):
 
 
 def register_tables() -> None:
-    """Import every `models` module of the sandbox so its tables join Base.metadata.
+    """Import every table module of the service registry so its tables join Base.metadata
+    (this module names no service)."""
+    from sandbox.service_registry import table_modules
 
-    Services declare their tables in `sandbox/services/<name>/models.py` (and the shared
-    mechanisms in `sandbox/*_models.py`); discovering them keeps this module service-agnostic.
-    """
-    import sandbox
-
-    for info in pkgutil.walk_packages(sandbox.__path__, "sandbox."):
-        if info.name.endswith(".models") or info.name.endswith("_models"):
-            importlib.import_module(info.name)
+    for name in table_modules():
+        importlib.import_module(name)
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:

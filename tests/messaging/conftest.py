@@ -17,9 +17,10 @@ from mss_helpers import OTHER_TENANT, TENANT, World
 
 from sandbox import messaging
 from sandbox.app import create_app
+from sandbox.personas import default_personas_of
 from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, default_personas_of, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 

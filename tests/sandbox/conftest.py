@@ -18,7 +18,7 @@ from live_server import LiveServer
 from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
 
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -18,7 +18,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
-from sandbox.seed import seed_tenant
+from sandbox.seeding import seed_tenant
 from sandbox.settings import Settings
 
 EXAMPLES = 70
