@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
@@ -16,6 +15,7 @@ from sandbox.services.auth.router import router as auth_router
 from sandbox.services.dmp.router import router as dmp_router
 from sandbox.services.eprescription.router import router as eprescription_router
 from sandbox.services.insi.router import router as insi_router
+from sandbox.transactions import TransactionMiddleware
 
 # Service name -> its routers. Fault injection and events use the service name.
 SERVICE_ROUTERS = {

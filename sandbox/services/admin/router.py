@@ -9,10 +9,11 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import events
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/admin", tags=["Animation d'exercice"])
 Ctx = Annotated[ServiceContext, Depends(service_context("admin"))]

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.auth import authenticate, issue_token
-from sandbox.deps import ActorDep, SandboxDep
+from sandbox.injection import ActorDep, SandboxDep
 
 router = APIRouter(prefix="/auth", tags=["Authentification"])
 

@@ -28,10 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.faults import fault_error
 from sandbox.fhir import FhirResponse
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.dmp import patients
 from sandbox.services.dmp.models import DmpPatientRow
@@ -220,15 +221,9 @@ def _trace(row: ErxPrescriptionRow) -> dict:
     return {"target": f"erx/{row.number}", "patient": row.patient_id}
 
 
-def _fail(ctx: ServiceContext, action: str, error: ServiceError, row: ErxPrescriptionRow):
-    """Undo this request's writes (releasing the write lock), then trace and raise the refusal."""
-    trace = _trace(row)  # read before the rollback expires the row
-    ctx.session.rollback()
-    raise ctx.refuse(action, error, **trace)
-
-
 def _fresh(ctx: ServiceContext, model, key: tuple):
-    """The committed state of a row, read in a new transaction (after a rollback)."""
+    """The committed state of a row, read in a new transaction (the request's may still hold
+    its own writes, and on SQLite its snapshot predates a concurrent request's commit)."""
     with ctx.sandbox.store.session() as session:
         return session.get(model, key)
 
@@ -257,19 +252,18 @@ def _claim(ctx: ServiceContext, row: ErxPrescriptionRow, action: str) -> None:
                    ErxPrescriptionRow.claimed_by == login))
         .values(claimed_by=login, claimed_at=ctx.now()))
     if claimed.rowcount != 1:
-        _fail(ctx, action, ServiceError(
+        raise ctx.refuse(action, ServiceError(
             409, f"L'e-prescription n° {numbers.display(row.number)} a déjà été scannée par une "
                  "autre officine : son QR code est à usage unique. Le patient doit s'adresser à "
-                 "la pharmacie qui l'a prise en charge.", code="conflict"), row)
+                 "la pharmacie qui l'a prise en charge.", code="conflict"), **_trace(row))
     ctx.record("erx.scan", **_trace(row))
 
 
-def _commit(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
-    """Render the answer, then commit: the write is durable before the client hears of it."""
+def _answer(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
+    """The answer after a write: flushed first, so that it reads what the request wrote (the
+    request commits before the answer is sent, sandbox/transactions.py)."""
     ctx.session.flush()
-    out = _out(ctx, row)
-    ctx.session.commit()
-    return out
+    return _out(ctx, row)
 
 
 def _ordonnance_text(row: ErxPrescriptionRow, lines: list[ErxLineRow]) -> str:
@@ -325,9 +319,8 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
                                                      "dmp": row.dmp_document_id,
                                                      "versement_dmp": row.dmp_filing})
     try:
-        return _commit(ctx, row)
+        return _answer(ctx, row)
     except IntegrityError:
-        ctx.session.rollback()
         raise ServiceError(409, "Une e-prescription avec cette clé d'idempotence vient d'être "
                                 "créée par une requête concurrente : renvoyez la requête pour "
                                 "l'obtenir.", code="conflict") from None
@@ -363,7 +356,7 @@ def _read(ctx: ServiceContext, code: str) -> PrescriptionOut:
             403, "Seul le prescripteur (ou le pharmacien qui scanne le QR code) lit cette "
                  "e-prescription."), **_trace(row))
     ctx.record("erx.read", **_trace(row))
-    return _commit(ctx, row)
+    return _answer(ctx, row)
 
 
 @router.get("/prescriptions/{number}", response_model=PrescriptionOut,
@@ -406,9 +399,9 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
     _claim(ctx, row, "erx.dispense")
     line = ctx.session.get(ErxLineRow, (ctx.tenant, row.number, body.ligne))
     if line is None:
-        _fail(ctx, "erx.dispense", ServiceError(
+        raise ctx.refuse("erx.dispense", ServiceError(
             400, f"Ligne {body.ligne} inexistante : cette e-prescription a des lignes numérotées "
-                 "à partir de 1.", expression=["ligne"]), row)
+                 "à partir de 1.", expression=["ligne"]), **_trace(row))
     # Atomic: the quantity only moves if it stays within what was prescribed and the
     # prescription is still dispensable (a cancellation or a concurrent dispensing loses).
     moved = ctx.session.execute(
@@ -419,8 +412,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
         .values(dispensed=ErxLineRow.dispensed + body.quantite))
     trace = _trace(row)
     if moved.rowcount != 1:
-        ctx.session.rollback()
-        current = _fresh(ctx, ErxLineRow, (ctx.tenant, trace["target"][4:], body.ligne))
+        current = _fresh(ctx, ErxLineRow, (ctx.tenant, row.number, body.ligne))
         remaining = current.quantity - current.dispensed
         text = (f"Ligne {body.ligne} déjà entièrement délivrée ({current.quantity} sur "
                 f"{current.quantity}) : double délivrance refusée."
@@ -435,8 +427,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
                ErxPrescriptionRow.claimed_by == ctx.actor.login)
         .values(status="partially-dispensed"))
     if status_now.rowcount != 1:
-        ctx.session.rollback()
-        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, trace["target"][4:]))
+        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, row.number))
         error = (_already_dispensed(current.number) if current.status == "completed" else
                  ServiceError(410 if current.status == "cancelled" else 409,
                               f"E-prescription {STATUS_LABELS[current.status]} : délivrance "
@@ -452,7 +443,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
         row.status = "completed"
     ctx.record("erx.dispense", **_trace(row),
                detail={"ligne": body.ligne, "quantite": body.quantite, "statut": row.status})
-    return _commit(ctx, row)
+    return _answer(ctx, row)
 
 
 @router.post("/prescriptions/{number}/versement-dmp", response_model=PrescriptionOut,
@@ -482,7 +473,7 @@ def file_after_outage(number: str, ctx: Ctx, request: Request) -> PrescriptionOu
         _file_in_dmp(ctx, row, patient, _lines(ctx, row))
         ctx.record("erx.dmp.file", **_trace(row), detail={"dmp": row.dmp_document_id,
                                                            "versement_dmp": row.dmp_filing})
-    return _commit(ctx, row)
+    return _answer(ctx, row)
 
 
 @router.post("/prescriptions/{number}/cancel", response_model=PrescriptionOut,
@@ -501,10 +492,9 @@ def cancel(number: str, ctx: Ctx, body: CancelIn | None = None) -> PrescriptionO
                ErxPrescriptionRow.status.in_(("active", "partially-dispensed")))
         .values(status="cancelled", cancel_reason=(body.motif if body else None)))
     if done.rowcount != 1:
-        ctx.session.rollback()
-        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, trace["target"][4:]))
+        current = _fresh(ctx, ErxPrescriptionRow, (ctx.tenant, row.number))
         raise ctx.refuse("erx.cancel", ServiceError(
             409, f"E-prescription {STATUS_LABELS[current.status]} : elle ne peut plus être "
                  "annulée.", code="conflict"), **trace)
     ctx.record("erx.cancel", **_trace(row), detail={"motif": body.motif if body else None})
-    return _commit(ctx, row)
+    return _answer(ctx, row)

@@ -17,8 +17,9 @@ from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.insi.models import NationalIdentity
 from synthetic_data.nir import OID_INS_TEST, is_valid_matricule, normalize_trait
 
