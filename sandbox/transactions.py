@@ -13,10 +13,14 @@ the response is sent (a client never sees a success that is not durable):
    commit thread; a failed commit replaces the response by the same 503.
 3. The route refuses (`ServiceContext.refuse`): the transaction is rolled back at once, which
    gives the SQLite writer lock back, and the refusal is traced in a transaction of its own,
-   committed on the spot; the route then raises the error, and 2. has nothing left to settle.
+   committed on the spot; the route then raises the error, and 2. only closes the session.
+   (`ServiceContext.record_at_once` writes such a transaction of its own without refusing:
+   a DMP break-glass alert, kept whatever becomes of the request.)
 
 What a route needs to see of its own writes before it answers (a SELECT after an UPDATE, a
-unique constraint to catch), it flushes; the commit stays here. The FastAPI yield dependency's
+unique constraint to catch), it flushes; the commit stays here. (After a failed flush
+SQLAlchemy wants the session rolled back before any other use: dmp/crud.py does so when a
+concurrent request filed the same document first.) The FastAPI yield dependency's
 exit cannot be the commit: it runs after the response is sent.
 """
 
@@ -49,10 +53,10 @@ MAX_CONCURRENT_REQUESTS = 4
 @dataclass
 class RequestTransaction:
     """One service transaction of a request, and the request's list of those not yet settled
-    (None in an app without the middleware: then it commits as a plain session)."""
+    (kept by the middleware, which every app of the sandbox has)."""
 
     session: Session
-    pending: list[Session] | None
+    pending: list[Session]
 
     def settle_here(self, ok: bool) -> None:
         """Commit (or roll back) and close it on the calling thread, unless already settled.
@@ -60,10 +64,9 @@ class RequestTransaction:
         Called by `committing` on the route's worker thread: the middleware then has nothing
         left to settle, which spares each request a second hop to a commit thread.
         """
-        pending = self.pending
-        if pending is None or self.session not in pending:
+        if self.session not in self.pending:
             return
-        pending.remove(self.session)
+        self.pending.remove(self.session)
         try:
             _settle([self.session], ok)
         except Exception as exc:
@@ -83,16 +86,9 @@ async def request_transaction(request: Request, store: Store, *,
 
     Async: no worker-thread hop; opening a session does no I/O (connections are lazy).
     """
+    pending = request.scope[PENDING_KEY]
     session = store.begin()
     session.autoflush = autoflush
-    pending = request.scope.get(PENDING_KEY)
-    if pending is None:  # app without the middleware: commit at exit, as a plain session
-        try:
-            yield RequestTransaction(session, None)
-            session.commit()
-        finally:
-            session.close()
-        return
     pending.append(session)
     try:
         yield RequestTransaction(session, pending)
