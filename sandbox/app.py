@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES
+from sandbox.transactions import TransactionMiddleware
 from synthetic_data.version import __version__
 
 DESCRIPTION = """Services nationaux simulés du bac à sable **santelab** (données 100 % synthétiques).

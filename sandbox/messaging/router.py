@@ -19,12 +19,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from sandbox.auth_models import PersonaRow
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.schemas import Outgoing, TrapRequest
 from sandbox.messaging.smtp import MssanteHandler, Submitter
+from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)

@@ -3,7 +3,7 @@
 SQLite runs in WAL mode with a busy timeout so concurrent writers queue instead of failing;
 synchronous=NORMAL by default (a commit survives a crash or SIGKILL of the process; measured
 7 ms per commit with FULL, which fsyncs each one: setting `sqlite_synchronous`). Requests commit
-before their response is sent (see `deps.TransactionMiddleware`). PostgreSQL keeps its
+before their response is sent (see sandbox/transactions.py). PostgreSQL keeps its
 defaults (fsync on).
 """
 
@@ -24,7 +24,7 @@ from sandbox.store.base import Base
 from sandbox.store.sqlite_writer import connection_factory
 from synthetic_data.errors import SantelabError
 
-# Kept connections outnumber the requests let in at once (deps.MAX_CONCURRENT_REQUESTS) plus
+# Kept connections outnumber the requests let in at once (transactions.MAX_CONCURRENT_REQUESTS) plus
 # the refusal traces they write on the side: an overflow connection is opened and closed again
 # for each request that needs it, which under load was most of them.
 POOL = {"pool_size": 48, "max_overflow": 32}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sandbox.auth import authenticate, issue_token
-from sandbox.deps import ActorDep, SandboxDep
+from sandbox.injection import ActorDep, SandboxDep
 from sandbox.services.auth.schemas import Me, Token, TokenRequest
 
 router = APIRouter(prefix="/auth", tags=["Authentification"])
