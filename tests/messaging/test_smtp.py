@@ -173,7 +173,7 @@ def test_unavailable_fault_gives_a_temporary_refusal(world):
 
 def test_tenant_in_login_and_token_as_password(world):
     sender, to = world.address("medecin"), world.address("kine")
-    token = world.token("medecin", OTHER_TENANT)
+    token = world.web.token("medecin", OTHER_TENANT)
     with world.smtp(f"medecin@{OTHER_TENANT}", token) as smtp:
         smtp.sendmail(sender, [to], message(sender, to, "Autre classe"))
     assert [m.subject for m in _messages(world, to, OTHER_TENANT)] == ["Autre classe"]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer
+from fixtures.servers import LiveServer
 from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
 
 from sandbox.runtime import Sandbox
@@ -58,7 +58,7 @@ def seeded(backend, request, population, tmp_path_factory) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def live(seeded) -> Iterator[LiveServer]:
-    server = LiveServer(seeded).start()
+    server = LiveServer(seeded, TENANT).start()
     yield server
     server.stop()
 
