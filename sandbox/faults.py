@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.auth import read_token
+from sandbox.clock import aware
 from sandbox.errors import ServiceError, database_unavailable
 from sandbox.faults_models import FaultRow
 from sandbox.runtime import Sandbox
@@ -40,7 +40,7 @@ class FaultBook:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
             rows = session.scalars(select(FaultRow).where(FaultRow.tenant == tenant)).all()
-            faults = {r.service: r for r in rows if r.until is None or _aware(r.until) > now}
+            faults = {r.service: r for r in rows if r.until is None or aware(r.until) > now}
         self._cache[tenant] = (time.monotonic(), faults)
         return faults
 
@@ -57,6 +57,11 @@ class FaultBook:
             session.merge(fault)
         self._cache.pop(tenant, None)
 
+    def forget(self, tenant: str) -> None:
+        """Drop the tenant's cached faults: the next request reads the store (a drill engine
+        in this process has just changed them)."""
+        self._cache.pop(tenant, None)
+
     def clear(self, tenant: str, service: str | None = None) -> int:
         with self.sandbox.store.session() as session:
             query = delete(FaultRow).where(FaultRow.tenant == tenant)
@@ -65,10 +70,6 @@ class FaultBook:
             removed = session.execute(query).rowcount
         self._cache.pop(tenant, None)
         return removed
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def fault_error(fault: FaultRow, service: str) -> ServiceError | None:

@@ -72,6 +72,9 @@ SERVICES = (
                                 "sandbox.messaging.router:landing"),
             tables=("sandbox.messaging.models",), seeder="sandbox.messaging.seed:seed",
             client="sandbox.client.mssante:Mssante"),
+    Service("drill", routers=("sandbox.drills.router:router",),
+            tables=("sandbox.drills.models",), client="sandbox.client.drill:Drill",
+            faultable=False),
 )
 
 
