@@ -18,8 +18,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session, defer
 
 from sandbox import events
 from sandbox.auth_models import PersonaRow
@@ -73,7 +73,7 @@ class Engine:
         self.base_url = base_url
         self.faults = faults  # an app's fault book in this process: told at once of changes
         self._last_seq: int | None = None
-        self._scenarios: dict[tuple[str, str], Scenario] = {}
+        self._scenarios: dict[tuple[str, str], tuple[Scenario, dict, dict]] = {}
 
     # --- controls -----------------------------------------------------------------------------
     def start(self, tenant: str, scenario: Scenario, *, level: str, speed: float = 1.0,
@@ -169,7 +169,8 @@ class Engine:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
             runs = {(r.tenant, r.id): r for r in session.scalars(
-                select(DrillRunRow).where(DrillRunRow.state == RUNNING))}
+                select(DrillRunRow).options(defer(DrillRunRow.document))
+                .where(DrillRunRow.state == RUNNING))}
             if not runs:
                 self._last_seq = None
                 return 0
@@ -180,13 +181,32 @@ class Engine:
                 .order_by(DrillStepRow.due_at)).all()
             first_seq = self._last_seq
             self._last_seq = session.scalar(select(func.max(EventRow.seq))) or 0
+        due = [(runs[(tenant, run_id)], key, kind) for tenant, run_id, key, kind in due
+               if (tenant, run_id) in runs]
+        for run, key, kind in due:  # mail first, delivered idempotently by its own transaction
+            inject = self._injects(run).get(key) if kind == "inject" else None
+            if inject is not None and inject.type == "mail":
+                traps.inject(self.sandbox, run.tenant, inject.modele,
+                             self._mailboxes(run.tenant, inject.destinataires),
+                             base_url=self.base_url, key=f"{run.id}.{key}")
         changed = 0
-        for tenant, run_id, key, kind in due:
-            if (tenant, run_id) in runs:
-                changed += self._due(runs[(tenant, run_id)], key, kind, now)
+        with self.sandbox.store.session() as session:  # one commit for all that is due
+            sending = [(run, key) for run, key, kind in due if kind == "inject"]
+            sent_at = self.sandbox.clock.now()
+            for run, key in _claim_all(session, sending, sent_at):
+                self._apply(session, run, self._injects(run)[key], sent_at)
+                self._branch_on_inject(session, run, key, sent_at)
+                changed += 1
+            for run, key, kind in due:
+                if kind == "attente":
+                    changed += self._close(session, run, key)
+        if self.faults is not None:
+            for tenant in {run.tenant for run, key, kind in due if kind == "inject"
+                           and self._injects(run)[key].service}:
+                self.faults.forget(tenant)
         changed += self._observe(runs, first_seq, now)
         for run in runs.values():
-            if scenario_seconds(run, now) >= run.document["duree"]:
+            if scenario_seconds(run, now) >= self._scenario(run).duree:
                 with self.sandbox.store.session() as session:
                     fresh = session.get(DrillRunRow, (run.tenant, run.id))
                     if fresh.state == RUNNING:
@@ -201,30 +221,18 @@ class Engine:
             if until_ended and self.status(*until_ended)["etat"] == ENDED:
                 return
 
-    def _due(self, run: DrillRunRow, key: str, kind: str, now: datetime) -> int:
-        if kind == "inject":
-            inject = self._injects(run)[key]
-            if inject.type == "mail":  # delivered idempotently outside the step's transaction
-                traps.inject(self.sandbox, run.tenant, inject.modele,
-                             self._mailboxes(run.tenant, inject.destinataires),
-                             base_url=self.base_url, key=f"{run.id}.{key}")
-            with self.sandbox.store.session() as session:
-                if not _claim(session, run, key, DUE, SENT, now):
-                    return 0
-                self._apply(session, run, inject, now)
-                self._branch_on_inject(session, run, key, now)
-            if self.faults is not None and inject.service:
-                self.faults.forget(run.tenant)
-            return 1
+    def _close(self, session: Session, run: DrillRunRow, key: str) -> int:
+        """Close an expectation whose deadline has come: met if its event came in time."""
+        now = self.sandbox.clock.now()
         expectation = self._expectations(run)[key]
-        with self.sandbox.store.session() as session:
-            step = session.get(DrillStepRow, (run.tenant, run.id, key))
-            met = expectation.evenement and self._matches(session, run, expectation, step.due_at)
-            state = MET if met else MISSED
-            if not _claim(session, run, key, WAITING, state, now,
-                          score=expectation.points if met else 0):
-                return 0
-            self._resolved(session, run, expectation, state, now)
+        step = session.get(DrillStepRow, (run.tenant, run.id, key))
+        met = expectation.evenement and self._matches(session, run, expectation,
+                                                      aware(step.due_at))
+        state = MET if met else MISSED
+        if not _claim(session, run, key, WAITING, state, now,
+                      score=expectation.points if met else 0):
+            return 0
+        self._resolved(session, run, expectation, state, now)
         return 1
 
     def _mailboxes(self, tenant: str, recipients: tuple[str, ...]) -> list[str]:
@@ -384,16 +392,26 @@ class Engine:
             DrillStepRow.tenant == run.tenant, DrillStepRow.run == run.id))
 
     def _scenario(self, run: DrillRunRow) -> Scenario:
-        key = (run.tenant, run.id)
-        if key not in self._scenarios:
-            self._scenarios[key] = Scenario.model_validate(run.document)
-        return self._scenarios[key]
+        return self._played(run)[0]
 
     def _injects(self, run: DrillRunRow) -> dict[str, Inject]:
-        return {i.cle: i for i in self._scenario(run).for_level(run.level)[0]}
+        return self._played(run)[1]
 
     def _expectations(self, run: DrillRunRow) -> dict[str, Expectation]:
-        return {e.cle: e for e in self._scenario(run).for_level(run.level)[1]}
+        return self._played(run)[2]
+
+    def _played(self, run: DrillRunRow) -> tuple[Scenario, dict, dict]:
+        """The scenario a run plays, its injects and expectations at its level, read once."""
+        key = (run.tenant, run.id)
+        if key not in self._scenarios:
+            with self.sandbox.store.session() as session:
+                document = session.scalar(select(DrillRunRow.document).where(
+                    DrillRunRow.tenant == run.tenant, DrillRunRow.id == run.id))
+            scenario = Scenario.model_validate(document)
+            injects, expectations = scenario.for_level(run.level)
+            self._scenarios[key] = (scenario, {i.cle: i for i in injects},
+                                    {e.cle: e for e in expectations})
+        return self._scenarios[key]
 
     def _step(self, run: DrillRunRow, key: str, kind: str, due_s: float,
               state: str) -> DrillStepRow:
@@ -448,13 +466,33 @@ def _pending(session: Session, run: DrillRunRow) -> list[DrillStepRow]:
         DrillStepRow.state.in_(PENDING))))
 
 
+_STEPS = DrillStepRow.__table__
+_CLAIM = (update(_STEPS)
+          .where(_STEPS.c.tenant == bindparam("t"), _STEPS.c.run == bindparam("r"),
+                 _STEPS.c.key == bindparam("k"), _STEPS.c.state == bindparam("before"))
+          .values(state=bindparam("after"), done_at=bindparam("at"), done_s=bindparam("s"),
+                  score=bindparam("points")))  # Core, built once: the engine's hot statement
+
+
+def _claim_all(session: Session, steps: list[tuple[DrillRunRow, str]],
+               now: datetime) -> list[tuple[DrillRunRow, str]]:
+    """Claim due injects in one round trip (executemany); the ones this call moved. Should
+    another engine have taken some first, ours are told apart by their exact `done_at`."""
+    if not steps:
+        return []
+    params = [{"t": run.tenant, "r": run.id, "k": key, "before": DUE, "after": SENT, "at": now,
+               "s": scenario_seconds(run, now), "points": 0} for run, key in steps]
+    if session.connection().execute(_CLAIM, params).rowcount == len(params):
+        return steps
+    ours = set(session.execute(select(DrillStepRow.tenant, DrillStepRow.run, DrillStepRow.key)
+                               .where(DrillStepRow.state == SENT, DrillStepRow.done_at == now)).all())
+    return [(run, key) for run, key in steps if (run.tenant, run.id, key) in ours]
+
+
 def _claim(session: Session, run: DrillRunRow, key: str, before: str, after: str,
            now: datetime, *, score: int = 0) -> bool:
     """Move a step from `before` to `after` unless someone did first (then: False)."""
-    changed = session.execute(
-        update(DrillStepRow)
-        .where(DrillStepRow.tenant == run.tenant, DrillStepRow.run == run.id,
-               DrillStepRow.key == key, DrillStepRow.state == before)
-        .values(state=after, done_at=now, done_s=scenario_seconds(run, now), score=score)
-        .execution_options(synchronize_session=False)).rowcount
+    changed = session.connection().execute(_CLAIM, {
+        "t": run.tenant, "r": run.id, "k": key, "before": before, "after": after, "at": now,
+        "s": scenario_seconds(run, now), "points": score}).rowcount
     return changed == 1
