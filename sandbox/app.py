@@ -16,6 +16,7 @@ from sandbox.services.dmp.router import router as dmp_router
 from sandbox.services.eprescription.router import router as eprescription_router
 from sandbox.services.insi.router import router as insi_router
 from sandbox.transactions import TransactionMiddleware
+from synthetic_data.version import __version__
 
 # Service name -> its routers. Fault injection and events use the service name.
 SERVICE_ROUTERS = {
@@ -49,7 +50,7 @@ def _document_errors(app: FastAPI) -> None:
 
 def create_app(sandbox: Sandbox | None = None) -> FastAPI:
     sandbox = sandbox or Sandbox.open()
-    app = FastAPI(title="santelab — bac à sable", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="santelab — bac à sable", version=__version__, description=DESCRIPTION)
     app.state.sandbox = sandbox
     app.state.faults = FaultBook(sandbox)
     prefixes: dict[str, str] = {}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from sandbox.ports import check_free
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -34,8 +34,8 @@ from sandbox.auth_models import PersonaRow
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
 from sandbox.store.base import Base
-from santelab import __version__
 from synthetic_data import model
+from synthetic_data.version import __version__
 
 SERVICE_ORDER = ("annuaire", "insi")
 

@@ -20,10 +20,9 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from santelab import __version__
-from santelab.errors import SantelabError
 from synthetic_data import model
 from synthetic_data import referentials as ref
+from synthetic_data.errors import SantelabError
 from synthetic_data.export import fhir_r4, ground_truth, tables
 from synthetic_data.export.writer import (
     OutputFolder,
@@ -35,6 +34,7 @@ from synthetic_data.export.writer import (
 from synthetic_data.identities import PitfallRates, people
 from synthetic_data.pathways.engine import PathwayEngine, history_start
 from synthetic_data.professionals import Directory, Mailbox, directory
+from synthetic_data.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -17,13 +17,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sandbox.auth_models import PersonaRow
 from sandbox.errors import ServiceError
 from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
+from sandbox.messaging.schemas import Outgoing, TrapRequest
 from sandbox.messaging.smtp import MssanteHandler, Submitter
 from sandbox.service_router import ServiceRouter
 
@@ -36,36 +36,7 @@ _HTTP_BY_REPLY = {"451": 503, "452": 400, "550 5.1.1": 404, "550": 403, "553": 4
                   "554": 422, "552": 413}
 
 
-OneLine = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\r\n]*$")]
-HeaderName = Annotated[str, StringConstraints(pattern=r"^X-[A-Za-z0-9-]{1,60}$")]
 Uid = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="UID IMAP du message")]
-
-
-class Attachment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^\r\n/\\]+$")
-    content_type: str = Field("application/octet-stream",
-                              pattern=r"^[a-z]+/[A-Za-z0-9.+-]+$")
-    data: str = Field(description="Contenu en base64")
-
-
-class Outgoing(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: list[Annotated[str, StringConstraints(max_length=256)]] = Field(min_length=1,
-                                                                        max_length=100)
-    subject: OneLine = ""
-    body: str = Field("", max_length=5_000_000)
-    attachments: list[Attachment] = Field([], max_length=20)
-    headers: dict[HeaderName, OneLine] = Field({}, description="En-têtes X-MSS-* par exemple")
-
-
-class TrapRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    modele: str
-    destinataires: list[str] = Field(min_length=1, max_length=500)
 
 
 def _persona(ctx: ServiceContext) -> Submitter:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.store.base import Base
 from sandbox.store.sqlite_writer import connection_factory
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 # Kept connections outnumber the requests let in at once (transactions.MAX_CONCURRENT_REQUESTS) plus
 # the refusal traces they write on the side: an overflow connection is opened and closed again

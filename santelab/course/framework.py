@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 # The course folder of this checkout (nbgrader's CourseDirectory.root).
 COURSE_ROOT = Path(__file__).resolve().parents[2] / "modules"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import synthetic_data
-from santelab.errors import SantelabError
 from synthetic_data import nir
 from synthetic_data import referentials as ref
+from synthetic_data.errors import SantelabError
 from synthetic_data.export import systems
 from synthetic_data.fhir_models import model_class
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from sandbox import events
@@ -28,6 +27,7 @@ from sandbox.service_router import ServiceRouter
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
+from sandbox.services.dmp.schemas import Alert, ConsentChange, ConsentState
 
 router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
 PARIS = ZoneInfo("Europe/Paris")
@@ -289,16 +289,6 @@ def list_audit_events(request: Request, ctx: Ctx) -> JSONResponse:
                  "entry": [{"fullUrl": f"AuditEvent/{e['id']}", "resource": e} for e in entries]})
 
 
-class Alert(BaseModel):
-    """A "bris de glace" access the patient is told about."""
-
-    at: datetime
-    professionnel: str | None
-    role: str | None
-    motif: str
-    cible: str | None
-
-
 @router.get("/alerts", response_model=list[Alert], summary="Alertes d'accès en urgence")
 def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
     patient = _own_or_named(ctx, request, "dmp.audit.read")
@@ -307,28 +297,6 @@ def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
     return [Alert(at=audit.aware(r.at), professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
                   cible=r.target)
             for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == "success"]
-
-
-class ConsentChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["autoriser", "opposer", "lever"] = Field(
-        description="autoriser un professionnel (il rejoint l'équipe de soins), s'opposer à un "
-                    "professionnel ou au DMP entier, lever une décision")
-    professionnel: str | None = Field(None, max_length=64,
-                                      description="Identifiant du professionnel ; vide = tout le DMP")
-    motif: str | None = Field(None, max_length=512,
-                              description="Motif légitime, obligatoire pour s'opposer au DMP entier")
-
-
-class ConsentState(BaseModel):
-    patient: str
-    ins: str | None
-    medecin_traitant: str | None
-    dmp_ferme: bool
-    motif_opposition: str | None
-    autorises: list[str]
-    opposes: list[str]
 
 
 def _consent_state(ctx: ServiceContext, patient: DmpPatientRow) -> ConsentState:
