@@ -132,15 +132,6 @@ def weighted_commune(rng: random.Random, min_population: int = 0) -> Commune:
     return _communes_from(min_population).pick(rng)
 
 
-@cache
-def communes_by_departement() -> dict[str, list[Commune]]:
-    """Residential communes grouped by département, for "near this place" lookups."""
-    grouped: dict[str, list[Commune]] = {}
-    for c in _residential_communes().items:
-        grouped.setdefault(c.departement, []).append(c)
-    return grouped
-
-
 # --- countries -----------------------------------------------------------------------------
 
 
