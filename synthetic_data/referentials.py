@@ -14,6 +14,7 @@ import io
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
@@ -236,16 +237,25 @@ def surnames(shape: str | None = None) -> WeightedTable[str]:
 # --- population structure ------------------------------------------------------------------
 
 
+DAYS_PER_YEAR = 365.2425
+
+
 @dataclass(frozen=True, slots=True)
 class AgeBand:
     age_from: int
     age_to: int  # inclusive
     sex: Sex
 
+    def birth_date(self, rng: random.Random, reference: date) -> date:
+        """A birth date, uniform over the band, of someone that age on `reference`."""
+        days = rng.randrange(int(self.age_from * DAYS_PER_YEAR), int((self.age_to + 1) * DAYS_PER_YEAR))
+        return reference - timedelta(days=days + 1)
+
 
 @cache
 def age_pyramid() -> WeightedTable[AgeBand]:
-    """(age band, sex) weighted by INSEE's population pyramid."""
+    """(age band, sex) weighted by INSEE's population pyramid: the one age structure of the
+    project, drawn by the identity generator and by the pathways' calibration sample."""
     pairs = []
     for row in _rows("population_pyramid.csv"):
         for sex, column in ((Sex.MALE, "male"), (Sex.FEMALE, "female")):
