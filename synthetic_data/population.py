@@ -34,13 +34,12 @@ from synthetic_data.export.writer import (
 from synthetic_data.identities import PitfallRates, people
 from synthetic_data.pathways.engine import PathwayEngine, history_start
 from synthetic_data.professionals import Directory, Mailbox, directory
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 from synthetic_data.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
-GP_PROFESSION = "10"  # TRE_G15 médecin
-GP_SPECIALTY = "SM54"  # TRE_R38 médecine générale
 CHUNK = 16  # patients per task sent to a worker: small enough to keep memory flat
 DEFAULT_FORMATS = ("ndjson", "csv")
 
@@ -110,7 +109,7 @@ class Simulator:
         """Assign the médecin traitant near home, then run the pathways over the window."""
         s = self.settings
         rng = random.Random(f"{s.seed}:hist:{patient.id}")
-        gp = self.directory.pick(rng, GP_PROFESSION, GP_SPECIALTY, near_insee=patient.address.insee)
+        gp = self.directory.pick(rng, *GENERAL_PRACTITIONER, near_insee=patient.address.insee)
         patient.gp_id = gp.id
         self.context.home = patient.address.insee
         start = history_start(patient.identity.birth_date, s.reference_date, s.years)

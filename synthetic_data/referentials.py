@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from synthetic_data.model import Sex
 
@@ -247,7 +247,8 @@ class AgeBand:
     sex: Sex
 
     def birth_date(self, rng: random.Random, reference: date) -> date:
-        """A birth date, uniform over the band, of someone that age on `reference`."""
+        """A birth date, uniform over the band, of someone that age on `reference` (ages
+        counted in mean years of `DAYS_PER_YEAR` days)."""
         days = rng.randrange(int(self.age_from * DAYS_PER_YEAR), int((self.age_to + 1) * DAYS_PER_YEAR))
         return reference - timedelta(days=days + 1)
 
@@ -297,6 +298,17 @@ def fictional_phone(rng: random.Random, region: str, landline_share: float = 0.3
 
 
 # --- professionals and establishments ------------------------------------------------------
+
+
+class Practice(NamedTuple):
+    """A kind of professional: a TRE_G15 profession code and, for physicians, a TRE_R38
+    specialty code (both rows of `professions.csv` / `specialties.csv`)."""
+
+    profession: str
+    specialty: str | None
+
+
+GENERAL_PRACTITIONER = Practice("10", "SM54")  # médecin, médecine générale: the médecin traitant
 
 
 @dataclass(frozen=True, slots=True)

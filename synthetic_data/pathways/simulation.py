@@ -20,12 +20,11 @@ from synthetic_data.model import (
     Practitioner,
 )
 from synthetic_data.pathways.context import SimulationContext
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 
 if TYPE_CHECKING:
     from synthetic_data.pathways.engine_types import Pathway
     from synthetic_data.pathways.states import State
-
-GENERAL_PRACTICE = ("10", "SM54")  # TRE_G15 médecin, TRE_R38 médecine générale
 
 
 @dataclass(slots=True)
@@ -68,7 +67,7 @@ class PatientRun:
         key = (profession, specialty)
         found = self._chosen.get(key)
         if found is None:
-            found = self.ctx.gp(self.patient) if key == GENERAL_PRACTICE else None
+            found = self.ctx.gp(self.patient) if key == GENERAL_PRACTITIONER else None
             if found is None:
                 found = self.ctx.practitioner(self.rng, profession, specialty)
             self._chosen[key] = found

@@ -17,6 +17,7 @@ from synthetic_data.pathways.documents import Template
 from synthetic_data.pathways.errors import SpecError
 from synthetic_data.pathways.transitions import KINDS, Transition, build_transition
 from synthetic_data.pathways.units import Duration, number
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 from synthetic_data.terminology import coding
 
 if TYPE_CHECKING:
@@ -196,12 +197,13 @@ class Encounter(State):
         self.kind = choice(spec, "encounter_class", ENCOUNTER_CLASSES)
         self.reason = coding(code_key(spec["reason"])) if "reason" in spec else None
         provider = spec.get("provider", "gp")
+        self.specialty: str | None
         if provider == "gp":
-            provider = {"profession": "10", "specialty": "SM54"}
-        if not isinstance(provider, dict):
+            self.profession, self.specialty = GENERAL_PRACTITIONER
+        elif isinstance(provider, dict):
+            self.profession, self.specialty = field_str(provider, "profession"), provider.get("specialty")
+        else:
             raise SpecError(f"champ « provider » : « gp » ou {{profession, specialty}} attendu, reçu {provider!r}")
-        self.profession = field_str(provider, "profession")
-        self.specialty: str | None = provider.get("specialty")
         self.organization_kind: str | None = spec.get("organization")
         default = {"quantity": 20, "unit": "minutes"} if self.kind != "IMP" else {"quantity": 0, "unit": "minutes"}
         self.duration = Duration(spec.get("duration", default))
