@@ -13,7 +13,7 @@ import gzip
 import io
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
@@ -25,6 +25,7 @@ from synthetic_data.model import Sex
 LOCALE = Path(__file__).resolve().parent / "locale" / "fr_FR"
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class WeightedTable(Generic[T]):
@@ -61,6 +62,18 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
     yield from csv.DictReader(lines)
 
 
+def _records(name: str, cls: type[R], **parse: Callable[[str], object]) -> list[R]:
+    """Rows of a locale CSV as `cls` dataclasses, each field read from the column of its own
+    name (converted by `parse[field]` when given, else kept as text), so a column moved or
+    added in the file cannot shift values into the wrong field."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    return [cls(**{n: parse.get(n, str)(row[n]) for n in names}) for row in _rows(name)]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # --- communes ------------------------------------------------------------------------------
 
 
@@ -85,20 +98,7 @@ class Commune:
 @cache
 def communes() -> dict[str, Commune]:
     """Current communes and municipal arrondissements by INSEE code (Etalab, see build script)."""
-    return {
-        row["insee"]: Commune(
-            insee=row["insee"],
-            name=row["name"],
-            kind=row["kind"],
-            parent=row["parent"],
-            departement=row["departement"],
-            region=row["region"],
-            zone=row["zone"],
-            postal_codes=tuple(row["postal_codes"].split()),
-            population=int(row["population"]),
-        )
-        for row in _rows("communes.csv.gz")
-    }
+    return {c.insee: c for c in _records("communes.csv.gz", Commune, postal_codes=_words, population=int)}
 
 
 def commune(insee: str) -> Commune:
@@ -347,44 +347,20 @@ class EstablishmentType:
 
 @cache
 def professions() -> dict[str, Profession]:
-    return {
-        row["code"]: Profession(
-            row["code"],
-            row["label"],
-            row["label_female"],
-            row["mssante_domain"],
-            int(row["per_inhabitants"]),
-            int(row["minimum"]),
-            float(row["female_share"]),
-        )
-        for row in _rows("professions.csv")
-    }
+    rows = _records("professions.csv", Profession, per_inhabitants=int, minimum=int, female_share=float)
+    return {p.code: p for p in rows}
 
 
 @cache
 def specialties() -> dict[str, Specialty]:
-    return {
-        row["code"]: Specialty(
-            row["code"], row["label"], int(row["per_inhabitants"]), int(row["minimum"]), row["service"]
-        )
-        for row in _rows("specialties.csv")
-    }
+    return {s.code: s for s in _records("specialties.csv", Specialty, per_inhabitants=int, minimum=int)}
 
 
 @cache
 def establishment_types() -> dict[str, EstablishmentType]:
-    return {
-        row["kind"]: EstablishmentType(
-            row["kind"],
-            row["label"],
-            row["finess_category"],
-            row["name_pattern"],
-            row["domain_prefix"],
-            int(row["min_population"]),
-            int(row["per_inhabitants"]),
-            int(row["minimum"]),
-            tuple(tuple(box.split(":")) for box in row["mailboxes"].split()),
-            tuple(row["hosts"].split()),
-        )
-        for row in _rows("establishment_types.csv")
-    }
+    rows = _records(
+        "establishment_types.csv", EstablishmentType, min_population=int, per_inhabitants=int,
+        minimum=int, mailboxes=lambda text: tuple(tuple(box.split(":")) for box in text.split()),
+        hosts=_words,
+    )
+    return {t.kind: t for t in rows}
