@@ -1,4 +1,5 @@
-"""Small read-only API over the French referentials in `locale/fr_FR/` (Faker-style: data apart).
+"""Small read-only API over the French referentials, whose tables (CSV, each naming its source
+in `#` header lines) sit apart from the code in `referentials_data/`, as Faker keeps its data.
 
 Every table is read once and cached. Weighted draws go through `WeightedTable.pick(rng)` with a
 caller-supplied `random.Random`, so generators stay deterministic and never touch the global
@@ -22,7 +23,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 from synthetic_data.model import Sex
 
-LOCALE = Path(__file__).resolve().parent / "locale" / "fr_FR"
+DATA_DIR = Path(__file__).resolve().parent / "referentials_data"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,15 +56,15 @@ class WeightedTable(Generic[T]):
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
-    """Rows of a locale CSV (plain or gzipped), skipping '#' comment lines."""
-    path = LOCALE / name
+    """Rows of a referential CSV (plain or gzipped), skipping '#' comment lines."""
+    path = DATA_DIR / name
     raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
     lines = (line for line in io.StringIO(raw.decode("utf-8")) if not line.startswith("#"))
     yield from csv.DictReader(lines)
 
 
 def _records(name: str, cls: type[R], **parse: Callable[[str], object]) -> list[R]:
-    """Rows of a locale CSV as `cls` dataclasses, each field read from the column of its own
+    """Rows of a referential CSV as `cls` dataclasses, each field read from the column of its own
     name (converted by `parse[field]` when given, else kept as text), so a column moved or
     added in the file cannot shift values into the wrong field."""
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
