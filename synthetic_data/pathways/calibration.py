@@ -12,7 +12,7 @@ from datetime import date
 
 from synthetic_data import model
 from synthetic_data.pathways.engine import REFERENCE_END, history_start
-from synthetic_data.pathways.engine_types import Prevalence
+from synthetic_data.pathways.pathway import Prevalence
 from synthetic_data.referentials import age_pyramid
 
 ADDRESS = model.Address("1 rue de la Paix", "75002", "Paris", "75102")

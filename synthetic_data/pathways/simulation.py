@@ -23,7 +23,7 @@ from synthetic_data.pathways.context import SimulationContext
 from synthetic_data.referentials import GENERAL_PRACTITIONER
 
 if TYPE_CHECKING:
-    from synthetic_data.pathways.engine_types import Pathway
+    from synthetic_data.pathways.pathway import Pathway
     from synthetic_data.pathways.states import State
 
 
