@@ -21,8 +21,8 @@ from synthetic_data.referentials import GENERAL_PRACTITIONER
 from synthetic_data.terminology import coding
 
 if TYPE_CHECKING:
-    from synthetic_data.pathways.pathway import Pathway
-    from synthetic_data.pathways.simulation import Instance, PatientRun
+    from synthetic_data.pathways.pathway import Instance, Pathway
+    from synthetic_data.pathways.simulation import PatientRun
 
 
 class Wait(NamedTuple):
