@@ -45,8 +45,8 @@ DEFAULT_FORMATS = ("ndjson", "csv")
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything that fixes a population; picklable, sent to worker processes."""
+class GenerationSettings:
+    """Everything that fixes a generated population; picklable, sent to worker processes."""
 
     n: int
     seed: int = 42
@@ -98,7 +98,7 @@ class DirectoryContext:
 class Simulator:
     """Per-process state (directory, loaded pathways) turning bare identities into patients."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GenerationSettings) -> None:
         self.settings = settings
         self.directory = directory(settings.seed, settings.n)
         self.engine = PathwayEngine.load(settings.pathways_dir)
@@ -125,7 +125,7 @@ class Simulator:
 _WORKER: tuple[Simulator, tuple[str, ...], bool] | None = None
 
 
-def _init_worker(settings: Settings, formats: tuple[str, ...], validate: bool) -> None:
+def _init_worker(settings: GenerationSettings, formats: tuple[str, ...], validate: bool) -> None:
     """Worker start: build its own directory and engine; leave Ctrl-C to the parent."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -168,7 +168,7 @@ class PatientStream:
 class Population:
     """A synthetic French population, fixed by its settings, produced on demand."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GenerationSettings) -> None:
         self.settings = settings
         self._simulator: Simulator | None = None
 
@@ -309,7 +309,7 @@ def generate(
         raise SantelabError(f"le nombre de patients doit être un entier positif (reçu : {n}).")
     if years < 0:
         raise SantelabError(f"le nombre d'années d'historique doit être positif (reçu : {years}).")
-    settings = Settings(
+    settings = GenerationSettings(
         n=n,
         seed=seed,
         rates=rates or PitfallRates(),
