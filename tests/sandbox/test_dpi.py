@@ -16,7 +16,7 @@ from sandbox.services.dpi import event_names as ev
 from sandbox.services.dpi.files import RANSOM_NOTE
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def nurse(connect_as):
     return connect_as("infirmier")
 

@@ -42,7 +42,7 @@ def nearest_due(order: DpiOrder, moment: datetime) -> datetime:
 def duplicates(records: Iterable[DpiAdministration]) -> dict[tuple[str, datetime], list[str]]:
     """(order, due dose) → ids of its records, for the doses recorded more than once."""
     slots: dict[tuple[str, datetime], list[str]] = defaultdict(list)
-    for record in sorted(records, key=lambda r: (r.at, r.id)):
+    for record in sorted(records, key=lambda r: (utc(r.at), r.id)):
         slots[(record.order_id, utc(record.due_at))].append(record.id)
     return {slot: ids for slot, ids in slots.items() if len(ids) > 1}
 
