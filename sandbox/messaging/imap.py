@@ -32,7 +32,7 @@ from sandbox.faults import FaultBook
 from sandbox.messaging import mailstore
 from sandbox.messaging.imap_search import CHARSETS, SearchError
 from sandbox.messaging.imap_sequence import SequenceError, parse_sequence_set, tokens
-from sandbox.messaging.imap_session import ReadOnly, Reply, Session, status
+from sandbox.messaging.imap_session import STATUS_ITEMS, ReadOnly, Reply, Session, status
 from sandbox.messaging.smtp import Authenticator
 from sandbox.runtime import Sandbox
 
@@ -210,7 +210,10 @@ class MssanteIMAPServer(imap4.IMAP4Server):
         if line.count(b"(") > self.max_nesting:
             raise imap4.IllegalClientResponse("trop de parentheses imbriquees")
         try:
-            return super().arg_fetchatt(line)
+            items, rest = super().arg_fetchatt(line)
+            if not items:
+                raise ValueError(line)
+            return items, rest
         except Exception as exc:
             raise imap4.IllegalClientResponse(
                 "attribut FETCH invalide (par exemple FLAGS, UID, BODY.PEEK[HEADER], "
@@ -229,6 +232,9 @@ class MssanteIMAPServer(imap4.IMAP4Server):
             return tokens(collected + line, self.max_nesting), b""
         except SequenceError as exc:
             raise imap4.IllegalClientResponse(ascii_text(str(exc)).decode()) from exc
+
+    def arg_flaglist(self, line):
+        return ([], b"") if not line else super().arg_flaglist(line)
 
     def _stringLiteral(self, size):
         if size > self._literalStringLimit:
@@ -323,6 +329,12 @@ class MssanteIMAPServer(imap4.IMAP4Server):
             return
         account = self.account
         wanted = [n.decode("ascii", "replace").upper() for n in names]
+        unknown = [n for n in wanted if n not in STATUS_ITEMS]
+        if unknown or not wanted:
+            self.sendBadResponse(tag, ascii_text(
+                f"attribut STATUS inconnu : {unknown[0] if unknown else '(vide)'} (attendus : "
+                f"{', '.join(STATUS_ITEMS)})"))
+            return
 
         def answer(values):
             items = " ".join(f"{k} {v}" for k, v in values.items()).encode()
@@ -416,8 +428,7 @@ class MssanteIMAPServer(imap4.IMAP4Server):
         self._run(tag, lambda: self.mbox.store(ranges, bool(uid), sign, names,
                                                mode.endswith(b".SILENT")))
 
-    select_STORE = (do_STORE, arg_seqset, imap4.IMAP4Server.arg_atom,
-                    imap4.IMAP4Server.arg_flaglist)
+    select_STORE = (do_STORE, arg_seqset, imap4.IMAP4Server.arg_atom, arg_flaglist)
 
     def do_SEARCH(self, tag, charset, keys, uid=0):
         charset = charset.decode("ascii", "replace") if charset else None

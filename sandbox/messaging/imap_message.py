@@ -90,19 +90,23 @@ class Entity:
         return [Entity(b"\r\n".join(lines)) for lines in parts]
 
     def part(self, path: list[int]) -> Entity | None:
-        """Section part `path` (1-based, RFC 3501 §6.4.5), or None when it does not exist."""
-        entity = self
+        """Section part `path` (1-based, RFC 3501 §6.4.5), or None when it does not exist.
+
+        A non-multipart entity has one implicit part 1, itself, but only once: `1.1` of a
+        single-part message is nothing, `2.1` of a leaf part is that part (as Dovecot)."""
+        entity, implicit = self, False
         for number in path:
+            if entity.content_type[:2] == ("message", "rfc822") and entity is not self:
+                entity, implicit = entity.children()[0], False
             children = entity.children()
-            if entity.content_type[0] == "message":  # descend into the encapsulated message
-                entity = children[0]
-                children = entity.children()
             if children:
                 if not 0 < number <= len(children):
                     return None
-                entity = children[number - 1]
-            elif number != 1:  # a single-part entity has only part 1: itself
+                entity, implicit = children[number - 1], False
+            elif number != 1 or implicit:
                 return None
+            else:
+                implicit = True
         return entity
 
 
@@ -184,8 +188,7 @@ def body_structure(entity: Entity, extended: bool = True) -> list:
     encoding = entity.value("content-transfer-encoding") or b"7bit"
     result = [_bytes(maintype), _bytes(subtype), _params(params), entity.value("content-id"),
               entity.value("content-description"), encoding, len(entity.body)]
-    lines = entity.body.count(b"\r\n") + (not entity.body.endswith(b"\r\n") and
-                                           bool(entity.body))
+    lines = entity.body.count(b"\n")
     if (maintype, subtype) == ("message", "rfc822"):
         inner = entity.children()[0]
         result += [envelope(inner), body_structure(inner, extended), lines]

@@ -54,10 +54,12 @@ class Candidate:
             texts = []
             for part in parsed.walk():
                 if part.get_content_maintype() == "text":
+                    data = part.get_payload(decode=True) or b""
+                    charset = part.get_content_charset() or "utf-8"  # 8-bit without a label
                     try:
-                        texts.append(part.get_content())
-                    except (LookupError, ValueError):
-                        texts.append(part.get_payload(decode=True).decode("utf-8", "replace"))
+                        texts.append(data.decode(charset, "replace"))
+                    except LookupError:
+                        texts.append(data.decode("utf-8", "replace"))
             self._text = "\n".join(texts)
         return self._text
 
@@ -93,12 +95,14 @@ def _number(token) -> int:
     return int(text)
 
 
-def _sent_date(m: Candidate) -> date | None:
+def _sent_date(m: Candidate) -> date:
+    """The Date header's day as written; a message without a valid one counts as sent at the
+    epoch (as Dovecot does)."""
     value = m.entity.value("date")
     try:
-        return parsedate_to_datetime(value.decode("ascii", "replace")).date() if value else None
-    except (TypeError, ValueError, IndexError):
-        return None
+        return parsedate_to_datetime(value.decode("ascii", "replace")).date()
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return date(1970, 1, 1)
 
 
 _FLAG_KEYS = {"ANSWERED": ("\\Answered", True), "UNANSWERED": ("\\Answered", False),
@@ -180,7 +184,7 @@ def _key(queue: list) -> Predicate:
         sent, compare = _DATE_KEYS[key]
         when = _date(_take(queue, key))
         if sent:
-            return lambda m, ctx: (d := _sent_date(m)) is not None and compare(d, when)
+            return lambda m, ctx: compare(_sent_date(m), when)
         return lambda m, ctx: compare(m.received.date(), when)
     if key in ("LARGER", "SMALLER"):
         size = _number(_take(queue, key))

@@ -108,11 +108,11 @@ class Session:
         lines = []
         if mailstore.uid_validity(self.sandbox, self.tenant, self.address) != self.validity:
             raise ConnectionAbortedError("UIDVALIDITY")
-        if expunges:
-            for uid in [u for u in self.uids if u not in stored]:
-                lines.append(b"%d EXPUNGE" % (self.uids.index(uid) + 1))
-                self.uids.remove(uid)
-                self.flags.pop(uid, None)
+        if expunges:  # from the last: each number stays right without renumbering
+            for seq in range(len(self.uids), 0, -1):
+                if self.uids[seq - 1] not in stored:
+                    lines.append(b"%d EXPUNGE" % seq)
+                    self.flags.pop(self.uids.pop(seq - 1), None)
         for seq, uid in enumerate(self.uids, 1):
             if uid in stored and stored[uid] != self.flags.get(uid):
                 self.flags[uid] = stored[uid]
@@ -137,19 +137,23 @@ class Session:
         by_uid = {self.uids[s - 1]: s for s in seqs}
         with self.sandbox.store.session() as session:
             rows = mailstore.messages_by_uid(session, self.tenant, self.address, list(by_uid))
+        changed: set[int] = set()
         if not self.read_only and any(_sets_seen(item) for item in items):
             unseen = [r.uid for r in rows if "\\Seen" not in (r.flags or [])]
             if unseen:
                 new = self._set_flags(unseen, ["\\Seen"], 1)
                 for row in rows:
-                    row_flags = new.get(row.uid)
-                    if row_flags is not None:
-                        row.flags = row_flags
+                    if row.uid in new:
+                        row.flags = new[row.uid]
+                        changed.add(row.uid)
+        asked = {item.type for item in items}
         lines = []
         for row in sorted(rows, key=lambda r: r.uid):
             entity = Entity(crlf(row.raw))
-            parts = [] if not uid or any(i.type == "uid" for i in items) else [b"UID %d" % row.uid]
+            parts = [b"UID %d" % row.uid] if uid and "uid" not in asked else []
             parts += [_render(item, row, entity) for item in items]
+            if row.uid in changed and "flags" not in asked:  # the client learns of \Seen
+                parts.append(b"FLAGS " + _flag_list(row.flags))
             self.flags[row.uid] = list(row.flags or [])
             lines.append(b"%d FETCH (%b)" % (by_uid[row.uid], b" ".join(parts)))
         return Reply(lines, "OK", "FETCH termine")
@@ -165,9 +169,9 @@ class Session:
         seqs = self._chosen(ranges, uid)
         new = self._set_flags([self.uids[s - 1] for s in seqs], flags, mode)
         lines = []
-        for seq in seqs:
+        for seq in seqs:  # a FETCH for each message whose flags the client did not know
             u = self.uids[seq - 1]
-            if u in new:
+            if u in new and new[u] != self.flags.get(u):
                 self.flags[u] = new[u]
                 if not silent:
                     extra = b" UID %d" % u if uid else b""
@@ -200,12 +204,8 @@ class Session:
             return Reply([], "NO", f"[TRYCREATE] boite inconnue : {mailbox} (seule INBOX existe)")
         seqs = self._chosen(ranges, uid)
         source = [self.uids[s - 1] for s in seqs]
-        created = mailstore.copy_messages(self.sandbox, self.tenant, self.address, source)
-        code = ""
-        if created:
-            code = (f"[COPYUID {self.validity} {','.join(map(str, source))} "
-                    f"{','.join(map(str, created))}] ")
-        return Reply([], "OK", code + "COPY termine")
+        mailstore.copy_messages(self.sandbox, self.tenant, self.address, source)
+        return Reply(self.sync(expunges=False), "OK", "COPY termine")
 
     def expunge(self) -> Reply:
         if self.read_only:
@@ -227,10 +227,10 @@ def status(sandbox: Sandbox, tenant: str, address: str, names: list[str]) -> dic
     values = {"MESSAGES": len(rows), "RECENT": 0, "UIDNEXT": box.uid_next,
               "UIDVALIDITY": mailstore.uid_validity(sandbox, tenant, address),
               "UNSEEN": sum("\\Seen" not in (r.flags or []) for r in rows)}
-    unknown = [n for n in names if n not in values]
-    if unknown:
-        raise ValueError(f"attribut STATUS inconnu : {unknown[0]}")
     return {n: values[n] for n in names}
+
+
+STATUS_ITEMS = ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
 
 
 def _sets_seen(item) -> bool:
