@@ -7,11 +7,16 @@ BODY[1.MIME] or HEADER.FIELDS return what the sender wrote, 8-bit UTF-8 headers 
 
 from __future__ import annotations
 
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 
-_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+_HEADER_PARSER = HeaderParser(policy=compat32)
+
+
+def _parse_header(block: bytes):
+    """The header block parsed, 8-bit UTF-8 kept (it comes back out through `_bytes`)."""
+    return _HEADER_PARSER.parsestr(block.decode("utf-8", "surrogateescape"))
 
 
 def crlf(raw: bytes) -> bytes:
@@ -61,7 +66,7 @@ class Entity:
 
     @property
     def content_type(self) -> tuple[str, str, dict[str, str]]:
-        parsed = _HEADER_PARSER.parsebytes(self.header)
+        parsed = _parse_header(self.header)
         maintype, subtype = parsed.get_content_maintype(), parsed.get_content_subtype()
         params = {k.lower(): v for k, v in (parsed.get_params() or [])[1:]}
         return maintype, subtype, params
@@ -168,7 +173,7 @@ def _disposition(entity: Entity):
     value = entity.value("content-disposition")
     if value is None:
         return None
-    parsed = _HEADER_PARSER.parsebytes(b"Content-Type: " + value + b"\r\n\r\n")
+    parsed = _parse_header(b"Content-Type: " + value + b"\r\n\r\n")
     params = parsed.get_params() or []
     return [_bytes(params[0][0]) if params else b"", _params(dict(params[1:]))]
 
