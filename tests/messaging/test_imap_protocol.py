@@ -11,12 +11,12 @@ import os
 import threading
 
 import pytest
-import synthetic_data
 from fixtures.personas import PASSWORD
 from imap_wire import Str, Wire
 from mss_helpers import TENANT
 from sqlalchemy import select
 
+import synthetic_data
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging import imap_session, mailstore
 from sandbox.seed import SeedPopulation, reset_tenant, seed_tenant
