@@ -200,7 +200,7 @@ class MssanteIMAPServer(imap4.IMAP4Server):
     # --- arguments --------------------------------------------------------------------
 
     def arg_seqset(self, line):
-        text, _, rest = line.partition(b" ")
+        text, _, rest = (line or b"").partition(b" ")
         try:
             return parse_sequence_set(text), rest
         except SequenceError as exc:
@@ -221,6 +221,7 @@ class MssanteIMAPServer(imap4.IMAP4Server):
 
     def arg_searchkeys(self, line, collected=b""):
         """Search keys, literals included ({n}: the continuation is asked for each)."""
+        line = line or b""
         literal = re.search(rb"\{(\d{1,10})\}$", line)
         if literal:
             prefix = collected + line[:literal.start()]

@@ -1,8 +1,10 @@
 """One IMAP session's view of its mailbox, and the commands that read or change it.
 
 The view is the list of UIDs the client has been told about: sequence numbers are positions
-in it, and they change only when the session reports them (`* n EXPUNGE`, `* n EXISTS` at
-NOOP, CHECK, IDLE and after EXPUNGE), as RFC 3501 §7.4.1 requires. Every method here reads the
+in it, and they change only when the session reports them. New mail is announced (`* n
+EXISTS`) at the end of every command that reads or changes messages (as Dovecot); mail expunged by another session
+only at NOOP, CHECK, IDLE and EXPUNGE (`* n EXPUNGE`), as RFC 3501 §7.4.1 requires; a mailbox
+recreated under a new UIDVALIDITY ends the session (BYE). Every method here reads the
 store and may take a while: the protocol runs them off the reactor thread, one at a time per
 connection, and sends the `Reply` they return.
 """
@@ -156,7 +158,7 @@ class Session:
                 parts.append(b"FLAGS " + _flag_list(row.flags))
             self.flags[row.uid] = list(row.flags or [])
             lines.append(b"%d FETCH (%b)" % (by_uid[row.uid], b" ".join(parts)))
-        return Reply(lines, "OK", "FETCH termine")
+        return Reply(lines + self.sync(expunges=False), "OK", "FETCH termine")
 
     def _set_flags(self, uids: list[int], flags: list[str], mode: int) -> dict[int, list[str]]:
         return mailstore.set_flags(self.sandbox, self.tenant, self.address, uids, flags, mode,
@@ -176,7 +178,7 @@ class Session:
                 if not silent:
                     extra = b" UID %d" % u if uid else b""
                     lines.append(b"%d FETCH (FLAGS %b%b)" % (seq, _flag_list(new[u]), extra))
-        return Reply(lines, "OK", "STORE termine")
+        return Reply(lines + self.sync(expunges=False), "OK", "STORE termine")
 
     def search(self, keys: list, charset: str | None, uid: bool) -> Reply:
         predicate = compile_search(keys, charset)
@@ -196,7 +198,8 @@ class Session:
             if row is not None and predicate(Candidate(seq, u, list(row.flags or []),
                                                        row.received_at, loader(u)), context):
                 found.append(u if uid else seq)
-        return Reply([b"SEARCH" + b"".join(b" %d" % n for n in found)], "OK",
+        return Reply([b"SEARCH" + b"".join(b" %d" % n for n in found),
+                      *self.sync(expunges=False)], "OK",
                      "SEARCH termine")
 
     def copy(self, ranges: Ranges, uid: bool, mailbox: str) -> Reply:

@@ -87,7 +87,7 @@ MESSAGES = [
 LATE = [  # delivered during the session: NOOP and IDLE must report them
     b"From: jean.martin@medecin.mssante.fr\r\nTo: kine@kine.mssante.fr\r\n"
     b"Subject: Nouveau message %d\r\nDate: Fri, 06 Mar 2026 09:00:00 +0100\r\n\r\n"
-    b"Corps %d.\r\n" % (i, i) for i in (1, 2)]
+    b"Corps %d.\r\n" % (i, i) for i in (1, 2, 3)]
 
 FETCH_ITEMS = ["FLAGS", "UID", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "BODY", "FAST",
                "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]", "BODY.PEEK[1]", "BODY.PEEK[2]",
@@ -144,7 +144,8 @@ def _script() -> list:
               "FETCH 9:* (UID FLAGS)", "STORE 2 +FLAGS (\\Deleted)",
               "STORE 9:10 +FLAGS.SILENT (\\Deleted)", "EXPUNGE", "FETCH 1:* (UID FLAGS)",
               "SEARCH ALL", "UID SEARCH ALL", "NOOP", ("deliver", 0), "NOOP",
-              "FETCH * (UID FLAGS)", ("idle", 1), "FETCH 1:* (UID)", "CHECK",
+              "FETCH * (UID FLAGS)", ("idle", 1), "FETCH 1:* (UID)", ("deliver", 2),
+              "UID SEARCH ALL", "FETCH * (UID)", "CHECK",
               "EXAMINE INBOX", "FETCH 1 BODY[TEXT]", "FETCH 1 (FLAGS)",
               "STORE 1 +FLAGS (\\Flagged)", "EXPUNGE", "SEARCH FLAGGED", "CLOSE",
               "FETCH 1 FLAGS", "SELECT INBOX", "SELECT Nope", "FETCH 1 FLAGS", "SELECT INBOX",
