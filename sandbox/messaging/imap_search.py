@@ -30,12 +30,18 @@ class SearchError(ValueError):
 class Candidate:
     """One message as a search sees it; the bytes are read only if a key needs them."""
 
-    def __init__(self, seq: int, uid: int, flags: list[str], received: datetime,
-                 load: Callable[[], bytes]):
-        self.seq, self.uid, self.flags, self.received = seq, uid, flags, received
+    def __init__(self, uid: int, received: datetime, load: Callable[[], bytes]):
+        self.uid, self.received = uid, received
+        self.seq, self.flags = 0, []  # set by each search (they change, the bytes do not)
         self._load = load
         self._entity: Entity | None = None
         self._text: str | None = None
+
+    def loaded_size(self) -> int:
+        return len(self._entity.raw) if self._entity is not None else 0
+
+    def forget(self) -> None:
+        self._entity = self._text = None
 
     @property
     def entity(self) -> Entity:

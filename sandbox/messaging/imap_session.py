@@ -21,6 +21,8 @@ from sandbox.runtime import Sandbox
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 MAILBOX_FLAGS = (*SYSTEM_FLAGS, "$Phishing")
+SEARCH_CACHE = 2000  # parsed messages kept per session for repeated searches
+SEARCH_CACHE_BYTES = 64 * 1024  # larger ones are parsed again when searched
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -73,6 +75,7 @@ class Session:
         self.uids: list[int] = []
         self.flags: dict[int, list[str]] = {}
         self.validity = 0
+        self._candidates: dict[int, Candidate] = {}
 
     # --- view ---------------------------------------------------------------------------
 
@@ -184,23 +187,34 @@ class Session:
         predicate = compile_search(keys, charset)
         rows = {r.uid: r for r in self._rows()}
         context = Context(len(self.uids), self.uids[-1] if self.uids else 0)
-
-        def loader(u):
-            def load():
-                with self.sandbox.store.session() as session:
-                    return crlf(mailstore.get_message(session, self.tenant, self.address,
-                                                      u).raw)
-            return load
-
         found = []
         for seq, u in enumerate(self.uids, 1):
             row = rows.get(u)
-            if row is not None and predicate(Candidate(seq, u, list(row.flags or []),
-                                                       row.received_at, loader(u)), context):
+            if row is None:
+                continue
+            candidate = self._candidates.get(u) or Candidate(u, row.received_at, self._loader(u))
+            candidate.seq, candidate.flags = seq, list(row.flags or [])
+            if predicate(candidate, context):
                 found.append(u if uid else seq)
+            self._keep(candidate)
         return Reply([b"SEARCH" + b"".join(b" %d" % n for n in found),
                       *self.sync(expunges=False)], "OK",
                      "SEARCH termine")
+
+    def _loader(self, uid: int):
+        def load() -> bytes:
+            with self.sandbox.store.session() as session:
+                return crlf(mailstore.get_message(session, self.tenant, self.address, uid).raw)
+        return load
+
+    def _keep(self, candidate: Candidate) -> None:
+        """Messages never change: a client polling SEARCH parses each one once. Only small
+        ones are kept, and at most SEARCH_CACHE per session."""
+        if candidate.loaded_size() > SEARCH_CACHE_BYTES:
+            candidate.forget()
+        self._candidates[candidate.uid] = candidate
+        while len(self._candidates) > SEARCH_CACHE:
+            self._candidates.pop(next(iter(self._candidates)))
 
     def copy(self, ranges: Ranges, uid: bool, mailbox: str) -> Reply:
         if mailbox.upper() != "INBOX":
