@@ -83,6 +83,13 @@ class Session:
         with self.sandbox.store.session() as session:
             return mailstore.list_messages(session, self.tenant, self.address)
 
+    def _snapshot(self) -> tuple[list, int]:
+        """The messages and the mailbox's UIDVALIDITY, read together (0: mailbox gone)."""
+        with self.sandbox.store.session() as session:
+            box = mailstore.mailbox_state(session, self.tenant, self.address)
+            rows = mailstore.list_messages(session, self.tenant, self.address)
+        return rows, box.uid_validity if box else 0
+
     def open(self) -> Reply:
         """SELECT / EXAMINE: the view is every message now in the mailbox."""
         self.validity = mailstore.uid_validity(self.sandbox, self.tenant, self.address)
@@ -105,14 +112,14 @@ class Session:
         mode = "READ-ONLY" if self.read_only else "READ-WRITE"
         return Reply(untagged, "OK", f"[{mode}] boite ouverte")
 
-    def sync(self, *, expunges: bool = True) -> list[bytes]:
+    def sync(self, *, expunges: bool = True, snapshot=None) -> list[bytes]:
         """What changed since the client last heard: expunged messages (when allowed), new
         messages (EXISTS) and flags changed by another session; the view follows."""
-        rows = self._rows()
+        rows, validity = snapshot or self._snapshot()
+        if validity != self.validity:
+            raise ConnectionAbortedError("UIDVALIDITY")
         stored = {r.uid: list(r.flags or []) for r in rows}
         lines = []
-        if mailstore.uid_validity(self.sandbox, self.tenant, self.address) != self.validity:
-            raise ConnectionAbortedError("UIDVALIDITY")
         if expunges:  # from the last: each number stays right without renumbering
             for seq in range(len(self.uids), 0, -1):
                 if self.uids[seq - 1] not in stored:
@@ -185,7 +192,8 @@ class Session:
 
     def search(self, keys: list, charset: str | None, uid: bool) -> Reply:
         predicate = compile_search(keys, charset)
-        rows = {r.uid: r for r in self._rows()}
+        snapshot = self._snapshot()
+        rows = {r.uid: r for r in snapshot[0]}
         context = Context(len(self.uids), self.uids[-1] if self.uids else 0)
         found = []
         for seq, u in enumerate(self.uids, 1):
@@ -198,7 +206,7 @@ class Session:
                 found.append(u if uid else seq)
             self._keep(candidate)
         return Reply([b"SEARCH" + b"".join(b" %d" % n for n in found),
-                      *self.sync(expunges=False)], "OK",
+                      *self.sync(expunges=False, snapshot=snapshot)], "OK",
                      "SEARCH termine")
 
     def _loader(self, uid: int):
