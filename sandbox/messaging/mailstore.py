@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sandbox import events
@@ -345,8 +345,3 @@ def expunge(sandbox: Sandbox, tenant: str, mailbox: str) -> list[int]:
                 MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox),
                 MessageRow.uid.in_(uids)))
     return uids
-
-
-def count_messages(session: Session, tenant: str, mailbox: str) -> int:
-    return session.scalar(select(func.count()).select_from(MessageRow).where(
-        MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox))) or 0
