@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 
 def free_port(host: str = "127.0.0.1") -> int:

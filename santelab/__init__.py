@@ -1,3 +1,5 @@
 """santelab: the console command and the course tooling (lab launcher, coverage, grading)."""
 
-__version__ = "0.1.0"
+from synthetic_data.version import __version__
+
+__all__ = ["__version__"]

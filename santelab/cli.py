@@ -12,15 +12,17 @@ import re
 import sys
 from collections.abc import Sequence
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
-# Packages that contribute sub-commands, in the order shown by --help.
+# Packages that contribute sub-commands, in the order shown by --help: (command, module,
+# optional dependency group it needs; None for the base install).
 COMMAND_MODULES = (
-    "synthetic_data.cli",
-    "sandbox.cli",
-    "santelab.course",
-    "santelab.lab",
+    ("generate", "synthetic_data.cli", None),
+    ("sandbox", "sandbox.cli", "sandbox"),
+    ("course", "santelab.course", "lab"),
+    ("lab", "santelab.lab", "lab"),
 )
+OWN_PACKAGES = ("synthetic_data", "sandbox", "santelab")
 
 _TRANSLATIONS = (
     (r"unrecognized arguments: (.*)", r"option(s) inconnue(s) : \1"),
@@ -71,15 +73,41 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser
     )
     subparsers.required = True
-    for name in COMMAND_MODULES:
+    for command, name, group in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if group is None or _is_own(exc.name):
                 raise
+            _register_missing(subparsers, command, group)
             continue
         module.register(subparsers)
     return parser
+
+
+def _is_own(module: str | None) -> bool:
+    return (module or "").split(".")[0] in OWN_PACKAGES
+
+
+def _missing_group(group: str) -> SantelabError:
+    return SantelabError(f"cette commande demande le groupe de dépendances « {group} », absent de "
+                         f"cette installation : pip install 'santelab[{group}]' (ou make lab).")
+
+
+def _register_missing(subparsers: argparse._SubParsersAction, command: str, group: str) -> None:
+    """A command whose dependency group is not installed still shows, and says what to install."""
+    parser = subparsers.add_parser(command, help=f"(à installer : santelab[{group}])")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def refuse(_args: argparse.Namespace) -> int:
+        raise _missing_group(group)
+
+    parser.set_defaults(handler=refuse)
+
+
+def _report(error: SantelabError) -> int:
+    print(f"santelab : erreur : {error}", file=sys.stderr)
+    return error.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,9 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
+    except ModuleNotFoundError as exc:
+        if _is_own(exc.name):
+            raise
+        return _report(_missing_group("all"))
     except SantelabError as exc:
-        print(f"santelab : erreur : {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _report(exc)
     except KeyboardInterrupt:
         print("santelab : interrompu.", file=sys.stderr)
         return 130

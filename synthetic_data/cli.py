@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 from synthetic_data.export.ndjson import RESOURCE_TYPES
 from synthetic_data.export.writer import FORMATS, WriteResult, check_target, parse_formats
 from synthetic_data.population import DEFAULT_FORMATS, generate

@@ -413,7 +413,7 @@ def insi_dmp() -> NotebookBuilder:
     ### BEGIN HIDDEN TESTS
     assert lettre.id in {d.id for d in documents_urgence}
     alertes = espace_patient.dmp.alerts()
-    assert any(a.professional == "medecin2" and len(a.reason.strip()) >= 5 for a in alertes)
+    assert any(a.professionnel == "medecin2" and len(a.motif.strip()) >= 5 for a in alertes)
     ### END HIDDEN TESTS
     ''', points=3, competencies=["D4.1"], minutes=25)
     nb.md('''

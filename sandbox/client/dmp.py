@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox.client.transport import Resource
+from sandbox.services.dmp.schemas import Alert, ConsentState
 
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.10"
 LOINC = "http://loinc.org"
@@ -112,41 +113,12 @@ class AuditEntry:
                    emergency_reason=purpose.get("text"))
 
 
-@dataclass
-class Alert:
-    """A "bris de glace" access the patient is alerted about."""
-
-    at: str
-    professional: str | None
-    role: str | None
-    reason: str
-    target: str | None
-
-
-@dataclass
-class Consent:
-    """The patient's choices: authorised and opposed professionals, DMP closed or not."""
-
-    patient: str
-    ins: str | None
-    gp: str | None
-    closed: bool
-    closing_reason: str | None
-    authorised: list[str]
-    opposed: list[str]
-
-    @classmethod
-    def from_json(cls, d: dict) -> Consent:
-        return cls(d["patient"], d.get("ins"), d.get("medecin_traitant"), d["dmp_ferme"],
-                   d.get("motif_opposition"), d.get("autorises", []), d.get("opposes", []))
-
-
 def _day(value: date | datetime | str) -> str:
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
 class DMP(Resource):
-    """The DMP service as the session's persona."""
+    """The DMP service as the connection's persona."""
 
     base = "/dmp"
 
@@ -295,25 +267,23 @@ class DMP(Resource):
     def alerts(self, patient: str | None = None) -> list[Alert]:
         """The "bris de glace" alerts of the DMP."""
         params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
-        rows = self._get(f"{self.base}/alerts", params=params)
-        return [Alert(r["at"], r.get("professionnel"), r.get("role"), r.get("motif", ""),
-                      r.get("cible")) for r in rows]
+        return [Alert.model_validate(r) for r in self._get(f"{self.base}/alerts", params=params)]
 
-    def consent(self) -> Consent:
-        return Consent.from_json(self._get(f"{self.base}/consent"))
+    def consent(self) -> ConsentState:
+        return ConsentState.model_validate(self._get(f"{self.base}/consent"))
 
-    def _consent(self, decision: str, professional: str | None, reason: str | None) -> Consent:
+    def _consent(self, decision: str, professional: str | None, reason: str | None) -> ConsentState:
         body = {"decision": decision, "professionnel": professional, "motif": reason}
-        return Consent.from_json(self._post(f"{self.base}/consent", json=body))
+        return ConsentState.model_validate(self._post(f"{self.base}/consent", json=body))
 
-    def authorise(self, professional: str) -> Consent:
+    def authorise(self, professional: str) -> ConsentState:
         """Let a professional (practitioner id) consult the DMP: joins the care team."""
         return self._consent("autoriser", professional, None)
 
-    def oppose(self, professional: str | None = None, *, reason: str | None = None) -> Consent:
+    def oppose(self, professional: str | None = None, *, reason: str | None = None) -> ConsentState:
         """Oppose one professional's access, or (no professional, with a reason) the whole DMP."""
         return self._consent("opposer", professional, reason)
 
-    def lift(self, professional: str | None = None) -> Consent:
+    def lift(self, professional: str | None = None) -> ConsentState:
         """Withdraw a decision about a professional, or reopen the DMP."""
         return self._consent("lever", professional, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sandbox.client.transport import Resource
-from sandbox.services.insi.router import ReponseRecuperation, ReponseVerification
+from sandbox.services.insi.schemas import ReponseRecuperation, ReponseVerification
 
 
 def _given(prenoms: str | list[str]) -> list[str]:

@@ -267,7 +267,6 @@ class MssanteIMAPServer(imap4.IMAP4Server):
                 "plus tard")
         if submitter.mailbox is None:
             return b"[AUTHORIZATIONFAILED] Cette persona n'a pas de boite MSSante"
-        mailstore.ensure_mailboxes(self.sandbox, submitter.actor.tenant)
         return Account(self.sandbox, submitter.actor.tenant, submitter.mailbox,
                        submitter.actor.login, submitter.actor.role)
 

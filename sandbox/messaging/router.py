@@ -17,14 +17,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sandbox.auth_models import PersonaRow
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
+from sandbox.messaging.schemas import Outgoing, TrapRequest
 from sandbox.messaging.smtp import MssanteHandler, Submitter
+from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
@@ -35,36 +36,7 @@ _HTTP_BY_REPLY = {"451": 503, "452": 400, "550 5.1.1": 404, "550": 403, "553": 4
                   "554": 422, "552": 413}
 
 
-OneLine = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\r\n]*$")]
-HeaderName = Annotated[str, StringConstraints(pattern=r"^X-[A-Za-z0-9-]{1,60}$")]
 Uid = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="UID IMAP du message")]
-
-
-class Attachment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    filename: str = Field(min_length=1, max_length=255, pattern=r"^[^\r\n/\\]+$")
-    content_type: str = Field("application/octet-stream",
-                              pattern=r"^[a-z]+/[A-Za-z0-9.+-]+$")
-    data: str = Field(description="Contenu en base64")
-
-
-class Outgoing(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: list[Annotated[str, StringConstraints(max_length=256)]] = Field(min_length=1,
-                                                                        max_length=100)
-    subject: OneLine = ""
-    body: str = Field("", max_length=5_000_000)
-    attachments: list[Attachment] = Field([], max_length=20)
-    headers: dict[HeaderName, OneLine] = Field({}, description="En-têtes X-MSS-* par exemple")
-
-
-class TrapRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    modele: str
-    destinataires: list[str] = Field(min_length=1, max_length=500)
 
 
 def _persona(ctx: ServiceContext) -> Submitter:
@@ -118,7 +90,6 @@ def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
     if fault is not None and fault.mode in ("indisponible", "erreur"):
         raise ServiceError(503, fault.message or "Service MSSanté indisponible (panne simulée) "
                                 ": réessayez plus tard.", code="transient")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     recipients = [mailstore.normalise(a) for a in body.to]
     for address in recipients:
         problem = handler._check_recipient(ctx.tenant, address)
@@ -221,7 +192,6 @@ def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
     if body.modele not in known:
         raise ServiceError(404, f"Modèle de piège inconnu : « {body.modele} ». Modèles : "
                                 f"{', '.join(sorted(known))}.")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     missing = [a for a in body.destinataires
                if not mailstore.mailbox_exists(ctx.session, ctx.tenant, a)]
     if missing:
@@ -263,6 +233,3 @@ def trap_click(token: str, request: Request) -> dict:
     traps.record(request.app.state.sandbox, trap, traps.CLICK,
                  {"agent": request.headers.get("user-agent", "")[:200]})
     return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
-
-
-routers = [router, landing]

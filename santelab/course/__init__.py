@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 
 def _coverage(args: argparse.Namespace) -> int:

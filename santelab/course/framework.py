@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 # The course folder of this checkout (nbgrader's CourseDirectory.root).
 COURSE_ROOT = Path(__file__).resolve().parents[2] / "modules"
@@ -31,9 +31,6 @@ class Framework:
             if code in domain.competencies:
                 return domain.competencies[code]
         return None
-
-    def domain_of(self, competency: str) -> str:
-        return competency.split(".", 1)[0]
 
 
 def load_framework(root: Path = COURSE_ROOT) -> Framework:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from pydantic import ValidationError
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 from synthetic_data.fhir_models import model_class
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import orjson
 
-from santelab.errors import SantelabError
 from synthetic_data import model
+from synthetic_data.errors import SantelabError
 from synthetic_data.export import bundle, fhir_r4, ground_truth, ndjson, tables
 from synthetic_data.export.csv import CsvSink
 from synthetic_data.export.validate import validate_serialised

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 
 class PathwayError(SantelabError):

@@ -13,7 +13,7 @@ import yaml
 
 from santelab.course.coverage import compute, render
 from santelab.course.framework import COURSE_ROOT, load_framework
-from santelab.errors import SantelabError
+from synthetic_data.errors import SantelabError
 
 OFFICIAL_HOURS = {"D1": 6, "D2": 5, "D3": 5, "D4": 6, "D5": 6}
 

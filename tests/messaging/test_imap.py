@@ -125,7 +125,7 @@ def test_unavailable_fault_refuses_imap_login(world):
 
 def test_busy_port_is_a_french_error(world):
     from sandbox import messaging
-    from santelab.errors import SantelabError
+    from synthetic_data.errors import SantelabError
 
     with pytest.raises(SantelabError) as caught:
         messaging.serve(world.sandbox, "127.0.0.1", world.servers.smtp_port, 0)

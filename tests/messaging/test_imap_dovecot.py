@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging import mailstore
-from sandbox.seed import DEFAULT_LOGINS
+from sandbox.personas import DEFAULT_LOGINS
 
 MESSAGES = [
     b"From: Dr Jean Martin <jean.martin@medecin.mssante.fr>\r\n"

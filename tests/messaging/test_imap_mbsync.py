@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging import mailstore
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 
 TENANT = "classe-mbsync"
 LOGIN = "kine"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 import synthetic_data
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging import imap_session, mailstore
-from sandbox.seed import SeedPopulation, reset_tenant, seed_tenant
+from sandbox.seeding import SeedPopulation, reset_tenant, seed_tenant
 
 UTF8_MESSAGE = (
     "From: Élise Durand <elise@ch.mssante.fr>\r\nTo: kine@kine.mssante.fr\r\n"

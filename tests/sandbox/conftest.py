@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer
+from fixtures.servers import LiveServer
 from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
 
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -58,7 +58,7 @@ def seeded(backend, request, population, tmp_path_factory) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def live(seeded) -> Iterator[LiveServer]:
-    server = LiveServer(seeded).start()
+    server = LiveServer(seeded, TENANT).start()
     yield server
     server.stop()
 

@@ -61,12 +61,12 @@ def test_client_over_http(dmp_live):
 
     patient = connect("patient", url=server.url, tenant="t1", password=PASSWORD)
     alerts = patient.dmp.alerts()
-    assert [(a.professional, a.reason) for a in alerts] == [("urgentiste", reason)]
+    assert [(a.professionnel, a.motif) for a in alerts] == [("urgentiste", reason)]
     accesses = patient.dmp.audit()
     assert any(a.who == "medecin2" and a.outcome == "refus" for a in accesses)
     assert any(a.emergency_reason == reason for a in accesses)
     consent = patient.dmp.authorise("doc2")
-    assert consent.authorised == ["doc2"]
+    assert consent.autorises == ["doc2"]
     assert {d.id for d in other.dmp.search(patient=INS_A)} == {pdf.id}
 
 

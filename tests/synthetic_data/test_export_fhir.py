@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 import pytest
 
-from santelab.errors import SantelabError
 from synthetic_data import model
+from synthetic_data.errors import SantelabError
 from synthetic_data.export import bundle, fhir_r4, ground_truth, systems
 from synthetic_data.export.validate import validate_resource
 from synthetic_data.fhir_models import model_class

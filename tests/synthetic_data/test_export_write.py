@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import synthetic_data
-from santelab.errors import SantelabError
 from synthetic_data import population as population_module
+from synthetic_data.errors import SantelabError
 from synthetic_data.export.ndjson import RESOURCE_TYPES
 from synthetic_data.fhir_models import model_class
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from santelab.errors import SantelabError
 from synthetic_data import model
+from synthetic_data.errors import SantelabError
 from synthetic_data.pathways import PathwayEngine, PathwayError
 from synthetic_data.pathways.calibration import StubContext, bare_patient
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import events
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
+from sandbox.services.admin.schemas import Fault, FaultRequest
 
 router = ServiceRouter(prefix="/admin", tags=["Animation d'exercice"])
 Ctx = Annotated[ServiceContext, Depends(service_context("admin"))]
@@ -23,25 +24,6 @@ async def fault_book(request: Request) -> FaultBook:  # async: no worker-thread 
 
 
 Book = Annotated[FaultBook, Depends(fault_book)]
-
-
-class FaultRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["indisponible", "lent", "erreur"]
-    delay_ms: int = Field(0, ge=0, le=60_000, description="Latence ajoutée (mode lent)")
-    status: Literal[500, 502, 503, 504] = 503
-    message: str = Field("", max_length=512, description="Message affiché aux joueurs")
-    duration_s: int | None = Field(None, ge=1, le=7 * 24 * 3600, description="Durée, sinon jusqu'au rétablissement")
-
-
-class Fault(BaseModel):
-    service: str
-    mode: str
-    delay_ms: int
-    status: int
-    message: str
-    until: datetime | None
 
 
 def _known_service(request: Request, service: str) -> str:

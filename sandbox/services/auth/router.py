@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.auth import authenticate, issue_token
-from sandbox.deps import ActorDep, SandboxDep
+from sandbox.injection import ActorDep, SandboxDep
+from sandbox.services.auth.schemas import Me, Token, TokenRequest
 
 router = APIRouter(prefix="/auth", tags=["Authentification"])
-
-
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tenant: str = Field(min_length=1, max_length=64, description="Bac à sable (classe, établissement)")
-    login: str = Field(min_length=1, max_length=128, description="Identifiant de la persona")
-    password: str = Field(min_length=1, max_length=256)
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
-    role: str
-
-
-class Me(BaseModel):
-    tenant: str
-    login: str
-    role: str
-    practitioner_id: str | None
-    patient_id: str | None
 
 
 @router.post("/token", response_model=Token, summary="Obtenir un jeton pour une persona")

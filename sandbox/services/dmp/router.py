@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from sandbox import events
 from sandbox import fhir as fhir_search
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.fhir import FhirResponse
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
+from sandbox.services.dmp.schemas import Alert, ConsentChange, ConsentState
 
 router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
 PARIS = ZoneInfo("Europe/Paris")
@@ -44,7 +45,7 @@ def fhir(content: dict, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _provide(ctx: ServiceContext, sub: documents.Submission) -> crud.Filed:
-    """Access checks for a submission, then file it (committed before the answer)."""
+    """Access checks for a submission, then file it."""
     action = "dmp.document.replace" if sub.replaces else "dmp.document.create"
     try:
         patient = patients.from_reference(ctx.session, ctx.tenant, sub.patient_ref,
@@ -127,7 +128,6 @@ def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> JSONRespon
             403, "Seuls l'auteur du document et le médecin traitant peuvent l'archiver."), **trace)
     crud.archive(ctx, doc=doc, archived=archived)
     ctx.record("dmp.document.archive", detail={"archive": archived}, **trace)
-    ctx.session.commit()
     return fhir(documents.served(doc))
 
 
@@ -220,7 +220,6 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": len(visible), "acces": found_access.basis,
                        "parametres": dict(request.query_params)})
-    ctx.session.commit()
     served = [documents.served(r, crud.resource_of(r)) for r in page]
     return fhir(fhir_search.searchset(request, search, served, len(visible)))
 
@@ -247,7 +246,6 @@ def read_document(doc_id: str, request: Request, ctx: Ctx) -> JSONResponse:
     doc, found = _visible_document(ctx, request, doc_id, "dmp.document.read", target)
     ctx.record("dmp.document.read", target=target, patient=doc.patient_id,
                detail={"acces": found.basis})
-    ctx.session.commit()
     return fhir(documents.served(doc))
 
 
@@ -260,7 +258,6 @@ def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
     doc, found = _visible_document(ctx, request, binary.document_id, "dmp.binary.read", target)
     ctx.record("dmp.binary.read", target=target, patient=doc.patient_id,
                detail={"document": doc.id, "acces": found.basis})
-    ctx.session.commit()
     if "fhir+json" in request.headers.get("accept", ""):
         return fhir({"resourceType": "Binary", "id": binary.id, "contentType": binary.content_type,
                      "securityContext": {"reference": f"DocumentReference/{doc.id}"},
@@ -287,20 +284,9 @@ def list_audit_events(request: Request, ctx: Ctx) -> JSONResponse:
     rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
                          limit=10_000)
     ctx.record("dmp.audit.read", patient=patient.patient_id, detail={"resultats": len(rows)})
-    ctx.session.commit()
     entries = [audit.audit_event(r) for r in reversed(rows)]
     return fhir({"resourceType": "Bundle", "type": "searchset", "total": len(entries),
                  "entry": [{"fullUrl": f"AuditEvent/{e['id']}", "resource": e} for e in entries]})
-
-
-class Alert(BaseModel):
-    """A "bris de glace" access the patient is told about."""
-
-    at: datetime
-    professionnel: str | None
-    role: str | None
-    motif: str
-    cible: str | None
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Alertes d'accès en urgence")
@@ -311,28 +297,6 @@ def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
     return [Alert(at=audit.aware(r.at), professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
                   cible=r.target)
             for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == "success"]
-
-
-class ConsentChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["autoriser", "opposer", "lever"] = Field(
-        description="autoriser un professionnel (il rejoint l'équipe de soins), s'opposer à un "
-                    "professionnel ou au DMP entier, lever une décision")
-    professionnel: str | None = Field(None, max_length=64,
-                                      description="Identifiant du professionnel ; vide = tout le DMP")
-    motif: str | None = Field(None, max_length=512,
-                              description="Motif légitime, obligatoire pour s'opposer au DMP entier")
-
-
-class ConsentState(BaseModel):
-    patient: str
-    ins: str | None
-    medecin_traitant: str | None
-    dmp_ferme: bool
-    motif_opposition: str | None
-    autorises: list[str]
-    opposes: list[str]
 
 
 def _consent_state(ctx: ServiceContext, patient: DmpPatientRow) -> ConsentState:
@@ -390,5 +354,4 @@ def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
                detail=body.model_dump())
     ctx.session.flush()
     state = _consent_state(ctx, patient)
-    ctx.session.commit()
     return state

@@ -10,24 +10,30 @@ identities of the population are unknown to INSi. The sandbox emits the TEST OID
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.insi.models import NationalIdentity
-from synthetic_data.nir import OID_INS_TEST, is_valid_matricule, normalize_trait
+from sandbox.services.insi.schemas import (
+    TEST_OID,
+    Identite,
+    RechercheVitale,
+    ReponseRecuperation,
+    ReponseVerification,
+    Traits,
+    Verification,
+)
+from synthetic_data.nir import is_valid_matricule, normalize_trait
 
 router = ServiceRouter(prefix="/insi", tags=["INSi — identité nationale de santé"])
 Ctx = Annotated[ServiceContext, Depends(service_context("insi"))]
 
-TEST_OID = OID_INS_TEST.removeprefix("urn:oid:")
 _ALLOWED = re.compile(r"^[A-Z](?:[A-Z' -]*[A-Z])?$")
-_INSEE = r"^(?:[0-9]{2}|2A|2B)[0-9]{3}$"
 
 LIBELLES = {
     "00": "Une identité trouvée.",
@@ -38,60 +44,6 @@ CONSEIL_02 = ("Plusieurs identités correspondent : ajoutez les autres prénoms 
               "(dans l'ordre de l'acte de naissance), puis le code INSEE du lieu de naissance.")
 CONSEIL_02_PLACE = ("Plusieurs identités correspondent encore : ajoutez le code INSEE du lieu "
                     "de naissance (commune, ou 99xxx pour un pays étranger).")
-
-
-class Traits(BaseModel):
-    """Strict traits (traits INS) as read on the identity document."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    nom_naissance: str = Field(min_length=1, max_length=100, description="Nom de naissance")
-    prenoms: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        min_length=1, max_length=10,
-        description="Prénoms de naissance, dans l'ordre (le premier seul est accepté)")
-    sexe: Literal["F", "M"]
-    date_naissance: date
-    lieu_naissance: str | None = Field(
-        None, pattern=_INSEE,
-        description="Code INSEE du lieu de naissance (commune, ou 99xxx à l'étranger)")
-
-
-class RechercheVitale(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    numero_carte: str = Field(pattern=r"^[0-9]{10}$",
-                              description="Numéro de série de la carte Vitale (fictive)")
-
-
-class Verification(Traits):
-    matricule: str = Field(pattern=r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$",
-                           description="Matricule INS (15 caractères, clé comprise)")
-    oid: str = Field(TEST_OID, max_length=64, description="OID de l'autorité d'affectation")
-
-
-class Identite(BaseModel):
-    matricule: str
-    oid: str
-    nom_naissance: str
-    prenoms: list[str]
-    premier_prenom: str
-    sexe: Literal["F", "M"]
-    date_naissance: date
-    lieu_naissance: str
-
-
-class ReponseRecuperation(BaseModel):
-    code_retour: Literal["00", "01", "02"]
-    libelle: str
-    identite: Identite | None = None
-    conseil: str | None = None
-
-
-class ReponseVerification(BaseModel):
-    code_retour: Literal["00", "01", "02"]
-    libelle: str
-    conforme: bool
-    ecarts: list[str] = Field(default_factory=list, description="Traits discordants")
 
 
 def _name(value: str, field: str) -> str:
