@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "sandbox.cli",
     "santelab.course",
     "santelab.lab",
+    "santelab.grading",
 )
 
 _TRANSLATIONS = (

@@ -1,0 +1,128 @@
+"""The `santelab grade` command: options, isolation check, run, French summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from santelab.errors import SantelabError
+
+STATUS_LABELS = {"note": "notés", "echec": "en échec", "temps": "temps dépassé",
+                 "triche": "tentatives de fraude"}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "grade", help="noter toutes les copies d'un devoir (comme nbgrader autograde, en parallèle)",
+        description="Note les copies rendues d'un devoir dans le carnet de notes de nbgrader, "
+                    "chaque notebook dans un noyau neuf et isolé.",
+    )
+    parser.add_argument("assignment", metavar="DEVOIR", help="identifiant du devoir")
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="racine du cours nbgrader (par défaut : le dossier courant)")
+    parser.add_argument("--student", action="append", metavar="ID",
+                        help="ne noter que cet étudiant (option répétable)")
+    parser.add_argument("--workers", type=int, help="notebooks notés en même temps")
+    parser.add_argument("--timeout", type=int, metavar="S", help="secondes par cellule")
+    parser.add_argument("--force", action="store_true", help="renoter les copies déjà notées")
+    parser.add_argument("--sans-isolation", dest="unisolated", action="store_true",
+                        help="noter sans bac à sable bubblewrap (copies de confiance seulement)")
+    parser.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    parser.set_defaults(handler=grade_command)
+
+
+def settings_for(course, args):
+    from santelab.grading.host import isolation_available
+    from santelab.grading.settings import GradingSettings
+
+    settings = GradingSettings(config=course.config)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise SantelabError("--workers : au moins 1")
+        settings.workers = args.workers
+    if args.timeout is not None:
+        if args.timeout < 1:
+            raise SantelabError("--timeout : au moins 1 seconde")
+        settings.cell_timeout = args.timeout
+    if args.unisolated:
+        settings.isolation, settings.allow_unisolated = "none", True
+    if settings.isolation == "bubblewrap" and not isolation_available():
+        if not settings.allow_unisolated:
+            raise SantelabError(
+                "isolation impossible : bubblewrap (paquet Debian `bubblewrap`) est absent ou "
+                "refusé ; installez-le, ou relancez avec --sans-isolation pour des copies de "
+                "confiance")
+        settings.isolation = "none"
+    return settings
+
+
+def sandbox_templates() -> Path | None:
+    """The seeded sandbox templates the kernels copy (built here once, read-only for them)."""
+    from sandbox.seed import build_template
+    from sandbox.settings import Settings
+
+    settings = Settings()
+    return build_template(settings, settings.tenant).parent
+
+
+def grade(course_root: Path, assignment: str, args, out=sys.stdout) -> list:
+    """Grade `assignment` of the course at `course_root`; the outcomes, one per submission."""
+    from santelab.grading.course import check_gradebook, find_submissions, open_course
+    from santelab.grading.host import describe
+    from santelab.grading.local import LocalHosts
+    from santelab.grading.runner import Runner
+
+    course = open_course(course_root)
+    check_gradebook(course, assignment)
+    course.coursedir.assignment_id = assignment
+    submissions = find_submissions(course, assignment, args.student)
+    settings = settings_for(course, args)
+    runner = Runner(course, assignment, settings, execute_factory=None, workers=settings.workers)
+    todo = runner.pending(submissions, args.force)
+    print(describe(settings), file=out)
+    skipped = len(submissions) - len(todo)
+    if skipped:
+        print(f"{skipped} copie(s) déjà notée(s), ignorée(s) (--force pour les renoter)", file=out)
+    if not todo:
+        return []
+    workers = min(settings.workers, len(todo))
+    hosts = LocalHosts(settings, sandbox_templates(), runner.steps.execute_config)
+    try:
+        hosts.start(workers)
+        runner.execute_factory = hosts.factory
+        runner.workers = workers
+        outcomes = runner.run(todo, progress=not args.quiet)
+    finally:
+        hosts.close()
+    print(summary(outcomes), file=out)
+    return outcomes
+
+
+def summary(outcomes: list) -> str:
+    notebooks = [n for o in outcomes for n in o.notebooks]
+    counts = Counter(n.status for n in notebooks)
+    lines = [f"Bilan : {len(outcomes)} copie(s), {len(notebooks)} notebook(s) — "
+             + ", ".join(f"{counts.get(k, 0)} {label}" for k, label in STATUS_LABELS.items())]
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        lines.append(f"{len(failed)} copie(s) non notée(s) :")
+        lines += [f"  - {o.student} : {o.error}" for o in failed]
+    if outcomes:
+        mean = sum(o.seconds for o in outcomes) / len(outcomes)
+        slowest = max(outcomes, key=lambda o: o.seconds)
+        lines.append(f"Temps par étudiant : {mean:.1f} s en moyenne, au plus {slowest.seconds:.1f} s "
+                     f"({slowest.student})")
+    for n in notebooks:
+        for i in n.incidents:
+            lines.append(f"  ! {n.student} / {n.notebook} : {i['message']}")
+    return "\n".join(lines)
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    outcomes = grade(args.course, args.assignment, args)
+    bad = any(o.error for o in outcomes)
+    return 1 if bad else 0
+
+
