@@ -65,12 +65,13 @@ def open_course(root: Path) -> Course:
             f"{root} n'est pas la racine d'un cours nbgrader (nbgrader_config.py absent) : "
             "lancez la commande depuis le dossier du cours ou donnez-le avec --course"
         )
-    app = AutogradeApp()
+    # Errors only: nbgrader warns about config files it looks for in the current folder,
+    # and about every cell it checks; our summary says what matters.
+    app = AutogradeApp(log_level=logging.ERROR)
     try:
         app.initialize([], root=str(root))
     except SystemExit:
         raise SantelabError(f"configuration nbgrader illisible : {root / 'nbgrader_config.py'}") from None
-    app.log.setLevel(logging.ERROR)  # nbgrader's per-cell warnings: our summary says it
     coursedir = app.coursedir
     coursedir.root = str(root)
     return Course(root, app, coursedir)

@@ -104,6 +104,10 @@ class ForkKernelManager(AsyncKernelManager):
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         return context
 
+    def client(self, **kwargs: Any):
+        kwargs.setdefault("context", self.context)  # its sockets get the size limit
+        return super().client(**kwargs)
+
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None:
             provisioner = ForkProvisioner(kernel_id=self.kernel_id or str(uuid.uuid4()),

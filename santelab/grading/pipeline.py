@@ -60,7 +60,7 @@ def build_steps(converter: Autograde, settings) -> Steps:
     execute_config = {
         "timeout": settings.cell_timeout if settings.cell_timeout is not None else probe.timeout,
         "interrupt_on_timeout": probe.interrupt_on_timeout,
-        "raise_on_iopub_timeout": probe.raise_on_iopub_timeout,
+        "raise_on_iopub_timeout": False,  # nbgrader fails the whole submission; we go on
         "error_on_timeout": dict(probe.error_on_timeout),
         "extra_arguments": list(probe.extra_arguments),
         "notebook_timeout": settings.notebook_timeout,

@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from course.harness import _run, fill, solutions, wrong_answers
 from nbgrader.api import Gradebook
 
-from course.harness import _run, fill, solutions, wrong_answers
 from santelab.course.framework import COURSE_ROOT
 
 KINDS = ("solution", "blank", "wrong")

@@ -8,7 +8,6 @@ remaining cell failed instead of the whole submission.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import signal
@@ -85,7 +84,5 @@ class KernelExecute(Execute):
                 self._truncated = True
                 incident(self._resources, "sortie_excessive",
                          f"sorties au-delà de {self.max_output_bytes // 1024} Kio ignorées")
-                with contextlib.suppress(RuntimeError):
-                    asyncio.get_running_loop().create_task(self.km.interrupt_kernel())
             return None
         return super().output(outs, msg, display_id, cell_index)
