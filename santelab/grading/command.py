@@ -126,3 +126,42 @@ def grade_command(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+
+
+def register_report(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="rapports de compétences (HTML, graphiques, CSV) depuis le carnet de notes",
+        description="Rapports de compétences par étudiant et pour la promotion, à partir du "
+                    "carnet de notes nbgrader et de modules/competencies.yaml.",
+    )
+    parser.add_argument("assignment", metavar="DEVOIR", nargs="?",
+                        help="un devoir (ou --all pour tout le cours)")
+    parser.add_argument("--all", action="store_true", help="tous les devoirs")
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="racine du cours nbgrader (par défaut : le dossier courant)")
+    parser.add_argument("--out", type=Path, default=Path("rapports"),
+                        help="dossier de sortie (par défaut : rapports/)")
+    parser.set_defaults(handler=report_command)
+
+
+def report_command(args: argparse.Namespace, out=sys.stdout) -> int:
+    from santelab.course.framework import load_framework
+    from santelab.grading.competency import mastery
+    from santelab.grading.course import check_gradebook, open_course
+    from santelab.grading.report import write_report
+
+    if bool(args.assignment) == bool(args.all):
+        raise SantelabError("donnez un devoir, ou --all pour tout le cours (pas les deux)")
+    course = open_course(args.course)
+    framework = load_framework(course.root)
+    if args.assignment:
+        check_gradebook(course, args.assignment)
+    assignments = [args.assignment] if args.assignment else None
+    data = mastery(course.db_url, course.root, framework, assignments)
+    if not data.students:
+        raise SantelabError("aucun étudiant dans le carnet de notes : notez d'abord les copies")
+    scope = f"devoir {args.assignment}" if args.assignment else "tout le cours"
+    page = write_report(args.out, framework, data, scope)
+    print(f"Rapports écrits : {page} ({len(data.students)} étudiant(s)), "
+          f"{args.out / 'competences.csv'}", file=out)
+    return 0
