@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,6 +31,12 @@ def register(subparsers) -> None:
     parser.add_argument("--sans-isolation", dest="unisolated", action="store_true",
                         help="noter sans bac à sable bubblewrap (copies de confiance seulement)")
     parser.add_argument("--quiet", action="store_true", help="sans barre de progression")
+    parser.add_argument("--scheduler", metavar="ADRESSE",
+                        help="confier l'exécution à un cluster Dask (ex. tcp://127.0.0.1:8786) ; "
+                             "par défaut : les postes locaux")
+    parser.add_argument("--feedback", action="store_true",
+                        help="produire ensuite le retour de chaque étudiant (HTML de nbgrader "
+                             "et sa page de compétences)")
     parser.set_defaults(handler=grade_command)
 
 
@@ -87,10 +94,21 @@ def grade(course_root: Path, assignment: str, args, out=sys.stdout) -> list:
         print(f"{skipped} copie(s) déjà notée(s), ignorée(s) (--force pour les renoter)", file=out)
     if not todo:
         return []
-    workers = min(settings.workers, len(todo))
-    hosts = LocalHosts(settings, sandbox_templates(), runner.steps.execute_config)
+    if getattr(args, "scheduler", None):
+        from santelab.grading.distributed import DaskExecutors
+
+        try:
+            hosts = DaskExecutors(args.scheduler, settings, runner.steps.execute_config)
+        except OSError as exc:
+            raise SantelabError(f"ordonnanceur Dask injoignable ({args.scheduler}) : {exc}") from None
+        workers = min(hosts.slots(), len(todo))
+        print(f"exécution : cluster Dask {args.scheduler} ({hosts.slots()} poste(s))", file=out)
+    else:
+        workers = min(settings.workers, len(todo))
+        hosts = LocalHosts(settings, sandbox_templates(), runner.steps.execute_config)
     try:
-        hosts.start(workers)
+        if not getattr(args, "scheduler", None):
+            hosts.start(workers)
         runner.execute_factory = hosts.factory
         runner.workers = workers
         outcomes = runner.run(todo, progress=not args.quiet)
@@ -122,8 +140,41 @@ def summary(outcomes: list) -> str:
 
 def grade_command(args: argparse.Namespace) -> int:
     outcomes = grade(args.course, args.assignment, args)
+    if args.feedback:
+        feedback(args.course, args.assignment)
     bad = any(o.error for o in outcomes)
     return 1 if bad else 0
+
+
+def feedback(course_root: Path, assignment: str, out=sys.stdout) -> None:
+    """nbgrader's own feedback HTML for every graded student, and beside it the student's
+    competency page for this assignment (feedback/<student>/<assignment>/competences.html)."""
+    import subprocess
+
+    from santelab.course.framework import load_framework
+    from santelab.grading.competency import mastery
+    from santelab.grading.course import open_course
+    from santelab.grading.report import student_page
+
+    course = open_course(course_root)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment,
+                           "--force"], cwd=course.root, capture_output=True, text=True,
+                          env={**os.environ, "PATH": path}, check=False)
+    if done.returncode != 0:
+        raise SantelabError(f"nbgrader generate_feedback a échoué : "
+                            f"{(done.stderr.strip().splitlines() or ['sans message'])[-1]}")
+    framework = load_framework(course.root)
+    data = mastery(course.db_url, course.root, framework, [assignment])
+    written = 0
+    for student in data.students:
+        folder = course.root / course.coursedir.feedback_directory / student / assignment
+        if folder.is_dir():
+            (folder / "competences.html").write_text(
+                student_page(framework, data, student, f"devoir {assignment}"), encoding="utf-8")
+            written += 1
+    print(f"Retours écrits pour {written} étudiant(s) dans {course.coursedir.feedback_directory}/",
+          file=out)
 
 
 

@@ -15,7 +15,7 @@ NBGRADER = [sys.executable, "-m", "nbgrader"]
 def grade_args(**overrides) -> argparse.Namespace:
     """The options `santelab grade` would parse, with these overrides."""
     values = {"student": None, "workers": 2, "timeout": None, "force": False,
-              "unisolated": False, "quiet": True}
+              "unisolated": False, "quiet": True, "scheduler": None}
     return argparse.Namespace(**{**values, **overrides})
 
 

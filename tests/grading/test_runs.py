@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from grading import hostile_corpus as corpus
 from grading.classroom import _run, scores
+from santelab.course.framework import COURSE_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -100,3 +102,16 @@ def test_bad_input_is_one_french_line(tmp_path, setup, args, message):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "rien d'écrit"
+
+
+def test_feedback_holds_nbgrader_html_and_competency_page(tmp_path, bwrap):
+    root = make_course(tmp_path, ("devoir_f",))
+    shutil.copy(COURSE_ROOT / "competencies.yaml", root)
+    run = start(root, "devoir_f", "--feedback")
+    out, err = run.communicate(timeout=900)
+    assert run.returncode == 0, out + err
+    assert f"Retours écrits pour {len(CLASS)} étudiant(s)" in out
+    for student in CLASS:
+        folder = root / "feedback" / student / "devoir_f"
+        assert (folder / f"{corpus.NOTEBOOK}.html").is_file()
+        assert "Compétences" in (folder / "competences.html").read_text(encoding="utf-8")
