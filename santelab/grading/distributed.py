@@ -9,6 +9,7 @@ and sends back the executed notebook and the incidents.
 from __future__ import annotations
 
 import atexit
+import shutil
 import threading
 
 import nbformat
@@ -34,10 +35,16 @@ def _host(settings: dict) -> KernelHost:
                               exchange_root())
             _HOSTS.append(host)
             if index == 0:
-                atexit.register(lambda: [h.stop() for h in _HOSTS])
+                atexit.register(_stop_all)
         _LOCAL.host = host
     host.ensure()
     return host
+
+
+def _stop_all() -> None:
+    for host in _HOSTS:
+        host.stop()
+        shutil.rmtree(host.exchange.parent, ignore_errors=True)
 
 
 def remote_execute(notebook: str, resources: dict, settings: dict, execute_config: dict
