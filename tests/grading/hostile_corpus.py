@@ -68,8 +68,8 @@ KINDS = {
     "bombe_memoire": Kind({**GOOD, "reponse": "blocs = [bytearray(8 * 1024 ** 3)]"}, 3,
                           {"memoire"}),
     "bombe_fork": Kind({**GOOD, "reponse": "while True:\n    os.fork()"}, 3, {"temps_cellule"}),
-    "sortie_abondante": Kind({**GOOD, "reponse": "for _ in range(2000):\n"
-                              "    print('x' * 1000, flush=True)\nreponse = VALEUR * 2"}, 5,
+    "sortie_abondante": Kind({**GOOD, "reponse": "for _ in range(20):\n"
+                              "    print('x' * 100_000, flush=True)\nreponse = VALEUR * 2"}, 5,
                              {"sortie_excessive"}),
     # Gigabytes: the kernel either dies of its own output buffer (memory limit) or is
     # interrupted at the cell time limit; either way the grader holds at most its caps.
