@@ -68,6 +68,7 @@ def settings_for(course, args):
 def sandbox_templates() -> Path | None:
     """The seeded sandbox templates the kernels copy (built here once, read-only for them)."""
     from sandbox.seed import build_template
+
     from sandbox.settings import Settings
 
     settings = Settings()

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from synthetic_data.errors import SantelabError
 from santelab.grading.settings import GradingSettings
+from synthetic_data.errors import SantelabError
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 READY_TIMEOUT = 180.0  # preloading the heavy modules on a busy 2-core machine
