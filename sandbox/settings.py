@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     tenant: str = "demo"
     seed: int = 42
     patients: int = 200  # size of the population a tenant is seeded with
+    # MSSanté submission limits, the same on every route (SMTP SIZE and DATA, HTTP, IMAP):
+    # a message's size in bytes, and the recipients one transaction may name (refused and
+    # repeated ones count too, so a client cannot make the server check thousands).
+    mail_max_bytes: int = 10 * 1024 * 1024
+    mail_max_recipients: int = 100
     host: str = "127.0.0.1"
     port: int = 8400
     smtp_port: int = 2525

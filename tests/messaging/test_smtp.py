@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sandbox import events as stream
 from sandbox.faults_models import FaultRow
 from sandbox.messaging.models import MessageRow, QuarantineRow
-from sandbox.messaging.smtp import MAX_SIZE
+MAX_SIZE = 10 * 1024 * 1024  # the default of the mail_max_bytes setting
 
 
 def _text(reply: bytes) -> str:
