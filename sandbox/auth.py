@@ -87,12 +87,26 @@ def read_token(token: str, *, secret: str, now: datetime) -> Actor:
     return Actor(payload["t"], payload["l"], payload["r"], payload.get("pr"), payload.get("pa"))
 
 
+WRONG_CREDENTIALS = ("Identifiant ou mot de passe incorrect pour ce bac à sable : vérifiez la "
+                     "persona, le mot de passe et le bac à sable (tenant).")
+# Checked when the persona does not exist, so that an unknown login costs the same scrypt.
+_NOBODY = hash_password("", salt=bytes(16))
+
+
+def verify(session: Session, tenant: str, login: str, password: str) -> Actor | None:
+    """The persona these credentials name, or None (unknown persona or wrong password)."""
+    row = session.get(PersonaRow, (tenant, login))
+    if row is None:
+        check_password(password, _NOBODY)
+        return None
+    if not check_password(password, row.password_hash):
+        return None
+    return Actor(tenant, row.login, row.role, row.practitioner_id, row.patient_id)
+
+
 def authenticate(session: Session, tenant: str, login: str, password: str) -> Actor:
     """Check a persona's password; the same French refusal whatever was wrong."""
-    row = session.get(PersonaRow, (tenant, login))
-    if row is None or not check_password(password, row.password_hash):
-        raise _invalid(
-            "Identifiant ou mot de passe incorrect pour ce bac à sable : vérifiez la "
-            "persona, le mot de passe et le bac à sable (tenant)."
-        )
-    return Actor(tenant, row.login, row.role, row.practitioner_id, row.patient_id)
+    actor = verify(session, tenant, login, password)
+    if actor is None:
+        raise _invalid(WRONG_CREDENTIALS)
+    return actor

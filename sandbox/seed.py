@@ -29,7 +29,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from sandbox.auth import hash_password
+from sandbox import deployment
 from sandbox.auth_models import PersonaRow
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
@@ -180,7 +180,8 @@ def default_personas_of(sandbox: Sandbox, tenant: str) -> list[PersonaInfo]:
                         r.mailbox) for login in DEFAULT_LOGINS if (r := rows.get(login))]
 
 
-def _persona_rows(tenant: str, population, password_hash: str) -> list[dict]:
+def _persona_rows(tenant: str, population, hashes: tuple[str, str]) -> list[dict]:
+    """Every persona of `tenant`; `hashes`: (the personas' password, the facilitator's)."""
     rows = {p.login: p for p in default_personas(population)}
     for pr in population.practitioners:
         role = ROLE_BY_PROFESSION.get(pr.profession)
@@ -193,8 +194,10 @@ def _persona_rows(tenant: str, population, password_hash: str) -> list[dict]:
             rows[pa.id] = PersonaInfo(pa.id, "patient",
                                       f"{ident.first_given_name} {ident.birth_name}",
                                       patient_id=pa.id)
+    personas, facilitator = hashes
     return [{"tenant": tenant, "login": p.login, "role": p.role,
-             "display_name": p.display_name.strip(), "password_hash": password_hash,
+             "display_name": p.display_name.strip(),
+             "password_hash": facilitator if p.login == deployment.FACILITATOR_LOGIN else personas,
              "practitioner_id": p.practitioner_id, "patient_id": p.patient_id,
              "mailbox": p.mailbox} for p in rows.values()]
 
@@ -212,11 +215,11 @@ def seed_tenant(sandbox: Sandbox, tenant: str, population=None) -> None:
     population = population if population is not None else load_population(sandbox.settings)
     if not isinstance(population, SeedPopulation):
         population = SeedPopulation(population)
-    password_hash = hash_password(sandbox.settings.persona_password)  # scrypt: once per seed
+    hashes = deployment.password_hashes(sandbox.settings)  # scrypt: once per seed
     with sandbox.store.session() as session:
         for _name, seed in service_seeders():
             seed(session, tenant, population)
-        session.execute(insert(PersonaRow), _persona_rows(tenant, population, password_hash))
+        session.execute(insert(PersonaRow), _persona_rows(tenant, population, hashes))
 
 
 def delete_tenant(session: Session, tenant: str) -> None:
@@ -298,6 +301,7 @@ def build_template(settings: Settings, tenant: str) -> Path:
     sandbox = Sandbox.open(settings.model_copy(update={"db": f"sqlite:///{scratch}"}))
     try:
         seed_tenant(sandbox, tenant)
+        deployment.forget_secrets(sandbox.store)  # each copy makes its own at its first start
     finally:
         sandbox.store.dispose()
     _checkpoint(scratch)

@@ -45,7 +45,8 @@ from sandbox.client.errors import (
 from sandbox.client.insi import Insi
 from sandbox.client.transport import Resource, Transport
 
-DEFAULT_PASSWORD = "bac-a-sable"
+DEFAULT_PASSWORD = "bac-a-sable"  # the local sandbox's public persona password (settings)
+FACILITATOR = "facilitateur"
 LAZY_SERVICES = {"dmp": "sandbox.client.dmp", "eprescription": "sandbox.client.eprescription",
                  "mssante": "sandbox.client.mssante"}
 
@@ -128,22 +129,30 @@ def _local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
     return sandbox, transport, tenant
 
 
+def _default_password(persona: str, local: Any) -> str:
+    if persona == FACILITATOR:
+        given = os.environ.get("SANTELAB_FACILITATOR_PASSWORD")
+        return given or (local.settings.facilitator_password if local is not None else "")
+    return os.environ.get("SANTELAB_PASSWORD") or DEFAULT_PASSWORD
+
+
 def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | None = None,
             password: str | None = None) -> Session:
     """Log in as `persona` and return a Session.
 
     `url` defaults to `SANTELAB_URL`; without one the sandbox runs in-process. `tenant`
     defaults to `SANTELAB_TENANT` (else "demo"), `password` to `SANTELAB_PASSWORD` (else the
-    sandbox's shared persona password).
+    local sandbox's public persona password); the facilitator's to
+    `SANTELAB_FACILITATOR_PASSWORD` (else, in-process, the one this sandbox generated).
     """
     url = url or os.environ.get("SANTELAB_URL") or None
-    password = password or os.environ.get("SANTELAB_PASSWORD") or DEFAULT_PASSWORD
     local = None
     if url:
         transport = Transport.http(url)
         tenant = tenant or os.environ.get("SANTELAB_TENANT") or "demo"
     else:
         local, transport, tenant = _local_sandbox(tenant)
+    password = password or _default_password(persona, local)
     body = transport.json("POST", "/auth/token",
                           json={"tenant": tenant, "login": persona, "password": password})
     return Session(transport, persona=persona, tenant=tenant, token=body["access_token"],
