@@ -2,13 +2,16 @@
 
 Logins: `persona` (the server's default tenant, `settings.tenant`), `persona@tenant`, or the
 persona's MSSanté address. The password is the persona's password or a bearer token of that
-persona (what the Python client uses, so it never keeps the password). Every call here hashes
-a password or reads the store: adapters on an event loop call it from a worker thread.
+persona (what the Python client uses, so it never keeps the password). Failed logins are
+throttled and traced by the one module every protocol uses (`sandbox.login_throttle`). Every
+call here hashes a password or reads the store: adapters on an event loop call it from a
+worker thread.
 """
 
 from __future__ import annotations
 
-from sandbox.auth import Actor, authenticate, read_token
+from sandbox import login_throttle
+from sandbox.auth import Actor, read_token, verify
 from sandbox.auth_models import PersonaRow
 from sandbox.errors import ServiceError
 from sandbox.messaging import mailstore
@@ -30,9 +33,23 @@ class Authenticator:
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
 
-    def check(self, login: str, password: str) -> Submitter | None:
-        """The persona these credentials name, or None."""
+    def login(self, login: str, password: str, *, protocol: str,
+              address: str | None) -> Submitter:
+        """The persona these credentials name. Failures are throttled per account and per
+        client address and traced (`sandbox.login_throttle`): `LoginRefused` says why."""
         tenant, name = split_login(login, self.sandbox.settings.tenant)
+        return login_throttle.attempt(self.sandbox, protocol=protocol, tenant=tenant,
+                                      login=name, address=address,
+                                      check=lambda: self._verify(tenant, name, password))
+
+    def check(self, login: str, password: str) -> Submitter | None:
+        """IMAP's LOGIN: `login` with None for any refusal (throttled and traced alike)."""
+        try:
+            return self.login(login, password, protocol="imap", address=None)
+        except login_throttle.LoginRefused:
+            return None
+
+    def _verify(self, tenant: str, name: str, password: str) -> Submitter | None:
         with self.sandbox.store.session() as session:
             if "@" in name:  # a mailbox address as login
                 row = session.query(PersonaRow).filter(
@@ -49,11 +66,9 @@ class Authenticator:
                     actor = token_actor
             except (ServiceError, KeyError, ValueError):
                 pass
+            actor = actor or verify(session, tenant, name, password)
             if actor is None:
-                try:
-                    actor = authenticate(session, tenant, name, password)
-                except ServiceError:
-                    return None
+                return None
             row = session.get(PersonaRow, (tenant, actor.login))
             mailbox = row.mailbox.lower() if row is not None and row.mailbox else None
         return Submitter(actor, mailbox)

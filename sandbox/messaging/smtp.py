@@ -17,11 +17,13 @@ import binascii
 import logging
 from base64 import b64decode
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session, syntax
 
 from sandbox.faults import FaultBook
+from sandbox.login_throttle import LoginRefused
 from sandbox.messaging import smtp_replies
 from sandbox.messaging.logins import Authenticator
 from sandbox.messaging.pki import certificate_login
@@ -58,7 +60,6 @@ CODES = {
 STORE_FAILED = ("451 4.3.0 Erreur d'écriture dans la base du bac à sable : message non "
                 "enregistré, réessayez")
 INTERNAL_ERROR = "451 4.3.0 Erreur interne du bac à sable : commande non traitée, réessayez"
-WRONG_CREDENTIALS = "535 5.7.8 Authentication credentials invalid"  # translated on the way out
 
 
 def reply(result: Submission | RecipientAdded | Accepted | Quarantined | Refused) -> str:
@@ -165,10 +166,16 @@ class MssanteHandler:
         return await self._password_login(server, login, password)
 
     async def _password_login(self, server: SMTP, login: bytes, password: bytes) -> AuthResult:
-        who = await self._run(self.logins.check, login.decode("utf-8", "replace"),
-                              password.decode("utf-8", "replace"), executor=self.login_executor)
-        if who is None:  # handled=False: aiosmtpd sends the 535 (else the client waits)
-            return AuthResult(success=False, handled=False, message=WRONG_CREDENTIALS)
+        peer = server.session.peer
+        try:
+            who = await self._run(
+                partial(self.logins.login, login.decode("utf-8", "replace"),
+                        password.decode("utf-8", "replace"), protocol="smtp",
+                        address=peer[0] if isinstance(peer, tuple) else None),
+                executor=self.login_executor)
+        except LoginRefused as refused:  # handled=False: aiosmtpd sends it (else no reply)
+            code = "454 4.7.0" if refused.throttled else "535 5.7.8"
+            return AuthResult(success=False, handled=False, message=f"{code} {refused.reason}")
         return AuthResult(success=True, auth_data=who)
 
     async def auth_EXTERNAL(self, server: SMTP, args: list[str]) -> AuthResult:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sandbox import events as stream
 from sandbox.faults_models import FaultRow
 from sandbox.messaging.models import MessageRow, QuarantineRow
+
 MAX_SIZE = 10 * 1024 * 1024  # the default of the mail_max_bytes setting
 
 
