@@ -77,8 +77,10 @@ PATTERNS = [
     (re.compile(r"421 4\.7\.0 (\S{0,20}).* sent too many times"),
      r"421 4.7.0 Commande \1 envoyée trop de fois : au revoir"),
     (re.compile(r"502 Could not VRFY .*"), "502 5.5.2 Adresse illisible"),
-    (re.compile(r"(250|501) Supported commands: (.*)"), r"\1 Commandes disponibles : \2"),
-    (re.compile(r"(250|501) Syntax: (.*)"), r"\1 Syntaxe : \2"),
+    (re.compile(r"250 Supported commands: (.*)"), r"250 Commandes disponibles : \1"),
+    (re.compile(r"501 Supported commands: (.*)"), r"501 5.5.4 Commandes disponibles : \1"),
+    (re.compile(r"250 Syntax: (.*)"), r"250 Syntaxe : \1"),
+    (re.compile(r"501 Syntax: (.*)"), r"501 5.5.4 Syntaxe : \1"),
 ]
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 

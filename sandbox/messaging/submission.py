@@ -147,7 +147,7 @@ class MailService:
         fault = self.faults.active(tenant).get(mailstore.SERVICE)
         if fault is None:
             return FaultEffect()
-        error = fault_error(fault, "MSSanté")
+        error = fault_error(fault, mailstore.SERVICE)  # the HTTP middleware's words
         if error is None:
             return FaultEffect(delay_seconds=fault.delay_ms / 1000)
         return FaultEffect(refusal=Refused(Refusal.UNAVAILABLE, error.diagnostics))
