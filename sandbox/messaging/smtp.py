@@ -29,6 +29,7 @@ from sandbox.messaging.logins import Authenticator
 from sandbox.messaging.pki import certificate_login
 from sandbox.messaging.submission import (
     Accepted,
+    FaultEffect,
     MailService,
     Quarantined,
     RecipientAdded,
@@ -196,19 +197,21 @@ class MssanteHandler:
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: MailEnvelope,
                           address: str, mail_options: list[str]) -> str:
         who: Submitter = session.auth_data  # aiosmtpd asks AUTH first (auth_required)
-        effect = await self._run(self.service.fault, who.actor.tenant)
+        peer = session.peer[0] if isinstance(session.peer, tuple) else ""
+        effect, result = await self._run(self._open, who, address,
+                                         Via("ESMTPSA", session.host_name or "", str(peer)))
         if effect.delay_seconds:
             await asyncio.sleep(effect.delay_seconds)
-        if effect.refusal:
-            return reply(effect.refusal)
-        peer = session.peer[0] if isinstance(session.peer, tuple) else ""
-        result = await self._run(self.service.open, who, address,
-                                 Via("ESMTPSA", session.host_name or "", str(peer)))
         if isinstance(result, Submission):
             envelope.submission = result
             envelope.mail_from = address
             envelope.mail_options.extend(mail_options)
         return reply(result)
+
+    def _open(self, who: Submitter, address: str, via: Via) -> tuple[FaultEffect, Submission | Refused]:
+        """The fault, then the sender: one trip to a worker thread for MAIL FROM."""
+        effect = self.service.fault(who.actor.tenant)
+        return effect, effect.refusal or self.service.open(who, address, via)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: MailEnvelope,
                           address: str, rcpt_options: list[str]) -> str:
