@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sandbox import refusals
+from sandbox.body_limit import BodyLimitMiddleware
 from sandbox.deps import TransactionMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
@@ -59,9 +61,10 @@ def create_app(sandbox: Sandbox | None = None) -> FastAPI:
             app.include_router(router)
             prefixes[router.prefix] = service
     app.state.service_prefixes = prefixes
-    install_error_handlers(app)
+    install_error_handlers(app, on_refusal=refusals.trace)
     _document_errors(app)
     faultable = {p: s for p, s in prefixes.items() if s not in ("auth", "admin")}
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)
+    app.add_middleware(BodyLimitMiddleware, limit=sandbox.settings.max_body_bytes)
     return app

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from sandbox import events, policy
 from sandbox.auth import Actor, read_token
 from sandbox.errors import ServiceError, log
+from sandbox.refusals import mark_traced
 from sandbox.runtime import Sandbox
+from sandbox.vocabulary import REFUSED, SUCCESS
 
 
 async def get_sandbox(request: Request) -> Sandbox:  # async: no worker-thread hop
@@ -68,7 +70,7 @@ class ServiceContext:
         return self.sandbox.clock.now()
 
     def event(self, action: str, *, target: str | None = None, patient: str | None = None,
-              outcome: str = "success", detail: dict | None = None) -> events.Event:
+              outcome: str = SUCCESS, detail: dict | None = None) -> events.Event:
         return events.Event(
             tenant=self.tenant, at=self.now(), service=self.service, action=action,
             persona=self.actor.login, role=self.actor.role, target=target, patient=patient,
@@ -83,8 +85,8 @@ class ServiceContext:
         """Trace a refusal in its own transaction (the request's will roll back) and return it."""
         with self.sandbox.store.session() as session:
             events.record(session, self.event(
-                action, outcome="refused", detail={"raison": error.diagnostics}, **kwargs))
-        return error
+                action, outcome=REFUSED, detail={"raison": error.diagnostics}, **kwargs))
+        return mark_traced(error)
 
     def settle_here(self, ok: bool) -> None:
         """Commit (or roll back) and close the request's transaction on the calling thread.

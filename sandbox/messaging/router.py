@@ -186,7 +186,7 @@ def trap_templates(ctx: Ctx) -> list[dict]:
 
 
 @router.post("/pieges", status_code=201, summary="Injecter un message piège (animateur)")
-def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
+def inject_trap(body: TrapRequest, ctx: Ctx) -> list[dict]:
     ctx.require("admin.inject_mail", target=f"modele/{body.modele}")
     known = traps.templates()
     if body.modele not in known:
@@ -199,7 +199,7 @@ def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
         raise ServiceError(404, "Destinataire(s) absent(s) de l'Annuaire : "
                                 + ", ".join(missing))
     return traps.inject(ctx.sandbox, ctx.tenant, body.modele, body.destinataires,
-                        base_url=str(request.base_url), persona=ctx.actor.login,
+                        base_url=ctx.sandbox.settings.base_url, persona=ctx.actor.login,
                         role=ctx.actor.role)
 
 

@@ -14,16 +14,16 @@ The prescriber and the patient read their prescriptions at any time without clai
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import segno
 from fastapi import Depends, Header, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +56,7 @@ DMP_FILING = {
 }
 PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42)
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
+MAX_LINES = 20  # lines of one prescription; a line number beyond is refused before any query
 
 
 Ctx = Annotated[ServiceContext, Depends(service_context("eprescription", autoflush=False))]
@@ -86,7 +87,7 @@ class PrescriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patient: str = Field(description="INS qualifiée du patient (ou urn:oid:1.2.250.1.213.1.4.10|INS)")
-    lignes: list[LineIn] = Field(min_length=1, max_length=20)
+    lignes: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     note: str | None = Field(None, max_length=1024)
 
 
@@ -137,7 +138,7 @@ class ScanIn(BaseModel):
 class DispenseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ligne: int = Field(ge=1, description="Numéro de la ligne de prescription")
+    ligne: int = Field(ge=1, le=MAX_LINES, description="Numéro de la ligne de prescription")
     quantite: int = Field(ge=1, le=100, description="Quantité délivrée maintenant")
 
 
@@ -182,11 +183,6 @@ def _dispense_id() -> str:
     return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
 
 
-def _utc(moment: datetime) -> datetime:
-    """Stored times are UTC; SQLite gives them back naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     lines = _lines(ctx, row)
     acts = ctx.session.scalars(select(ErxDispenseRow).where(
@@ -195,7 +191,7 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     return PrescriptionOut(
         numero=numbers.display(row.number), qr=numbers.qr_payload(row.number),
         patient=row.patient_id, ins=row.ins, prescripteur=row.prescriber_login,
-        statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=_utc(row.created_at),
+        statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=row.created_at,
         officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
         document_dmp=row.dmp_document_id,
         versement_dmp=DMP_FILING[row.dmp_filing],
@@ -203,7 +199,7 @@ def _out(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
                         quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
                         reste=x.quantity - x.dispensed) for x in lines],
         delivrances=[DispenseOut(id=a.id, ligne=a.line, quantite=a.quantity,
-                                 pharmacien=a.pharmacist, date=_utc(a.at)) for a in acts])
+                                 pharmacien=a.pharmacist, date=a.at) for a in acts])
 
 
 def _load(ctx: ServiceContext, code: str, action: str) -> ErxPrescriptionRow:
@@ -276,7 +272,7 @@ def _ordonnance_text(row: ErxPrescriptionRow, lines: list[ErxLineRow]) -> str:
     """The ordonnance as filed in the DMP (readable text, one paragraph per line)."""
     text = [f"Ordonnance numérique n° {numbers.display(row.number)}",
             f"Prescripteur : {row.prescriber_login}",
-            f"Date : {_utc(row.created_at).date().isoformat()}", ""]
+            f"Date : {row.created_at.date().isoformat()}", ""]
     for x in lines:
         atc = f" (ATC {x.atc})" if x.atc else ""
         text.append(f"{x.line}. {x.drug}{atc} — {x.dosage} — {x.quantity} boîte(s), "
@@ -289,6 +285,31 @@ def _ordonnance_text(row: ErxPrescriptionRow, lines: list[ErxLineRow]) -> str:
 # --- routes ---------------------------------------------------------------------------------
 
 
+def _replay(ctx: ServiceContext, key: str, request_hash: str) -> ErxPrescriptionRow | None:
+    """The prescription this caller already created under `key` (None: the key is new to
+    them), provided the request is the same; traced either way.
+
+    Keys are scoped to their caller (tenant + persona), as the unique constraint is: another
+    caller's key is unknown here, and their request simply creates their own prescription.
+    Answering them 422 instead would tell them someone else used that key, and let anyone
+    block a prescriber's retries by using her keys first.
+    """
+    existing = ctx.session.scalars(select(ErxPrescriptionRow).where(
+        ErxPrescriptionRow.tenant == ctx.tenant,
+        ErxPrescriptionRow.prescriber_login == ctx.actor.login,
+        ErxPrescriptionRow.idempotency_key == key)).first()
+    if existing is None:
+        return None
+    if existing.idempotency_hash != request_hash:
+        raise ctx.refuse("erx.replay", ServiceError(
+            422, f"Clé d'idempotence « {key} » déjà utilisée pour une autre demande (contenu "
+                 "différent) : renvoyez exactement la même demande pour la rejouer, ou "
+                 "choisissez une nouvelle clé pour une nouvelle e-prescription.",
+            code="business-rule"), **_trace(existing))
+    ctx.record("erx.replay", **_trace(existing), detail={"cle": key})
+    return existing
+
+
 @router.post("/prescriptions", response_model=PrescriptionOut, status_code=201,
              summary="Établir une e-prescription")
 def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, response: Response,
@@ -299,18 +320,18 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
     except ServiceError as error:
         raise ctx.refuse("erx.create", error) from None
     ctx.require("erx.create", patient=patient.patient_id)
+    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     if idempotency_key:
-        existing = ctx.session.scalars(select(ErxPrescriptionRow).where(
-            ErxPrescriptionRow.tenant == ctx.tenant,
-            ErxPrescriptionRow.idempotency_key == idempotency_key)).first()
+        existing = _replay(ctx, idempotency_key, request_hash)
         if existing is not None:
             response.status_code = 200
-            return _out(ctx, existing)
+            return _commit(ctx, existing)
     row = ErxPrescriptionRow(
         tenant=ctx.tenant, number=numbers.new_number(), patient_id=patient.patient_id,
         ins=patient.ins, prescriber_id=ctx.actor.practitioner_id,
         prescriber_login=ctx.actor.login, status="active", created_at=ctx.now(), note=body.note,
-        idempotency_key=idempotency_key)
+        idempotency_key=idempotency_key,
+        idempotency_hash=request_hash if idempotency_key else None)
     lines = [ErxLineRow(tenant=ctx.tenant, number=row.number, line=i, atc=x.atc,
                         drug=x.medicament, dosage=x.posologie, quantity=x.quantite,
                         duration_days=x.duree_jours, dispensed=0)
@@ -372,8 +393,9 @@ def read_prescription(number: str, ctx: Ctx) -> PrescriptionOut:
     return _read(ctx, number)
 
 
-@router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)")
-def read_prescription_fhir(number: str, ctx: Ctx) -> JSONResponse:
+@router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)",
+            response_class=FhirResponse)
+def read_prescription_fhir(number: str, ctx: Ctx) -> FhirResponse:
     """MedicationRequest per line + MedicationDispense per act; same rights as the read."""
     return FhirResponse(erx_fhir.bundle(_read(ctx, number)))
 
