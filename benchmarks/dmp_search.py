@@ -163,11 +163,12 @@ def main() -> None:
         minimal.stop()
     server = Server("sandbox_app", env)
     try:
-        token = httpx.post(f"{server.url}/auth/token", json={
+        token = httpx.post(f"{server.url}/auth/token", timeout=60, json={
             "tenant": TENANT, "login": "medecin", "password": PASSWORD}).json()["access_token"]
         for ins, count in PATIENTS.values():
             url = f"{server.url}/dmp/fhir/DocumentReference?patient.identifier={SYSTEM}|{ins}"
-            check = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).json()
+            check = httpx.get(url, headers={"Authorization": f"Bearer {token}"},
+                              timeout=60).json()
             assert check["total"] == count, check
             run_wrk(wrk, url, clients=args.clients, duration=2, token=token)  # warm-up
             results[f"DMP search ({count} documents)"] = run_wrk(
