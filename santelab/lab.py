@@ -1,4 +1,7 @@
-"""`santelab lab`: the sandbox services and JupyterLab on the course, in one command.
+"""`santelab lab`: the sandbox services and JupyterLab, in one command.
+
+A student's lab opens on her own workspace (released notebooks only, see `workspace.py`), with
+nbgrader's trainer extensions off; `--trainer` opens the course root with the formgrader.
 
 Both servers run as children in their own sessions, so that Ctrl-C reaches only this launcher,
 which then stops them in order (JupyterLab first, then the services) and waits for them.
@@ -18,6 +21,7 @@ import time
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
+from santelab.workspace import fill_workspace, released_course
 from synthetic_data.errors import SantelabError
 
 SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
@@ -76,10 +80,27 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def jupyter_command(port: int, root: Path, browser: bool) -> list[str]:
+# nbgrader's server extensions a student's lab does without: the trainer's tools.
+TRAINER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
+                      "nbgrader.server_extensions.course_list")
+
+
+def student_config(folder: Path) -> Path:
+    """A server configuration file that turns the trainer's extensions off."""
+    path = folder / "jupyter_server_config_etudiant.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(
+        TRAINER_EXTENSIONS, False)}}), encoding="utf-8")
+    return path
+
+
+def jupyter_command(port: int, root: Path, browser: bool,
+                    config: Path | None = None) -> list[str]:
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
            f"--ServerApp.root_dir={root}"]
+    if config is not None:
+        cmd.append(f"--config={config}")
     if not browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
@@ -87,15 +108,34 @@ def jupyter_command(port: int, root: Path, browser: bool) -> list[str]:
     return cmd
 
 
+def data_dir() -> Path:
+    from sandbox.settings import Settings
+
+    return Settings().data_dir
+
+
+def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The folder JupyterLab opens, and the server configuration it needs."""
+    course = Path(args.root)
+    if not (course / "nbgrader_config.py").exists():
+        raise SantelabError(f"dossier du cours introuvable : {course}")
+    if args.trainer:
+        return course, None
+    data = data_dir()
+    workspace = Path(args.workspace) if args.workspace else data / "espace-etudiant"
+    release = released_course(course, data / "cours", progress=lambda line: print(line,
+                                                                                  flush=True))
+    print(fill_workspace(release, workspace).summary(), flush=True)
+    return workspace, student_config(data / "lab")
+
+
 def run(args: argparse.Namespace) -> int:
-    root = Path(args.root)
-    if not (root / "nbgrader_config.py").exists():
-        raise SantelabError(f"dossier du cours introuvable : {root}")
     for port, option in ((args.port, "--port"), (args.sandbox_port, "--sandbox-port")):
         if not 0 < port < 65536:
             raise SantelabError(f"option {option} : port invalide {port}")
     if not _port_free(args.port):
         raise SantelabError(f"le port {args.port} est déjà pris : choisissez-en un autre avec --port")
+    root, config = lab_root(args)
     with_sandbox = not args.no_sandbox and importlib.util.find_spec("sandbox.cli") is not None
     env = dict(os.environ)
     children: list[subprocess.Popen] = []
@@ -115,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
         quiet_jupyterlab()
-        lab = _start(jupyter_command(args.port, root, args.browser), env)
+        lab = _start(jupyter_command(args.port, root, args.browser, config), env)
         children.append(lab)
         print(f"JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout arrêter)",
               flush=True)
@@ -132,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    lab = subparsers.add_parser("lab", help="lancer le bac à sable et JupyterLab sur le cours")
+    lab = subparsers.add_parser("lab", help="lancer le bac à sable et JupyterLab (espace étudiant, ou cours pour le formateur)")
     lab.add_argument("--port", type=int, default=8888, help="port de JupyterLab (défaut : 8888)")
     lab.add_argument("--sandbox-port", type=int, default=8400,
                      help="port HTTP des services (défaut : 8400)")
@@ -141,4 +181,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lab.add_argument("--no-browser", dest="browser", action="store_false",
                      help="ne pas ouvrir le navigateur")
     lab.add_argument("--root", default=str(COURSE_ROOT), help="dossier du cours (défaut : modules/)")
+    lab.add_argument("--workspace", metavar="DOSSIER",
+                     help="espace étudiant (défaut : espace-etudiant dans le dossier de données)")
+    lab.add_argument("--trainer", action="store_true",
+                     help="formateur : ouvrir le dossier du cours avec le formgrader de nbgrader")
     lab.set_defaults(handler=run)

@@ -1,8 +1,10 @@
-"""`santelab lab` really starts JupyterLab on the course and Ctrl-C stops it cleanly."""
+"""`santelab lab` really starts JupyterLab — on the student's workspace, or on the course for
+the trainer — and Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,10 +30,17 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("with_sandbox", [False, True], ids=["lab-seul", "avec-services"])
-def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool):
+@pytest.mark.xdist_group("release")
+@pytest.mark.parametrize(("with_sandbox", "trainer"), [(False, False), (True, False), (False, True)],
+                         ids=["etudiant-lab-seul", "etudiant-avec-services", "formateur"])
+def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool,
+                                                  trainer: bool, released):
     port, sandbox_port, token = free_port(), free_port(), "jeton-de-test"
     options = ["--sandbox-port", str(sandbox_port)] if with_sandbox else ["--no-sandbox"]
+    if trainer:
+        options.append("--trainer")
+    # built once: a copy under the data folder spares each launch the nbgrader run
+    shutil.copytree(released, tmp_path / "sandbox" / "cours" / released.name)
     launcher = subprocess.Popen(
         [sys.executable, "-m", "santelab", "lab", "--port", str(port), *options,
          "--no-browser", "--root", str(COURSE_ROOT)],
@@ -39,7 +48,7 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
     )
     try:
         status = None
-        for _ in range(300):  # polls, not a timed assertion: ~60 s before giving up
+        for _ in range(900):  # polls, not a timed assertion: ~3 min before giving up (loaded CI)
             assert launcher.poll() is None, launcher.stdout.read()
             try:
                 status = requests.get(f"http://127.0.0.1:{port}/api/status",
@@ -50,7 +59,12 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
         assert status is not None and status.status_code == 200, "JupyterLab n'a pas répondu"
         contents = requests.get(f"http://127.0.0.1:{port}/api/contents",
                                 headers={"Authorization": f"token {token}"}, timeout=5).json()
-        assert "source" in {item["name"] for item in contents["content"]}, "racine = modules/"
+        names = {item["name"] for item in contents["content"]}
+        if trainer:
+            assert "source" in names, "formateur : racine = le cours (modules/)"
+        else:
+            assert names >= {"d1_donnees_sante", "d4_outils_numeriques"} and "source" not in names
+            assert (tmp_path / "sandbox" / "espace-etudiant" / "d1_donnees_sante").is_dir()
         lab_children = psutil.Process(launcher.pid).children(recursive=True)
         assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
         urls = {_environ(c).get("SANTELAB_URL") for c in lab_children}
