@@ -17,6 +17,7 @@ worker in its own process, all on the same 2 cores.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import os
 import subprocess
@@ -52,16 +53,25 @@ def minimal_app():
     from fastapi import FastAPI
     from sqlalchemy import insert, select
     from sqlalchemy.orm import sessionmaker
+    from starlette.concurrency import run_in_threadpool
 
+    from sandbox.deps import MAX_CONCURRENT_REQUESTS
     from sandbox.events_models import EventRow
     from sandbox.services.dmp.models import DmpDocumentRow
     from sandbox.store.db import make_engine
 
     sessions = sessionmaker(make_engine(os.environ["SANTELAB_DB"]))
     app = FastAPI()
+    # Admission as the sandbox does it (deps.MAX_CONCURRENT_REQUESTS): 200 route threads
+    # fighting over one GIL and one SQLite writer ran this endpoint ~5x slower.
+    slots = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
 
     @app.get("/minimal/{patient}")
-    def minimal(patient: str) -> dict:
+    async def minimal(patient: str) -> dict:
+        async with slots:
+            return await run_in_threadpool(select_and_insert, patient)
+
+    def select_and_insert(patient: str) -> dict:
         with sessions() as session, session.begin():
             ids = session.scalars(select(DmpDocumentRow.id).where(
                 DmpDocumentRow.tenant == TENANT, DmpDocumentRow.patient_id == patient)
@@ -166,7 +176,7 @@ def main() -> None:
         token = httpx.post(f"{server.url}/auth/token", timeout=60, json={
             "tenant": TENANT, "login": "medecin", "password": PASSWORD}).json()["access_token"]
         for ins, count in PATIENTS.values():
-            url = f"{server.url}/dmp/fhir/DocumentReference?patient.identifier={SYSTEM}|{ins}"
+            url = f"{server.url}/dmp/fhir/DocumentReference?patient.identifier={SYSTEM}%7C{ins}"
             check = httpx.get(url, headers={"Authorization": f"Bearer {token}"},
                               timeout=60).json()
             assert check["total"] == count, check
