@@ -336,3 +336,25 @@ def test_an_idempotency_key_replays_only_to_its_caller_with_the_same_body(dmp_li
     replays = [(e.persona, e.outcome) for e in events(sandbox, "t1")
                if e.action == "erx.replay"]
     assert replays == [("medecin", "success"), ("medecin", "refused"), ("medecin2", "success")]
+
+
+def test_search_pages_and_counts_in_the_database_what_the_actor_may_see(dmp_live):
+    _sandbox, server = dmp_live
+    emergency = {"patient.identifier": PATIENT_A, "_bris_de_glace": "détresse respiratoire"}
+    with client(server, "medecin") as doctor, client(server, "urgentiste") as other:
+        for i in range(3):
+            assert doctor.post(DMP_SEARCH, json=document(text=f"CR {i}")).status_code == 201
+        assert doctor.post(DMP_SEARCH, json=document(
+            text="masqué", confidentiality="MASQUE_PS")).status_code == 201
+
+        def page(http, **params):
+            found = http.get(DMP_SEARCH, params={"patient.identifier": PATIENT_A, **params})
+            assert found.status_code == 200, found.text
+            return found.json()["total"], len(found.json().get("entry", []))
+
+        assert page(doctor, _count=3) == (4, 3)
+        assert page(doctor, _count=3, _offset=3) == (4, 1)
+        assert page(doctor, _count=3, _offset=9) == (4, 0)
+        assert page(doctor, _count=0) == (4, 0)
+        assert page(other, **emergency, _count=2) == (3, 2)  # the masked one is not counted
+        assert page(other, **emergency, _count=2, _offset=2) == (3, 1)

@@ -147,8 +147,9 @@ def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilte
     """One page of the patient's documents matching `where` (the shared FHIR search clause),
     `dates` and `visible` (what the actor may see), and how many match in all.
 
-    Counted and paged in the database (LIMIT/OFFSET on the patient-and-date order): the cost
-    of a search no longer grows with the patient's documents. Plain rows, the resource left
+    Paged in the database (LIMIT/OFFSET on the patient-and-date index), and counted there
+    unless the page is the last one: the cost of a search no longer grows with the patient's
+    documents. Plain rows, the resource left
     as JSON text (`resource_of` decodes it): ORM objects were most of a search's time.
     """
     conditions = [DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id,
@@ -162,14 +163,17 @@ def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilte
         conditions.append({"eq": column == f.value, "ge": column >= f.value,
                            "gt": column > f.value, "le": column <= f.value,
                            "lt": column < f.value}[f.op])
+    rows: list[Row] = []
+    if count:
+        page = (select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json"))
+                .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
+                .offset(offset).limit(count))
+        rows = list(ctx.session.execute(page))
+        if len(rows) < count and (rows or offset == 0):  # the last page: no count needed
+            return Page(offset + len(rows), rows)
     total = ctx.session.scalar(select(func.count()).select_from(DmpDocumentRow)
                                .where(*conditions))
-    if not total or count == 0:
-        return Page(total or 0, [])
-    page = (select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json"))
-            .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
-            .offset(offset).limit(count))
-    return Page(total, list(ctx.session.execute(page)))
+    return Page(total or 0, rows)
 
 
 _SUMMARY = [c for c in DmpDocumentRow.__table__.columns if c.key != "resource"]
