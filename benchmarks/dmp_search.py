@@ -55,10 +55,10 @@ def minimal_app():
     from sqlalchemy.orm import sessionmaker
     from starlette.concurrency import run_in_threadpool
 
-    from sandbox.deps import MAX_CONCURRENT_REQUESTS
     from sandbox.events_models import EventRow
     from sandbox.services.dmp.models import DmpDocumentRow
     from sandbox.store.db import make_engine
+    from sandbox.transactions import MAX_CONCURRENT_REQUESTS
 
     sessions = sessionmaker(make_engine(os.environ["SANTELAB_DB"]))
     app = FastAPI()

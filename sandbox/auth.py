@@ -2,7 +2,8 @@
 
 Tokens are signed, not stored (HMAC over tenant, login, role and expiry), so any number of
 sandbox processes sharing one PostgreSQL accept each other's tokens without a session table.
-The sandbox is a training environment: its signing secret is a setting, public by default.
+The signing secret is per deployment (sandbox/deployment.py): generated at the store's first
+start and kept in it, unless a setting gives one.
 """
 
 from __future__ import annotations

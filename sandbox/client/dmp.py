@@ -123,7 +123,7 @@ def _day(value: date | datetime | str) -> str:
 
 
 class DMP(Resource):
-    """The DMP service as the session's persona."""
+    """The DMP service as the connection's persona."""
 
     base = "/dmp"
 

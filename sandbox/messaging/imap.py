@@ -379,7 +379,6 @@ class MssanteIMAPServer(imap4.IMAP4Server):
             self.sendNegativeResponse(
                 tag, b"[AUTHORIZATIONFAILED] Cette persona n'a pas de boite MSSante")
             return
-        mailstore.ensure_mailboxes(self.sandbox, submitter.actor.tenant)
         inbox = Inbox(self.sandbox, submitter.actor.tenant, submitter.mailbox,
                       submitter.actor.login, submitter.actor.role)
         self.account = Account(inbox)

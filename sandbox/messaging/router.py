@@ -19,12 +19,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from sandbox.auth_models import PersonaRow
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.schemas import Outgoing, TrapRequest
 from sandbox.messaging.smtp import MssanteHandler, Submitter
+from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
@@ -89,7 +90,6 @@ def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
     if fault is not None and fault.mode in ("indisponible", "erreur"):
         raise ServiceError(503, fault.message or "Service MSSanté indisponible (panne simulée) "
                                 ": réessayez plus tard.", code="transient")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     recipients = [mailstore.normalise(a) for a in body.to]
     for address in recipients:
         problem = handler._check_recipient(ctx.tenant, address)
@@ -192,7 +192,6 @@ def inject_trap(body: TrapRequest, ctx: Ctx) -> list[dict]:
     if body.modele not in known:
         raise ServiceError(404, f"Modèle de piège inconnu : « {body.modele} ». Modèles : "
                                 f"{', '.join(sorted(known))}.")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     missing = [a for a in body.destinataires
                if not mailstore.mailbox_exists(ctx.session, ctx.tenant, a)]
     if missing:
@@ -234,6 +233,3 @@ def trap_click(token: str, request: Request) -> dict:
     traps.record(request.app.state.sandbox, trap, traps.CLICK,
                  {"agent": request.headers.get("user-agent", "")[:200]})
     return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
-
-
-routers = [router, landing]

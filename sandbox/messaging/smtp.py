@@ -249,12 +249,7 @@ class MssanteHandler:
         address = mailstore.normalise(address)
         if len(envelope.rcpt_tos) >= 100:
             return "452 4.5.3 Trop de destinataires (100 au plus par message)"
-        await self._db(mailstore.ensure_mailboxes, self.sandbox, who.actor.tenant)
         problem = await self._db(self._check_recipient, who.actor.tenant, address)
-        if problem:  # the tenant may have been reset since: fill it again, check once more
-            mailstore.forget_mailboxes(self.sandbox, who.actor.tenant)
-            await self._db(mailstore.ensure_mailboxes, self.sandbox, who.actor.tenant)
-            problem = await self._db(self._check_recipient, who.actor.tenant, address)
         if problem:
             return await self._db(self._refuse, who, "mssante.recipient", problem, a=address)
         envelope.rcpt_tos.append(address)

@@ -20,6 +20,7 @@ from sandbox.client import (
 )
 from sandbox.client.errors import error_for
 from sandbox.ports import free_port
+from sandbox.service_registry import SERVICES
 
 
 @pytest.fixture
@@ -81,11 +82,15 @@ def test_in_process_faults_and_typed_errors(in_process):
         connect("medecin", password="faux")
 
 
-def test_lazy_service_clients(in_process):
+def test_every_registered_service_has_its_client(in_process):
+    """`s.<name>` for each client entry of the service registry, built once per connection."""
     s = connect("medecin")
-    for name in ("dmp", "eprescription"):
+    names = [service.name for service in SERVICES if service.client]
+    assert {"insi", "annuaire", "dmp", "eprescription", "mssante", "admin"} <= set(names)
+    for name in names:
         resource = getattr(s, name)
         assert isinstance(resource, sandbox_client.Resource)
+        assert resource._connection is s
         assert getattr(s, name) is resource
     with pytest.raises(AttributeError):
         _ = s.inexistant

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from live_server import LiveServer
+from fixtures.servers import LiveServer
 from sandbox_helpers import assert_outcome, events
 from test_dmp_world import (  # noqa: F401  (dmp_live_fixture: the `dmp_live` fixture)
     INS_A,
@@ -107,7 +107,7 @@ def test_a_shared_sandbox_refuses_to_start_without_its_own_passwords(settings, m
 
 def test_copies_of_one_template_share_no_secret_and_take_their_passwords(tmp_path, monkeypatch):
     from sandbox.auth import verify
-    from sandbox.seed import open_seeded
+    from sandbox.template_cache import open_seeded
 
     opened = []
     for name, facilitator in (("a", "anim-a"), ("b", "anim-b")):

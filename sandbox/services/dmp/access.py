@@ -17,10 +17,10 @@ from urllib.parse import unquote
 from fastapi import Request
 from sqlalchemy import Row, Text, and_, cast, false, or_, select, true
 
-from sandbox import events, policy
-from sandbox.deps import ServiceContext
+from sandbox import policy
 from sandbox.errors import ServiceError
 from sandbox.free_text import reason_problem
+from sandbox.injection import ServiceContext
 from sandbox.services.dmp.models import DmpAccessRow, DmpDocumentRow, DmpPatientRow
 
 BREAK_GLASS_HEADER = "X-Bris-De-Glace"
@@ -112,12 +112,10 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
             raise refuse(400, "Accès « bris de glace » : le motif de l'urgence est obligatoire "
                               f"(en-tête {BREAK_GLASS_HEADER} ou paramètre {BREAK_GLASS_PARAM}) "
                               f"et doit être lisible : {problem}.", code="required")
-        # Committed on its own, at once: the patient is alerted even if what follows fails.
-        with ctx.sandbox.store.session() as session:
-            events.record(session, ctx.event(
-                "dmp.break_glass", target=target, patient=patient.patient_id,
-                detail={"motif": emergency, "alerte_patient": True,
-                        "equipe_de_soins": basis is not None}))
+        # Committed at once: the patient is alerted even if what follows fails.
+        ctx.record_at_once("dmp.break_glass", target=target, patient=patient.patient_id,
+                           detail={"motif": emergency, "alerte_patient": True,
+                                   "equipe_de_soins": basis is not None})
         return Access(patient, "bris_de_glace", is_gp=basis == "medecin_traitant",
                       break_glass_reason=emergency)
     if basis is None:

@@ -12,8 +12,8 @@ import orjson
 from sqlalchemy import Row, Text, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.deps import ServiceContext
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext
 from sandbox.services.dmp import documents
 from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 
@@ -71,9 +71,9 @@ def new_row(*, tenant: str, sub: documents.Submission, patient: DmpPatientRow,
 
 def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientRow,
          author_id: str | None, action: str) -> Filed:
-    """Insert the document and commit; a repeated masterIdentifier is answered, never filed twice.
-
-    The commit happens here, before the answer is sent: an acknowledged write is durable.
+    """Insert the document (flushed, so that a concurrent filing of the same masterIdentifier
+    shows here as the unique constraint); a repeated masterIdentifier is answered, never filed
+    twice. The request commits it before the answer is sent (sandbox/transactions.py).
     """
     trace = {"patient": patient.patient_id}
     existing = find_master(ctx, sub.master_identifier)
@@ -85,7 +85,6 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                              **trace) from None
         ctx.record(action, target=f"DocumentReference/{existing.id}", patient=patient.patient_id,
                    detail={"idempotent": True, "masterIdentifier": sub.master_identifier})
-        ctx.session.commit()
         return filed
     if sub.replaces:
         moved = ctx.session.execute(
@@ -94,7 +93,6 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                    DmpDocumentRow.status == "current")
             .values(status="superseded", version=DmpDocumentRow.version + 1))
         if moved.rowcount != 1:
-            ctx.session.rollback()  # releases the write lock before the refusal is traced
             raise ctx.refuse(action, ServiceError(
                 409, f"DocumentReference/{sub.replaces} a déjà été remplacé ou n'est plus "
                      "« current » : relisez le document actuel avant de le remplacer.",
@@ -106,10 +104,10 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                        "masterIdentifier": sub.master_identifier,
                        **({"remplace": sub.replaces} if sub.replaces else {})})
     try:
-        ctx.session.commit()
+        ctx.session.flush()
     except IntegrityError:
-        ctx.session.rollback()
-        # Another request filed the same masterIdentifier between our check and our commit.
+        ctx.session.rollback()  # a failed flush leaves nothing of the request to keep
+        # Another request filed the same masterIdentifier between our check and our insert.
         with ctx.sandbox.store.session() as session:
             existing = session.scalars(select(DmpDocumentRow).where(
                 DmpDocumentRow.tenant == ctx.tenant,

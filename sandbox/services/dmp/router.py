@@ -20,10 +20,11 @@ from sqlalchemy import select
 
 from sandbox import events
 from sandbox import fhir as fhir_search
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.fhir import FhirResponse
 from sandbox.free_text import reason_problem
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
@@ -49,7 +50,7 @@ def fhir(content: dict, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _provide(ctx: ServiceContext, sub: documents.Submission) -> crud.Filed:
-    """Access checks for a submission, then file it (committed before the answer)."""
+    """Access checks for a submission, then file it."""
     action = "dmp.document.replace" if sub.replaces else "dmp.document.create"
     try:
         patient = patients.from_reference(ctx.session, ctx.tenant, sub.patient_ref,
@@ -132,7 +133,6 @@ def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> FhirRespon
             403, "Seuls l'auteur du document et le médecin traitant peuvent l'archiver."), **trace)
     crud.archive(ctx, doc=doc, archived=archived)
     ctx.record("dmp.document.archive", detail={"archive": archived}, **trace)
-    ctx.session.commit()
     return fhir(documents.served(doc))
 
 
@@ -226,7 +226,6 @@ def search_documents(request: Request, ctx: Ctx) -> FhirResponse:
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": found.total, "acces": found_access.basis,
                        "parametres": dict(request.query_params)})
-    ctx.session.commit()
     served = [documents.served(r, crud.resource_of(r)) for r in found.rows]
     return fhir(fhir_search.searchset(request, search, served, found.total))
 
@@ -253,7 +252,6 @@ def read_document(doc_id: str, request: Request, ctx: Ctx) -> FhirResponse:
     doc, found = _visible_document(ctx, request, doc_id, "dmp.document.read", target)
     ctx.record("dmp.document.read", target=target, patient=doc.patient_id,
                detail={"acces": found.basis})
-    ctx.session.commit()
     return fhir(documents.served(doc))
 
 
@@ -269,7 +267,6 @@ def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
     doc, found = _visible_document(ctx, request, binary.document_id, "dmp.binary.read", target)
     ctx.record("dmp.binary.read", target=target, patient=doc.patient_id,
                detail={"document": doc.id, "acces": found.basis})
-    ctx.session.commit()
     if "fhir+json" in request.headers.get("accept", ""):
         return fhir({"resourceType": "Binary", "id": binary.id, "contentType": binary.content_type,
                      "securityContext": {"reference": f"DocumentReference/{doc.id}"},
@@ -296,7 +293,6 @@ def list_audit_events(request: Request, ctx: Ctx) -> FhirResponse:
     rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
                          limit=10_000)
     ctx.record("dmp.audit.read", patient=patient.patient_id, detail={"resultats": len(rows)})
-    ctx.session.commit()
     entries = [audit.audit_event(r) for r in reversed(rows)]
     return fhir({"resourceType": "Bundle", "type": "searchset", "total": len(entries),
                  "entry": [{"fullUrl": f"AuditEvent/{e['id']}", "resource": e} for e in entries]})
@@ -371,5 +367,4 @@ def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
                detail=body.model_dump())
     ctx.session.flush()
     state = _consent_state(ctx, patient)
-    ctx.session.commit()
     return state
