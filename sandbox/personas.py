@@ -17,6 +17,7 @@ from sandbox.auth_models import PersonaRow
 from sandbox.deployment import FACILITATOR_LOGIN
 from sandbox.runtime import Sandbox
 from synthetic_data import model
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 
 # TRE_G15 profession -> role of the access matrix. Professions without a role (dentists…)
 # appear in the directory but cannot log in.
@@ -45,8 +46,8 @@ def default_personas(population) -> list[PersonaInfo]:
     orgs = {o.id: o for o in population.organizations}
     patients = population.patients
     followed = Counter(p.gp_id for p in patients if p.gp_id)
-    physicians = [p for p in practitioners if p.profession == "10"]
-    gps = [p for p in physicians if p.specialty == "SM54"] or physicians
+    physicians = [p for p in practitioners if p.profession == GENERAL_PRACTITIONER.profession]
+    gps = [p for p in physicians if p.specialty == GENERAL_PRACTITIONER.specialty] or physicians
     gp = max(gps, key=lambda p: (followed[p.id], -practitioners.index(p)))
 
     def at_hospital(p: model.Practitioner) -> bool:
@@ -54,7 +55,7 @@ def default_personas(population) -> list[PersonaInfo]:
         return org is not None and org.kind in _HOSPITALS
 
     others = [p for p in physicians if p.id != gp.id]
-    urgent = next((p for p in others if at_hospital(p) and p.specialty != "SM54"),
+    urgent = next((p for p in others if at_hospital(p) and p.specialty != GENERAL_PRACTITIONER.specialty),
                   others[0] if others else gp)
 
     def first(profession: str) -> model.Practitioner | None:

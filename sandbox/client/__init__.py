@@ -17,12 +17,7 @@ use: `import sandbox.client` loads neither the app nor FastAPI nor SQLAlchemy.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
-import threading
-from pathlib import Path
 from typing import Any
 
 from sandbox.client.errors import (
@@ -86,35 +81,6 @@ for _service in SERVICES:
 del _service
 
 
-# --- the in-process sandbox (one per process and settings) ----------------------------------
-
-_LOCAL: dict[tuple, tuple[Any, Transport]] = {}
-_LOCK = threading.Lock()
-
-
-def _local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
-    from sandbox.app import create_app
-    from sandbox.runtime import Sandbox
-    from sandbox.seeding import ensure_seeded
-    from sandbox.settings import Settings
-    from sandbox.template_cache import copy_template
-
-    settings = Settings()
-    tenant = tenant or settings.tenant
-    key = (settings.seed, settings.patients, str(settings.data_dir), tenant)
-    with _LOCK:
-        if key not in _LOCAL:
-            folder = Path(tempfile.mkdtemp(prefix="santelab-local-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            db = folder / "sandbox.sqlite"
-            copy_template(settings, tenant, db)
-            sandbox = Sandbox.open(settings.model_copy(update={"db": f"sqlite:///{db}"}))
-            ensure_seeded(sandbox, tenant)
-            _LOCAL[key] = (sandbox, Transport.in_process(create_app(sandbox)))
-        sandbox, transport = _LOCAL[key]
-    return sandbox, transport, tenant
-
-
 def _default_password(persona: str, local: Any) -> str:
     if persona == FACILITATOR:
         given = os.environ.get("SANTELAB_FACILITATOR_PASSWORD")
@@ -137,7 +103,9 @@ def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | N
         transport = Transport.http(url)
         tenant = tenant or os.environ.get("SANTELAB_TENANT") or "demo"
     else:
-        local, transport, tenant = _local_sandbox(tenant)
+        from sandbox.in_process import local_sandbox  # the whole sandbox: only when needed
+
+        local, transport, tenant = local_sandbox(tenant)
     password = password or _default_password(persona, local)
     body = transport.json("POST", "/auth/token",
                           json={"tenant": tenant, "login": persona, "password": password})

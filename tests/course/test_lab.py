@@ -36,7 +36,8 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
 def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool,
                                                   trainer: bool, released):
     port, sandbox_port, token = free_port(), free_port(), "jeton-de-test"
-    options = ["--sandbox-port", str(sandbox_port)] if with_sandbox else ["--no-sandbox"]
+    options = (["--sandbox-port", str(sandbox_port), "--smtp-port", str(free_port()),
+                "--imap-port", str(free_port())] if with_sandbox else ["--no-sandbox"])
     if trainer:
         options.append("--trainer")
     # built once: a copy under the data folder spares each launch the nbgrader run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import client as sandbox_client
+from sandbox import in_process as in_process_sandbox
 from sandbox.client import (
     AccessDenied,
     AuthenticationError,
@@ -31,10 +32,10 @@ def in_process(monkeypatch, tmp_path):
     monkeypatch.setenv("SANTELAB_PATIENTS", "40")
     monkeypatch.setenv("SANTELAB_TENANT", "notebook")
     yield
-    for sandbox, transport in sandbox_client._LOCAL.values():
+    for sandbox, transport in in_process_sandbox._LOCAL.values():
         transport.close()
         sandbox.store.dispose()
-    sandbox_client._LOCAL.clear()
+    in_process_sandbox._LOCAL.clear()
 
 
 def test_in_process_session(in_process, tmp_path):
