@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,10 +24,12 @@ from pathlib import Path
 
 import httpx
 
-from sandbox.ports import free_port
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the test suite's server helpers: tests.fixtures
+from tests.fixtures.personas import PASSWORD, persona_token  # noqa: E402
+from tests.fixtures.servers import UvicornProcess  # noqa: E402
 
 INS = "279035121518989"  # a valid test INS (key 89)
-PASSWORD = "bac-a-sable"
 
 
 def make_app():
@@ -39,18 +39,6 @@ def make_app():
     from sandbox.settings import Settings
 
     return create_app(Sandbox.open(Settings()))
-
-
-def hello_app():
-    from fastapi import FastAPI
-
-    app = FastAPI()
-
-    @app.get("/hello")
-    async def hello() -> dict:
-        return {"bonjour": "le monde"}
-
-    return app
 
 
 def seed(db_url: str) -> None:
@@ -72,26 +60,9 @@ def seed(db_url: str) -> None:
     sandbox.store.dispose()
 
 
-class Server:
-    def __init__(self, factory: str, env: dict[str, str]):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        here = Path(__file__).resolve().parent
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(here),
-             f"dmp_eprescription:{factory}", "--port", str(self.port), "--log-level", "warning",
-             "--no-access-log"], env={**os.environ, **env})
-        for _ in range(600):
-            try:
-                httpx.get(self.url + "/docs", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("uvicorn did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+def serve(factory: str, env: dict[str, str] | None = None) -> UvicornProcess:
+    """One uvicorn worker in its own process, serving `factory`."""
+    return UvicornProcess(factory, app_dir=str(HERE), env=env, cwd=HERE.parent).start()
 
 
 def load(name: str, requests: int, clients: int, call) -> float:
@@ -127,7 +98,7 @@ def main() -> None:
     db_url = f"sqlite:///{folder / 'sandbox.sqlite'}"
     seed(db_url)
 
-    hello = Server("hello_app", {})
+    hello = serve("tests.fixtures.servers:hello_app")
     try:
         def say_hello(client, _i):
             client.get(hello.url + "/hello").raise_for_status()
@@ -136,12 +107,11 @@ def main() -> None:
     finally:
         hello.stop()
 
-    server = Server("make_app", {"SANTELAB_DB": db_url, "SANTELAB_DATA_DIR": str(folder)})
+    server = serve("dmp_eprescription:make_app",
+                   {"SANTELAB_DB": db_url, "SANTELAB_DATA_DIR": str(folder)})
     try:
         def token(login):
-            r = httpx.post(server.url + "/auth/token",
-                           json={"tenant": "bench", "login": login, "password": PASSWORD})
-            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+            return {"Authorization": f"Bearer {persona_token(server.url, login, 'bench')}"}
 
         doctor, pharmacist = token("medecin"), token("pharmacien")
         text = base64.b64encode(("Compte rendu de consultation. " * 40).encode()).decode()

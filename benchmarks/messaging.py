@@ -37,7 +37,7 @@ from sandbox import messaging
 from sandbox.messaging.pki import ServerCredentials
 from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 TENANT = "bench"

@@ -23,93 +23,34 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from sandbox.ports import free_port
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the test suite's server helpers: tests.fixtures
+from tests.fixtures.personas import persona_token  # noqa: E402
+from tests.fixtures.postgres import PostgresServer  # noqa: E402
+from tests.fixtures.servers import SandboxUp, UvicornProcess  # noqa: E402
 
 TENANT = "bench"
-PASSWORD = "bac-a-sable"
 
 
 # --- servers ----------------------------------------------------------------------------------
 
-def _fixtures():
-    """The test suite's throwaway PostgreSQL helpers, loaded by path (tests/ is no package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "santelab_bench_postgres", ROOT / "tests" / "fixtures" / "postgres.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def start_hello() -> UvicornProcess:
+    return UvicornProcess("tests.fixtures.servers:hello_app", cwd=ROOT).start()
 
 
-def hello_app():
-    from fastapi import FastAPI
-
-    app = FastAPI()
-
-    @app.get("/hello")
-    async def hello() -> dict:
-        return {"message": "bonjour"}
-
-    return app
-
-
-class Process:
-    """A server subprocess in its own process group, ready when `ready_line` appears."""
-
-    def __init__(self, cmd: list[str], ready_line: str):
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True, cwd=ROOT)
-        self.lines: list[str] = []
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump() -> None:
-            for line in self.process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        while True:
-            line = lines.get(timeout=300)
-            if line is None:
-                raise RuntimeError("server exited:\n" + "".join(self.lines))
-            self.lines.append(line)
-            if ready_line in line:
-                break
-        self.ready_seconds = time.perf_counter() - self.started
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
-
-
-def start_hello(port: int) -> Process:
-    return Process([sys.executable, __file__, "--serve-hello", str(port)], "HELLO PRÊT")
-
-
-def start_sandbox(db: str, data_dir: Path, port: int, patients: int) -> Process:
-    cmd = [sys.executable, "-m", "santelab", "sandbox", "up", "--db", db, "--data-dir",
-           str(data_dir), "--port", str(port), "--smtp-port", str(free_port()), "--imap-port",
-           str(free_port()), "--patients", str(patients), "--tenant", TENANT]
-    return Process(cmd, "Arrêt : Ctrl+C")
+def start_sandbox(db: str, data_dir: Path, patients: int) -> SandboxUp:
+    return SandboxUp("--db", db, "--data-dir", str(data_dir), "--patients", str(patients),
+                     "--tenant", TENANT, cwd=ROOT, timeout=600).start()
 
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -203,10 +144,7 @@ def parse_wrk(out: str) -> dict:
 # --- the measured requests --------------------------------------------------------------------
 
 def token(url: str, login: str) -> str:
-    response = httpx.post(f"{url}/auth/token",
-                          json={"tenant": TENANT, "login": login, "password": PASSWORD})
-    response.raise_for_status()
-    return response.json()["access_token"]
+    return persona_token(url, login, TENANT)
 
 
 def scenarios(url: str, patients: int, seed: int = 42) -> list[dict]:
@@ -298,8 +236,8 @@ def loads(args) -> list[Load]:
 
 def measure(args, wrk: str) -> list[dict]:
     rows: list[dict] = []
-    hello = start_hello(free_port())
-    hello_url = hello.lines[-1].split()[-1]
+    hello = start_hello()
+    hello_url = hello.url
     try:
         for load in loads(args):
             result = run_wrk(wrk, f"{hello_url}/hello", **load.wrk)
@@ -314,17 +252,17 @@ def measure(args, wrk: str) -> list[dict]:
         if backend == "sqlite":
             db = f"sqlite:///{folder / 'bench.sqlite'}"
         else:
-            pg = _fixtures().PostgresServer(fsync=True).start()
+            pg = PostgresServer(fsync=True).start()
             db = pg.database("bench")
         try:
-            first = start_sandbox(db, folder / "data", free_port(), args.patients)
+            first = start_sandbox(db, folder / "data", args.patients)
             print(f"[{backend}] sandbox up (base vide, peuplement compris) : prête en "
                   f"{first.ready_seconds:.1f} s — {_ready(first)}", flush=True)
             first.stop()
-            server = start_sandbox(db, folder / "data", free_port(), args.patients)
+            server = start_sandbox(db, folder / "data", args.patients)
             print(f"[{backend}] sandbox up (base déjà peuplée) : prête en "
                   f"{server.ready_seconds:.1f} s — {_ready(server)}", flush=True)
-            url = re.search(r"API\s+: (\S+)", "".join(server.lines)).group(1)
+            url = server.url
             try:
                 for scenario in scenarios(url, args.patients):
                     for load in loads(args):
@@ -346,7 +284,7 @@ def measure(args, wrk: str) -> list[dict]:
     return rows
 
 
-def _ready(process: Process) -> str:
+def _ready(process: SandboxUp) -> str:
     line = next((x for x in process.lines if "prêt en" in x), "").strip()
     return line.split(";")[0]
 
@@ -386,23 +324,7 @@ def main() -> None:
     parser.add_argument("--think-duration", type=int, default=20,
                         help="secondes par mesure avec réflexion")
     parser.add_argument("--json", type=Path, help="écrire aussi les mesures en JSON")
-    parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_hello:
-        import uvicorn
-
-        config = uvicorn.Config(hello_app(), host="127.0.0.1", port=args.serve_hello,
-                                log_level="warning", access_log=False)
-        server = uvicorn.Server(config)
-
-        class Ready(uvicorn.Server):
-            async def startup(self, sockets=None) -> None:
-                await super().startup(sockets)
-                print(f"HELLO PRÊT http://127.0.0.1:{args.serve_hello}", flush=True)
-
-        server.__class__ = Ready
-        server.run()
-        return
     wrk = ensure_wrk()
     print(f"Charge : wrk, 2 fils, {args.duration} s par mesure, {os.cpu_count()} cœurs ; "
           "un seul worker uvicorn par serveur.", flush=True)

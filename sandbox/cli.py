@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
 from sandbox.ports import check_free
 from synthetic_data.errors import SantelabError
+
+if TYPE_CHECKING:
+    from sandbox.messaging import MailServers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,7 +66,7 @@ def settings_from(args: argparse.Namespace):
 
 
 def _open(settings):
-    from sandbox.seed import open_seeded
+    from sandbox.template_cache import open_seeded
 
     try:
         return open_seeded(settings)
@@ -74,19 +76,12 @@ def _open(settings):
             f"l'adresse, l'utilisateur et le mot de passe ({exc.orig})") from exc
 
 
-def _messaging(sandbox) -> Any:
-    """Start the MSSanté mail servers when the messaging package offers `start`."""
+def _messaging(sandbox) -> MailServers:
+    """Start the MSSanté mail servers (SMTP and IMAP) at the settings' addresses."""
+    from sandbox import messaging
+
     try:
-        module = importlib.import_module("sandbox.messaging")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sandbox.messaging":
-            raise
-        return None
-    start = getattr(module, "start", None)
-    if not callable(start):
-        return None
-    try:
-        return start(sandbox)  # refuses taken ports in French (ports.check_free)
+        return messaging.start(sandbox)  # refuses taken ports in French (ports.check_free)
     except OSError as exc:
         raise SantelabError(f"démarrage de la messagerie MSSanté impossible ({exc}) : "
                             "choisissez d'autres ports avec --smtp-port / --imap-port.") from exc
@@ -102,7 +97,9 @@ def since_process_start() -> float | None:
     return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
-def banner(settings, personas, *, seconds: float, seeded: bool, mail: Any) -> str:
+def banner(settings, personas, *, seconds: float, seeded: bool, mail: MailServers) -> str:
+    from sandbox.deployment import is_local
+
     base = f"http://{settings.host}:{settings.port}"
     total = since_process_start()
     ready = f"prêt en {seconds:.1f} s" + (
@@ -117,10 +114,15 @@ def banner(settings, personas, *, seconds: float, seeded: bool, mail: Any) -> st
         f"  INSi       : {base}/insi/recuperation/traits",
         f"  Annuaire   : {base}/annuaire/fhir/Practitioner",
     ]
-    if mail is not None:
-        lines.append(f"  MSSanté    : SMTP {mail.host}:{mail.smtp_port}, IMAP "
-                     f"{mail.host}:{mail.imap_port} (STARTTLS, AC : {mail.ca_file})")
-    lines.append(f"  Personas (mot de passe commun « {settings.persona_password} ») :")
+    lines.append(f"  MSSanté    : SMTP {mail.host}:{mail.smtp_port}, IMAP "
+                 f"{mail.host}:{mail.imap_port} (STARTTLS, AC : {mail.ca_file})")
+    if is_local(settings):
+        lines.append(f"  Personas (mot de passe commun « {settings.persona_password} » ; "
+                     f"animateur : « {settings.facilitator_password} », propre à ce bac à "
+                     "sable) :")
+    else:
+        lines.append("  Personas (mots de passe de SANTELAB_PERSONA_PASSWORD et, pour "
+                     "l'animateur, SANTELAB_FACILITATOR_PASSWORD) :")
     for p in personas:
         lines.append(f"    {p.login:<13} {p.display_name}")
     lines.append("  Aussi : chaque professionnel par son RPPS, chaque patient par son identifiant.")
@@ -133,10 +135,12 @@ def run_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import create_app
-    from sandbox.seed import default_personas_of
+    from sandbox.deployment import require_for_start
+    from sandbox.personas import default_personas_of
 
     started = time.perf_counter()
     settings = settings_from(args)
+    require_for_start(settings)
     check_free(settings.host, settings.port, "--port")
     sandbox, seeded = _open(settings)
     app = create_app(sandbox)
@@ -146,7 +150,7 @@ def run_up(args: argparse.Namespace) -> int:
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
             await super().startup(sockets)
-            print(banner(settings, personas, seconds=time.perf_counter() - started,
+            print(banner(sandbox.settings, personas, seconds=time.perf_counter() - started,
                          seeded=seeded, mail=mail), flush=True)
 
     server = Server(uvicorn.Config(app, host=settings.host, port=settings.port,
@@ -155,8 +159,7 @@ def run_up(args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        if mail is not None and hasattr(mail, "stop"):
-            mail.stop()
+        mail.stop()
         sandbox.store.dispose()
     return 0
 
@@ -172,10 +175,12 @@ def _settle_heap() -> None:
 
 
 def run_reset(args: argparse.Namespace) -> int:
+    from sandbox.deployment import require_for_start
     from sandbox.runtime import Sandbox
-    from sandbox.seed import reset_tenant
+    from sandbox.seeding import reset_tenant
 
     settings = settings_from(args)
+    require_for_start(settings)
     started = time.perf_counter()
     try:
         sandbox = Sandbox.open(settings)

@@ -211,24 +211,6 @@ def searchset(request: Request, search: Search, resources: Sequence[dict], total
     }
 
 
-def read_json_object(body: bytes, resource_type: str | None = None) -> dict:
-    """Parse a request body as a JSON object (optionally of one resourceType), in French."""
-    import orjson
-
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise _bad("Corps de requête JSON mal formé : vérifiez les guillemets, virgules et "
-                   "accolades.") from None
-    if not isinstance(data, dict):
-        raise _bad("Le corps de la requête doit être un objet JSON (une ressource FHIR).")
-    if resource_type is not None and data.get("resourceType") != resource_type:
-        got = data.get("resourceType")
-        raise _bad(f"Type de ressource incorrect : attendu « {resource_type} », reçu "
-                   f"« {got} ».", "resourceType")
-    return data
-
-
 # --- typed shapes for the OpenAPI spec (responses are built as dicts on the hot path) -------
 
 class FhirResponse(JSONResponse):

@@ -13,6 +13,9 @@ ERROR = "error"
 
 OUTCOME_LABELS = {SUCCESS: "succès", REFUSED: "refus", ERROR: "erreur"}
 
+# The action names as a code system (an AuditEvent's subtype), their labels as displays.
+ACTION_SYSTEM = "urn:santelab:evenement"
+
 # FHIR AuditEvent.outcome (0 success, 4 minor failure, 8 serious failure) per stream outcome.
 AUDIT_EVENT_OUTCOME = {SUCCESS: "0", REFUSED: "4", ERROR: "8"}
 

@@ -130,7 +130,9 @@ def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    for port, option in ((args.port, "--port"), (args.sandbox_port, "--sandbox-port")):
+    ports = ((args.port, "--port"), (args.sandbox_port, "--sandbox-port"),
+             (args.smtp_port, "--smtp-port"), (args.imap_port, "--imap-port"))
+    for port, option in ports:
         if not 0 < port < 65536:
             raise SantelabError(f"option {option} : port invalide {port}")
     if not _port_free(args.port):
@@ -149,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
                 raise SantelabError(f"le port {args.sandbox_port} est déjà pris : choisissez-en "
                                     "un autre avec --sandbox-port")
             children.append(_start([sys.executable, "-m", "santelab", "sandbox", "up",
-                                    "--port", str(args.sandbox_port)], env))
+                                    "--port", str(args.sandbox_port),
+                                    "--smtp-port", str(args.smtp_port),
+                                    "--imap-port", str(args.imap_port)], env))
             _wait_sandbox(children[0], args.sandbox_port)
             env["SANTELAB_URL"] = f"http://127.0.0.1:{args.sandbox_port}"
         else:
@@ -176,6 +180,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lab.add_argument("--port", type=int, default=8888, help="port de JupyterLab (défaut : 8888)")
     lab.add_argument("--sandbox-port", type=int, default=8400,
                      help="port HTTP des services (défaut : 8400)")
+    lab.add_argument("--smtp-port", type=int, default=2525,
+                     help="port SMTP MSSanté des services (défaut : 2525)")
+    lab.add_argument("--imap-port", type=int, default=1143,
+                     help="port IMAP MSSanté des services (défaut : 1143)")
     lab.add_argument("--no-sandbox", action="store_true",
                      help="ne pas lancer les services du bac à sable")
     lab.add_argument("--no-browser", dest="browser", action="store_false",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from synthetic_data import referentials as ref
@@ -26,7 +26,6 @@ from synthetic_data.nir import make_matricule, matricule_prefix
 ADULT_AGE = 20  # used names (marriage, civil union) are only drawn from this age on
 PAIR_PITFALLS = (Pitfall.TWIN, Pitfall.HOMONYM)  # pitfalls that come as a pair of people
 PAIRS_BY = 50  # the first 50 people hold at least one pair of each kind asked for
-DAYS_PER_YEAR = 365.2425
 
 
 @dataclass(frozen=True)
@@ -120,8 +119,7 @@ class _OrderNumbers:
 
 def _birth(rng: random.Random, plan: _Plan) -> tuple[Sex, date]:
     band = ref.age_pyramid().pick(rng)
-    days = rng.randrange(int(band.age_from * DAYS_PER_YEAR), int((band.age_to + 1) * DAYS_PER_YEAR))
-    return band.sex, plan.reference_date - timedelta(days=days + 1)
+    return band.sex, band.birth_date(rng, plan.reference_date)
 
 
 def _birthplace(rng: random.Random, abroad: bool, avoid: str = "") -> str:

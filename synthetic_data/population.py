@@ -34,20 +34,19 @@ from synthetic_data.export.writer import (
 from synthetic_data.identities import PitfallRates, people
 from synthetic_data.pathways.engine import PathwayEngine, history_start
 from synthetic_data.professionals import Directory, Mailbox, directory
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 from synthetic_data.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
-GP_PROFESSION = "10"  # TRE_G15 médecin
-GP_SPECIALTY = "SM54"  # TRE_R38 médecine générale
 CHUNK = 16  # patients per task sent to a worker: small enough to keep memory flat
 DEFAULT_FORMATS = ("ndjson", "csv")
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything that fixes a population; picklable, sent to worker processes."""
+class GenerationSettings:
+    """Everything that fixes a generated population; picklable, sent to worker processes."""
 
     n: int
     seed: int = 42
@@ -99,7 +98,7 @@ class DirectoryContext:
 class Simulator:
     """Per-process state (directory, loaded pathways) turning bare identities into patients."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GenerationSettings) -> None:
         self.settings = settings
         self.directory = directory(settings.seed, settings.n)
         self.engine = PathwayEngine.load(settings.pathways_dir)
@@ -110,7 +109,7 @@ class Simulator:
         """Assign the médecin traitant near home, then run the pathways over the window."""
         s = self.settings
         rng = random.Random(f"{s.seed}:hist:{patient.id}")
-        gp = self.directory.pick(rng, GP_PROFESSION, GP_SPECIALTY, near_insee=patient.address.insee)
+        gp = self.directory.pick(rng, *GENERAL_PRACTITIONER, near_insee=patient.address.insee)
         patient.gp_id = gp.id
         self.context.home = patient.address.insee
         start = history_start(patient.identity.birth_date, s.reference_date, s.years)
@@ -126,7 +125,7 @@ class Simulator:
 _WORKER: tuple[Simulator, tuple[str, ...], bool] | None = None
 
 
-def _init_worker(settings: Settings, formats: tuple[str, ...], validate: bool) -> None:
+def _init_worker(settings: GenerationSettings, formats: tuple[str, ...], validate: bool) -> None:
     """Worker start: build its own directory and engine; leave Ctrl-C to the parent."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -169,7 +168,7 @@ class PatientStream:
 class Population:
     """A synthetic French population, fixed by its settings, produced on demand."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GenerationSettings) -> None:
         self.settings = settings
         self._simulator: Simulator | None = None
 
@@ -310,7 +309,7 @@ def generate(
         raise SantelabError(f"le nombre de patients doit être un entier positif (reçu : {n}).")
     if years < 0:
         raise SantelabError(f"le nombre d'années d'historique doit être positif (reçu : {years}).")
-    settings = Settings(
+    settings = GenerationSettings(
         n=n,
         seed=seed,
         rates=rates or PitfallRates(),

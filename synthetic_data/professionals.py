@@ -1,6 +1,6 @@
 """Synthetic directory of health professionals and establishments (Annuaire Santé, MSSanté).
 
-Sized from the population (one GP per ~900 inhabitants, etc., see `locale/fr_FR/*.csv`) and
+Sized from the population (one GP per ~900 inhabitants, etc., see `referentials_data/*.csv`) and
 fixed by the seed: every organisation and practitioner is drawn from its own
 `random.Random(f"{seed}:directory:<kind>:<index>")`. Identifiers follow the real formats:
 RPPS 11 digits with a Luhn check digit (checked on real RPPS numbers from public Annuaire

@@ -1,4 +1,5 @@
-"""Small read-only API over the French referentials in `locale/fr_FR/` (Faker-style: data apart).
+"""Small read-only API over the French referentials, whose tables (CSV, each naming its source
+in `#` header lines) sit apart from the code in `referentials_data/`, as Faker keeps its data.
 
 Every table is read once and cached. Weighted draws go through `WeightedTable.pick(rng)` with a
 caller-supplied `random.Random`, so generators stay deterministic and never touch the global
@@ -13,17 +14,19 @@ import gzip
 import io
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from synthetic_data.model import Sex
 
-LOCALE = Path(__file__).resolve().parent / "locale" / "fr_FR"
+DATA_DIR = Path(__file__).resolve().parent / "referentials_data"
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class WeightedTable(Generic[T]):
@@ -53,11 +56,23 @@ class WeightedTable(Generic[T]):
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
-    """Rows of a locale CSV (plain or gzipped), skipping '#' comment lines."""
-    path = LOCALE / name
+    """Rows of a referential CSV (plain or gzipped), skipping '#' comment lines."""
+    path = DATA_DIR / name
     raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
     lines = (line for line in io.StringIO(raw.decode("utf-8")) if not line.startswith("#"))
     yield from csv.DictReader(lines)
+
+
+def _records(name: str, cls: type[R], **parse: Callable[[str], object]) -> list[R]:
+    """Rows of a referential CSV as `cls` dataclasses, each field read from the column of its own
+    name (converted by `parse[field]` when given, else kept as text), so a column moved or
+    added in the file cannot shift values into the wrong field."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    return [cls(**{n: parse.get(n, str)(row[n]) for n in names}) for row in _rows(name)]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 # --- communes ------------------------------------------------------------------------------
@@ -84,20 +99,7 @@ class Commune:
 @cache
 def communes() -> dict[str, Commune]:
     """Current communes and municipal arrondissements by INSEE code (Etalab, see build script)."""
-    return {
-        row["insee"]: Commune(
-            insee=row["insee"],
-            name=row["name"],
-            kind=row["kind"],
-            parent=row["parent"],
-            departement=row["departement"],
-            region=row["region"],
-            zone=row["zone"],
-            postal_codes=tuple(row["postal_codes"].split()),
-            population=int(row["population"]),
-        )
-        for row in _rows("communes.csv.gz")
-    }
+    return {c.insee: c for c in _records("communes.csv.gz", Commune, postal_codes=_words, population=int)}
 
 
 def commune(insee: str) -> Commune:
@@ -130,15 +132,6 @@ def weighted_commune(rng: random.Random, min_population: int = 0) -> Commune:
     """A commune (or arrondissement) drawn in proportion to its population, optionally only
     among places of at least `min_population` inhabitants (hospitals sit in towns)."""
     return _communes_from(min_population).pick(rng)
-
-
-@cache
-def communes_by_departement() -> dict[str, list[Commune]]:
-    """Residential communes grouped by département, for "near this place" lookups."""
-    grouped: dict[str, list[Commune]] = {}
-    for c in _residential_communes().items:
-        grouped.setdefault(c.departement, []).append(c)
-    return grouped
 
 
 # --- countries -----------------------------------------------------------------------------
@@ -245,16 +238,26 @@ def surnames(shape: str | None = None) -> WeightedTable[str]:
 # --- population structure ------------------------------------------------------------------
 
 
+DAYS_PER_YEAR = 365.2425
+
+
 @dataclass(frozen=True, slots=True)
 class AgeBand:
     age_from: int
     age_to: int  # inclusive
     sex: Sex
 
+    def birth_date(self, rng: random.Random, reference: date) -> date:
+        """A birth date, uniform over the band, of someone that age on `reference` (ages
+        counted in mean years of `DAYS_PER_YEAR` days)."""
+        days = rng.randrange(int(self.age_from * DAYS_PER_YEAR), int((self.age_to + 1) * DAYS_PER_YEAR))
+        return reference - timedelta(days=days + 1)
+
 
 @cache
 def age_pyramid() -> WeightedTable[AgeBand]:
-    """(age band, sex) weighted by INSEE's population pyramid."""
+    """(age band, sex) weighted by INSEE's population pyramid: the one age structure of the
+    project, drawn by the identity generator and by the pathways' calibration sample."""
     pairs = []
     for row in _rows("population_pyramid.csv"):
         for sex, column in ((Sex.MALE, "male"), (Sex.FEMALE, "female")):
@@ -298,6 +301,17 @@ def fictional_phone(rng: random.Random, region: str, landline_share: float = 0.3
 # --- professionals and establishments ------------------------------------------------------
 
 
+class Practice(NamedTuple):
+    """A kind of professional: a TRE_G15 profession code and, for physicians, a TRE_R38
+    specialty code (both rows of `professions.csv` / `specialties.csv`)."""
+
+    profession: str
+    specialty: str | None
+
+
+GENERAL_PRACTITIONER = Practice("10", "SM54")  # médecin, médecine générale: the médecin traitant
+
+
 @dataclass(frozen=True, slots=True)
 class Profession:
     code: str  # TRE_G15
@@ -334,44 +348,20 @@ class EstablishmentType:
 
 @cache
 def professions() -> dict[str, Profession]:
-    return {
-        row["code"]: Profession(
-            row["code"],
-            row["label"],
-            row["label_female"],
-            row["mssante_domain"],
-            int(row["per_inhabitants"]),
-            int(row["minimum"]),
-            float(row["female_share"]),
-        )
-        for row in _rows("professions.csv")
-    }
+    rows = _records("professions.csv", Profession, per_inhabitants=int, minimum=int, female_share=float)
+    return {p.code: p for p in rows}
 
 
 @cache
 def specialties() -> dict[str, Specialty]:
-    return {
-        row["code"]: Specialty(
-            row["code"], row["label"], int(row["per_inhabitants"]), int(row["minimum"]), row["service"]
-        )
-        for row in _rows("specialties.csv")
-    }
+    return {s.code: s for s in _records("specialties.csv", Specialty, per_inhabitants=int, minimum=int)}
 
 
 @cache
 def establishment_types() -> dict[str, EstablishmentType]:
-    return {
-        row["kind"]: EstablishmentType(
-            row["kind"],
-            row["label"],
-            row["finess_category"],
-            row["name_pattern"],
-            row["domain_prefix"],
-            int(row["min_population"]),
-            int(row["per_inhabitants"]),
-            int(row["minimum"]),
-            tuple(tuple(box.split(":")) for box in row["mailboxes"].split()),
-            tuple(row["hosts"].split()),
-        )
-        for row in _rows("establishment_types.csv")
-    }
+    rows = _records(
+        "establishment_types.csv", EstablishmentType, min_population=int, per_inhabitants=int,
+        minimum=int, mailboxes=lambda text: tuple(tuple(box.split(":")) for box in text.split()),
+        hosts=_words,
+    )
+    return {t.kind: t for t in rows}

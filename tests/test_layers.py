@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import tomllib
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -36,17 +37,26 @@ def test_the_tree_keeps_its_contracts():
 
 
 def test_the_contracts_catch_an_upward_import(tmp_path):
-    """The pyproject contracts, run on a tiny tree where the bottom layer imports the top."""
-    for package, body in {"synthetic_data": "import santelab\n", "sandbox": "",
-                          "santelab": ""}.items():
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text(body)
+    """The pyproject contracts, run on a tiny tree of the modules they name, where the bottom
+    layer imports the top and the client imports the web framework."""
     pyproject = (ROOT / "pyproject.toml").read_text()
+    config = tomllib.loads(pyproject)["tool"]["importlinter"]
+    named = {"synthetic_data", "sandbox", "santelab", "sandbox.in_process"}
+    for contract in config["contracts"]:
+        named |= {m for key in ("source_modules", "forbidden_modules") for m in contract.get(key, ())
+                  if m.split(".")[0] in config["root_packages"]}
+    planted = {"synthetic_data": "import santelab\n",
+               "sandbox.client": "import fastapi\nimport sandbox.in_process\n"}
+    for module in named:
+        path = tmp_path.joinpath(*module.split("."))
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "__init__.py").write_text(planted.get(module, ""))
     contracts = pyproject[pyproject.index("[tool.importlinter]"):pyproject.index("[tool.ruff]")]
     (tmp_path / "pyproject.toml").write_text(contracts)
     result = lint_imports(tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "synthetic_data -> santelab" in result.stdout
+    assert "sandbox.client is not allowed to import fastapi" in result.stdout
 
 
 def test_base_requirements_exclude_the_optional_groups():

@@ -10,25 +10,16 @@ private copy of a seeded SQLite template (built once per seed and size under the
 every process starts from the same seeded state and notebooks need no server. Every persona of
 the process shares that copy, so what "medecin" writes, "patient" reads.
 
-Service clients: `s.insi`, `s.annuaire`, `s.admin` here; `s.dmp`, `s.eprescription`,
-`s.mssante` come from `sandbox.client.<name>` (a `transport.Resource` subclass), loaded lazily.
+Service clients (`s.insi`, `s.annuaire`, `s.dmp`, `s.eprescription`, `s.mssante`, `s.admin`)
+are the `client` parts of the service registry (`sandbox.service_registry`), imported on first
+use: `import sandbox.client` loads neither the app nor FastAPI nor SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import atexit
-import importlib
-import inspect
 import os
-import shutil
-import tempfile
-import threading
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from sandbox.client.admin import Admin
-from sandbox.client.annuaire import Annuaire
 from sandbox.client.errors import (
     AccessDenied,
     AuthenticationError,
@@ -42,17 +33,31 @@ from sandbox.client.errors import (
     ServerError,
     ServiceUnavailable,
 )
-from sandbox.client.insi import Insi
 from sandbox.client.transport import Resource, Transport
+from sandbox.service_registry import SERVICES, Service
 
 DEFAULT_PASSWORD = "bac-a-sable"  # the local sandbox's public persona password (settings)
 FACILITATOR = "facilitateur"
-LAZY_SERVICES = {"dmp": "sandbox.client.dmp", "eprescription": "sandbox.client.eprescription",
-                 "mssante": "sandbox.client.mssante"}
 
 
-class Session:
-    """One persona logged in to one sandbox tenant; service clients hang off it."""
+class ServiceClient:
+    """`s.<service>`: the registry entry's client class, built with the connection on first use
+    (then kept in the instance, which shadows this non-data descriptor)."""
+
+    def __init__(self, service: Service):
+        self.service = service
+
+    def __get__(self, connection: Connection | None, owner: type) -> Any:
+        if connection is None:
+            return self
+        client = self.service.load_client()(connection)
+        connection.__dict__[self.service.name] = client
+        return client
+
+
+class Connection:
+    """One persona logged in to one sandbox tenant, what `connect()` returns; the service
+    clients hang off it (`s.dmp`, `s.mssante`…)."""
 
     def __init__(self, transport: Transport, *, persona: str, tenant: str, token: str,
                  role: str, local: Any = None):
@@ -64,69 +69,16 @@ class Session:
         self.local = local  # the in-process Sandbox (None over HTTP)
 
     def __repr__(self) -> str:
-        return f"<Session {self.persona} ({self.role}) @ {self.tenant}>"
-
-    @cached_property
-    def insi(self) -> Insi:
-        return Insi(self)
-
-    @cached_property
-    def annuaire(self) -> Annuaire:
-        return Annuaire(self)
-
-    @cached_property
-    def admin(self) -> Admin:
-        return Admin(self)
+        return f"<Connection {self.persona} ({self.role}) @ {self.tenant}>"
 
     def me(self) -> dict:
         return self.transport.json("GET", "/auth/me", token=self.token)
 
-    def __getattr__(self, name: str) -> Any:
-        module_name = LAZY_SERVICES.get(name)
-        if module_name is None:
-            raise AttributeError(name)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            raise SandboxError(f"Le client du service « {name} » n'est pas disponible dans "
-                               "cette version du bac à sable.") from None
-        classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-                   if issubclass(c, Resource) and c.__module__ == module.__name__]
-        if not classes:
-            raise SandboxError(f"Le client du service « {name} » est incomplet.")
-        client = classes[0](self)
-        self.__dict__[name] = client  # cached: the next access skips __getattr__
-        return client
 
-
-# --- the in-process sandbox (one per process and settings) ----------------------------------
-
-_LOCAL: dict[tuple, tuple[Any, Transport]] = {}
-_LOCK = threading.Lock()
-
-
-def _local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
-    from sandbox.app import create_app
-    from sandbox.runtime import Sandbox
-    from sandbox.seed import copy_template, ensure_seeded
-    from sandbox.settings import Settings
-
-    settings = Settings()
-    tenant = tenant or settings.tenant
-    key = (settings.seed, settings.patients, str(settings.data_dir), tenant)
-    with _LOCK:
-        if key not in _LOCAL:
-            folder = Path(tempfile.mkdtemp(prefix="santelab-local-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            db = folder / "sandbox.sqlite"
-            copy_template(settings, tenant, db)
-            sandbox = Sandbox.open(settings.model_copy(update={"db": f"sqlite:///{db}"}))
-            ensure_seeded(sandbox, tenant)
-            _LOCAL[key] = (sandbox, Transport.in_process(create_app(sandbox)))
-        sandbox, transport = _LOCAL[key]
-    return sandbox, transport, tenant
+for _service in SERVICES:
+    if _service.client:
+        setattr(Connection, _service.name, ServiceClient(_service))
+del _service
 
 
 def _default_password(persona: str, local: Any) -> str:
@@ -137,8 +89,8 @@ def _default_password(persona: str, local: Any) -> str:
 
 
 def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | None = None,
-            password: str | None = None) -> Session:
-    """Log in as `persona` and return a Session.
+            password: str | None = None) -> Connection:
+    """Log in as `persona` and return its Connection.
 
     `url` defaults to `SANTELAB_URL`; without one the sandbox runs in-process. `tenant`
     defaults to `SANTELAB_TENANT` (else "demo"), `password` to `SANTELAB_PASSWORD` (else the
@@ -151,16 +103,18 @@ def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | N
         transport = Transport.http(url)
         tenant = tenant or os.environ.get("SANTELAB_TENANT") or "demo"
     else:
-        local, transport, tenant = _local_sandbox(tenant)
+        from sandbox.in_process import local_sandbox  # the whole sandbox: only when needed
+
+        local, transport, tenant = local_sandbox(tenant)
     password = password or _default_password(persona, local)
     body = transport.json("POST", "/auth/token",
                           json={"tenant": tenant, "login": persona, "password": password})
-    return Session(transport, persona=persona, tenant=tenant, token=body["access_token"],
+    return Connection(transport, persona=persona, tenant=tenant, token=body["access_token"],
                    role=body["role"], local=local)
 
 
 __all__ = [
-    "AccessDenied", "AuthenticationError", "Conflict", "ConnectionFailed", "Gone",
+    "AccessDenied", "AuthenticationError", "Conflict", "Connection", "ConnectionFailed", "Gone",
     "InvalidRequest", "NotFound", "RateLimited", "Resource", "SandboxError", "ServerError",
-    "ServiceUnavailable", "Session", "Transport", "connect",
+    "ServiceUnavailable", "Transport", "connect",
 ]

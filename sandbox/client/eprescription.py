@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.client.transport import Resource
+from sandbox.services.eprescription.schemas import PrescriptionOut
 
 # English keyword -> the service's French field name (both are accepted in `lines`).
 _LINE_FIELDS = {"drug": "medicament", "atc": "atc", "dosage": "posologie",
@@ -65,16 +66,18 @@ class Prescription:
 
     @classmethod
     def from_json(cls, d: dict) -> Prescription:
+        """The service's answer, read through its own schema (`PrescriptionOut`), in English."""
+        p = PrescriptionOut.model_validate(d)
+        wire = p.model_dump(mode="json")  # dates as the service wrote them
         return cls(
-            number=d["numero"], qr=d["qr"], patient=d["patient"], ins=d["ins"],
-            prescriber=d["prescripteur"], status=d["statut"], status_label=d["statut_libelle"],
-            date=d["date"], pharmacy=d.get("officine"), cancel_reason=d.get("motif_annulation"),
-            note=d.get("note"), dmp_document=d.get("document_dmp"),
-            dmp_filing=d.get("versement_dmp", ""),
-            lines=[Line(x["ligne"], x["medicament"], x.get("atc"), x["posologie"], x["quantite"],
-                        x["duree_jours"], x["delivre"], x["reste"]) for x in d["lignes"]],
-            dispenses=[Dispense(a["id"], a["ligne"], a["quantite"], a["pharmacien"], a["date"])
-                       for a in d.get("delivrances", [])])
+            number=p.numero, qr=p.qr, patient=p.patient, ins=p.ins, prescriber=p.prescripteur,
+            status=p.statut, status_label=p.statut_libelle, date=wire["date"],
+            pharmacy=p.officine, cancel_reason=p.motif_annulation, note=p.note,
+            dmp_document=p.document_dmp, dmp_filing=p.versement_dmp,
+            lines=[Line(x.ligne, x.medicament, x.atc, x.posologie, x.quantite, x.duree_jours,
+                        x.delivre, x.reste) for x in p.lignes],
+            dispenses=[Dispense(a.id, a.ligne, a.quantite, a.pharmacien, w["date"])
+                       for a, w in zip(p.delivrances, wire["delivrances"], strict=True)])
 
     def __str__(self) -> str:
         head = f"E-prescription {self.number} ({self.status_label}) — patient INS {self.ins}"

@@ -9,7 +9,7 @@
     >>> s.mssante.send_document(to=…, document=pdf_bytes, ins=…, type_code="11488-4", …)
 
 When `santelab sandbox up` runs the SMTP and IMAP servers (the HTTP API says so at
-`/mssante/serveur`), the client submits with smtplib (STARTTLS, AUTH PLAIN with the session's
+`/mssante/serveur`), the client submits with smtplib (STARTTLS, AUTH PLAIN with the connection's
 token as password) and reads with imaplib; otherwise (in-process, Binder, tests) it goes
 through the HTTP API, which applies the same checks. `id` is the message's IMAP UID.
 """
@@ -137,8 +137,8 @@ def _smtp_error(code: int, text: bytes | str) -> SandboxError:
 class Mssante(Resource):
     """The persona's MSSanté mailbox."""
 
-    def __init__(self, session: Any):
-        super().__init__(session)
+    def __init__(self, connection: Any):
+        super().__init__(connection)
         self._info: dict | None = None
         self._ca_file: str | None = None
 
@@ -162,14 +162,14 @@ class Mssante(Resource):
 
     @property
     def _login(self) -> str:
-        return f"{self._session.persona}@{self._session.tenant}"
+        return f"{self._connection.persona}@{self._connection.tenant}"
 
     def _imap(self) -> imaplib.IMAP4:
         info = self._server()["imap"]
         try:
             imap = imaplib.IMAP4(info["host"], info["port"], timeout=30)
             imap.starttls(ssl_context=self._context())
-            imap.login(self._login, self._session.token)
+            imap.login(self._login, self._connection.token)
         except imaplib.IMAP4.error as exc:
             raise AccessDenied(f"Connexion IMAP refusée : {exc}") from None
         except OSError as exc:
@@ -216,7 +216,7 @@ class Mssante(Resource):
         try:
             with smtplib.SMTP(info["host"], info["port"], timeout=60) as smtp:
                 smtp.starttls(context=self._context())
-                smtp.login(self._login, self._session.token)
+                smtp.login(self._login, self._connection.token)
                 code, reply = smtp.mail(sender)
                 if code != 250:
                     raise _smtp_error(code, reply)
@@ -305,7 +305,7 @@ class Mssante(Resource):
         """Write the persona's client certificate + key (PEM) for mutual TLS and
         `AUTH EXTERNAL` (e.g. `swaks --tls-cert F --tls-key F`); its path."""
         pem = self._raw("GET", "/mssante/certificat").content
-        target = Path(path) if path else Path(tempfile.mkdtemp()) / f"{self._session.persona}.pem"
+        target = Path(path) if path else Path(tempfile.mkdtemp()) / f"{self._connection.persona}.pem"
         target.write_bytes(pem)
         target.chmod(0o600)
         return target
@@ -338,7 +338,7 @@ class Mssante(Resource):
         filed = []
         for doc in self.read(id).documents():
             kwargs = {"pdf": doc.pdf} if doc.pdf is not None else {"text": doc.cda.decode()}
-            filed.append(self._session.dmp.add(
+            filed.append(self._connection.dmp.add(
                 doc.ins, type=doc.type_code, title=doc.title or "Document reçu par MSSanté",
                 class_code=doc.class_code or None, confidentiality=doc.confidentiality or "N",
                 **kwargs))

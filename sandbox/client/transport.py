@@ -5,7 +5,7 @@ FastAPI app runs on an event loop in a background thread (httpx's ASGI transport
 notebook without any server gets the real HTTP semantics: status codes, OperationOutcome
 bodies, the access matrix and the event stream.
 
-Service clients subclass `Resource`: `Resource(session)` gives `_get/_post/_put/_delete`,
+Service clients subclass `Resource`: `Resource(connection)` gives `_get/_post/_put/_delete`,
 which return the decoded JSON body (or None) and raise typed `SandboxError`s.
 """
 
@@ -100,16 +100,16 @@ class Transport:
 
 
 class Resource:
-    """Base of the service clients (`s.insi`, `s.dmp`…): requests as the session's persona."""
+    """Base of the service clients (`s.insi`, `s.dmp`…): requests as the connection's persona."""
 
-    def __init__(self, session: Any):
-        self._session = session
+    def __init__(self, connection: Any):
+        self._connection = connection
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._session.transport.json(method, path, token=self._session.token, **kwargs)
+        return self._connection.transport.json(method, path, token=self._connection.token, **kwargs)
 
     def _raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self._session.transport.request(method, path, token=self._session.token,
+        return self._connection.transport.request(method, path, token=self._connection.token,
                                                **kwargs)
 
     def _get(self, path: str, **kwargs: Any) -> Any:

@@ -24,6 +24,7 @@ from zope.interface import implementer
 
 from sandbox.faults import FaultBook
 from sandbox.messaging import mailstore
+from sandbox.messaging.reads import record_imap_read
 from sandbox.messaging.smtp import Authenticator
 from sandbox.runtime import Sandbox
 
@@ -290,6 +291,8 @@ class Inbox:
         with self.sandbox.store.session() as session:
             raws = {r.uid: mailstore.get_message(session, self.tenant, self.address, r.uid).raw
                     for _, r in selected}
+        record_imap_read(self.sandbox, tenant=self.tenant, persona=self.persona, role=self.role,
+                         mailbox=self.address, message_ids=[r.message_id for _, r in selected])
         return [(seq, Message(r, raws[r.uid])) for seq, r in selected]
 
     def store(self, messages, flags, mode, uid):
@@ -379,7 +382,6 @@ class MssanteIMAPServer(imap4.IMAP4Server):
             self.sendNegativeResponse(
                 tag, b"[AUTHORIZATIONFAILED] Cette persona n'a pas de boite MSSante")
             return
-        mailstore.ensure_mailboxes(self.sandbox, submitter.actor.tenant)
         inbox = Inbox(self.sandbox, submitter.actor.tenant, submitter.mailbox,
                       submitter.actor.login, submitter.actor.role)
         self.account = Account(inbox)

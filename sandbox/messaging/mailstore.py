@@ -19,7 +19,6 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sandbox import events
-from sandbox.auth_models import PersonaRow
 from sandbox.messaging.models import MailboxRow, MessageRow, QuarantineRow
 from sandbox.runtime import Sandbox
 
@@ -37,47 +36,6 @@ class Sender:
 
 def normalise(address: str) -> str:
     return address.strip().strip("<>").lower()
-
-
-_FILLED: set[tuple[int, str]] = set()  # (store, tenant) known to have mailboxes
-
-
-def ensure_mailboxes(sandbox: Sandbox, tenant: str) -> None:
-    """Fill a tenant's mailboxes from the Annuaire table and personas if it has none.
-
-    Tenants seeded by `sandbox.messaging.seed` already have them (with CAB/APP boxes too); this
-    covers tenants seeded before the messaging service existed.
-    """
-    from sandbox.services.annuaire.models import DirectoryEntry
-
-    key = (id(sandbox.store), tenant)
-    if key in _FILLED:
-        return
-    with sandbox.store.session() as session:
-        if session.scalar(select(MailboxRow.address).where(MailboxRow.tenant == tenant)
-                          .limit(1)) is not None:
-            _FILLED.add(key)
-            return
-        rows: dict[str, dict] = {}
-        for kind, owner, email in session.execute(
-                select(DirectoryEntry.resource_type, DirectoryEntry.id, DirectoryEntry.email)
-                .where(DirectoryEntry.tenant == tenant,
-                       DirectoryEntry.resource_type.in_(("Practitioner", "Organization")),
-                       DirectoryEntry.email.is_not(None))):
-            rows[email.lower()] = {"tenant": tenant, "address": email.lower(),
-                                   "type": "PER" if kind == "Practitioner" else "ORG",
-                                   "owner_id": owner}
-        for (email,) in session.execute(select(PersonaRow.mailbox).where(
-                PersonaRow.tenant == tenant, PersonaRow.mailbox.is_not(None))):
-            rows.setdefault(email.lower(), {"tenant": tenant, "address": email.lower(),
-                                            "type": "PER", "owner_id": None})
-        if rows:
-            session.execute(insert(MailboxRow), list(rows.values()))
-
-
-def forget_mailboxes(sandbox: Sandbox, tenant: str) -> None:
-    """Drop the cached "this tenant has mailboxes" (after a tenant reset)."""
-    _FILLED.discard((id(sandbox.store), tenant))
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:

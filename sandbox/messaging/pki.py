@@ -76,13 +76,6 @@ class ServerCredentials:
         return tssl.PrivateCertificate.loadPEM(pem + self.leaf.private_key_pem.bytes()).options()
 
 
-def client_context(settings: Settings | None = None) -> ssl.SSLContext:
-    """A client TLS context trusting the sandbox CA (for smtplib/imaplib)."""
-    settings = settings or Settings()
-    load_ca(settings)  # created on first use, so a client may start before any server
-    return ssl.create_default_context(cafile=str(ca_path(settings)))
-
-
 def persona_certificate(settings: Settings, tenant: str, login: str,
                         mailbox: str | None = None) -> bytes:
     """A client certificate (PEM: certificate then key) for one persona, issued by the

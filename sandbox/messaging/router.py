@@ -20,8 +20,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from sandbox.auth_models import PersonaRow
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.schemas import Outgoing, TrapRequest
@@ -36,6 +36,7 @@ from sandbox.messaging.submission import (
     Submitter,
     Via,
 )
+from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
@@ -202,20 +203,19 @@ def trap_templates(ctx: Ctx) -> list[dict]:
 
 
 @router.post("/pieges", status_code=201, summary="Injecter un message piège (animateur)")
-def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
+def inject_trap(body: TrapRequest, ctx: Ctx) -> list[dict]:
     ctx.require("admin.inject_mail", target=f"modele/{body.modele}")
     known = traps.templates()
     if body.modele not in known:
         raise ServiceError(404, f"Modèle de piège inconnu : « {body.modele} ». Modèles : "
                                 f"{', '.join(sorted(known))}.")
-    mailstore.ensure_mailboxes(ctx.sandbox, ctx.tenant)
     missing = [a for a in body.destinataires
                if not mailstore.mailbox_exists(ctx.session, ctx.tenant, a)]
     if missing:
         raise ServiceError(404, "Destinataire(s) absent(s) de l'Annuaire : "
                                 + ", ".join(missing))
     return traps.inject(ctx.sandbox, ctx.tenant, body.modele, body.destinataires,
-                        base_url=str(request.base_url), persona=ctx.actor.login,
+                        base_url=ctx.sandbox.settings.base_url, persona=ctx.actor.login,
                         role=ctx.actor.role)
 
 
@@ -250,6 +250,3 @@ def trap_click(token: str, request: Request) -> dict:
     traps.record(request.app.state.sandbox, trap, traps.CLICK,
                  {"agent": request.headers.get("user-agent", "")[:200]})
     return {"exercice": True, "message": "C'était un exercice de sensibilisation."}
-
-
-routers = [router, landing]

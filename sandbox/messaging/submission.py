@@ -261,14 +261,6 @@ class MailService:
         return None
 
     def _recipient_problem(self, tenant: str, address: str) -> Refused | None:
-        refused = self._lookup_recipient(tenant, address)
-        if refused:  # the tenant may have been reset since: fill it again, check once more
-            mailstore.forget_mailboxes(self.sandbox, tenant)
-            refused = self._lookup_recipient(tenant, address)
-        return refused
-
-    def _lookup_recipient(self, tenant: str, address: str) -> Refused | None:
-        mailstore.ensure_mailboxes(self.sandbox, tenant)
         domain = address.rpartition("@")[2]
         with self.sandbox.store.session() as db:
             if mailstore.mailbox_exists(db, tenant, address):

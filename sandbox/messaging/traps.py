@@ -17,12 +17,10 @@ from importlib import resources
 import yaml
 from sqlalchemy import select
 
-from sandbox import events
-from sandbox.auth_models import PersonaRow
+from sandbox import events, personas
 from sandbox.messaging import mailstore
 from sandbox.messaging.models import TrapRow
 from sandbox.runtime import Sandbox
-from sandbox.seed import DEFAULT_LOGINS
 
 CLICK = "mssante.piege.clic"
 VISIT = "mssante.piege.visite"
@@ -61,7 +59,6 @@ def inject(sandbox: Sandbox, tenant: str, template_name: str, recipients: list[s
     template = templates().get(template_name)
     if template is None:
         raise UnknownTemplate(template_name)
-    mailstore.ensure_mailboxes(sandbox, tenant)
     sent = []
     for recipient in recipients:
         token = secrets.token_urlsafe(16)
@@ -90,10 +87,7 @@ def find(sandbox: Sandbox, token: str) -> TrapRow | None:
 def record(sandbox: Sandbox, trap: TrapRow, action: str, detail: dict) -> None:
     """A visit or a click on a trap link, as a raw event of the trap's tenant."""
     with sandbox.store.session() as session:
-        owners = session.execute(select(PersonaRow.login, PersonaRow.role).where(
-            PersonaRow.tenant == trap.tenant, PersonaRow.mailbox == trap.mailbox)).all()
-        # A named persona ("sage-femme") before the same person's RPPS login.
-        owner = min(owners, key=lambda o: (o[0] not in DEFAULT_LOGINS, o[0]), default=None)
+        owner = personas.mailbox_owner(session, trap.tenant, trap.mailbox)
         events.record(session, events.Event(
             tenant=trap.tenant, at=sandbox.clock.now(), service=mailstore.SERVICE,
             action=action, persona=owner[0] if owner else None,

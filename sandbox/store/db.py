@@ -3,14 +3,13 @@
 SQLite runs in WAL mode with a busy timeout so concurrent writers queue instead of failing;
 synchronous=NORMAL by default (a commit survives a crash or SIGKILL of the process; measured
 7 ms per commit with FULL, which fsyncs each one: setting `sqlite_synchronous`). Requests commit
-before their response is sent (see `deps.TransactionMiddleware`). PostgreSQL keeps its
+before their response is sent (see sandbox/transactions.py). PostgreSQL keeps its
 defaults (fsync on).
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +24,7 @@ from sandbox.store.base import Base
 from sandbox.store.sqlite_writer import connection_factory
 from synthetic_data.errors import SantelabError
 
-# Kept connections outnumber the requests let in at once (deps.MAX_CONCURRENT_REQUESTS) plus
+# Kept connections outnumber the requests let in at once (transactions.MAX_CONCURRENT_REQUESTS) plus
 # the refusal traces they write on the side: an overflow connection is opened and closed again
 # for each request that needs it, which under load was most of them.
 POOL = {"pool_size": 48, "max_overflow": 32}
@@ -45,16 +44,12 @@ def _sqlite_pragmas(synchronous: str):
 
 
 def register_tables() -> None:
-    """Import every `models` module of the sandbox so its tables join Base.metadata.
+    """Import every table module of the service registry so its tables join Base.metadata
+    (this module names no service)."""
+    from sandbox.service_registry import table_modules
 
-    Services declare their tables in `sandbox/services/<name>/models.py` (and the shared
-    mechanisms in `sandbox/*_models.py`); discovering them keeps this module service-agnostic.
-    """
-    import sandbox
-
-    for info in pkgutil.walk_packages(sandbox.__path__, "sandbox."):
-        if info.name.endswith(".models") or info.name.endswith("_models"):
-            importlib.import_module(info.name)
+    for name in table_modules():
+        importlib.import_module(name)
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:

@@ -32,9 +32,6 @@ class Framework:
                 return domain.competencies[code]
         return None
 
-    def domain_of(self, competency: str) -> str:
-        return competency.split(".", 1)[0]
-
 
 def load_framework(root: Path = COURSE_ROOT) -> Framework:
     """Read the framework; a missing or malformed file is a user error, in French."""

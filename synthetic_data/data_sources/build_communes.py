@@ -1,4 +1,4 @@
-"""Rebuild `locale/fr_FR/communes.csv.gz` from Etalab's `@etalab/decoupage-administratif`.
+"""Rebuild `referentials_data/communes.csv.gz` from Etalab's `@etalab/decoupage-administratif`.
 
 The population needs real communes (INSEE code, accented name, real postal codes, population)
 for birthplaces and addresses; Faker's cities are invented. Nothing fetches at run time: this
@@ -21,8 +21,10 @@ import json
 import sys
 from pathlib import Path
 
+from synthetic_data.referentials import DATA_DIR
+
 SOURCE = "@etalab/decoupage-administratif"
-TARGET = Path(__file__).resolve().parent.parent / "locale" / "fr_FR" / "communes.csv.gz"
+TARGET = DATA_DIR / "communes.csv.gz"
 COLUMNS = ["insee", "name", "kind", "parent", "departement", "region", "zone", "postal_codes", "population"]
 KINDS = {"commune-actuelle": "C", "arrondissement-municipal": "ARM"}
 

@@ -1,4 +1,4 @@
-"""Rebuild `locale/fr_FR/surnames.csv` from Faker's fr_FR surname tuple.
+"""Rebuild `referentials_data/surnames.csv` from Faker's fr_FR surname tuple.
 
 Faker keeps surnames as data (its `person/fr_FR` provider holds no logic); its fr_FR list follows
 the frequency order of French surnames (Martin, Bernard, Thomas…), so the rank becomes a
@@ -11,12 +11,17 @@ hand-curated `surnames_pitfalls.csv` beside it.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import sys
 
-import faker
-from faker.providers.person.fr_FR import Provider
+from synthetic_data.referentials import DATA_DIR
 
-TARGET = Path(__file__).resolve().parent.parent / "locale" / "fr_FR" / "surnames.csv"
+try:
+    import faker
+    from faker.providers.person.fr_FR import Provider
+except ImportError:
+    sys.exit("build_surnames a besoin de Faker, dont la population elle-même se passe : pip install Faker")
+
+TARGET = DATA_DIR / "surnames.csv"
 
 
 def main() -> None:

@@ -12,19 +12,10 @@ from datetime import date
 
 from synthetic_data import model
 from synthetic_data.pathways.engine import REFERENCE_END, history_start
-from synthetic_data.pathways.engine_types import Prevalence
+from synthetic_data.pathways.pathway import Prevalence
+from synthetic_data.referentials import age_pyramid
 
 ADDRESS = model.Address("1 rue de la Paix", "75002", "Paris", "75102")
-
-# Population of France by age band on 1 January 2024, in thousands, and the share of women
-# (INSEE, « Pyramide des âges », bilan démographique 2023, rounded).
-PYRAMID = [
-    (0, 5, 3500, 0.49), (5, 10, 3850, 0.49), (10, 15, 4150, 0.49), (15, 20, 4150, 0.49),
-    (20, 25, 3900, 0.49), (25, 30, 3750, 0.5), (30, 35, 4000, 0.51), (35, 40, 4250, 0.51),
-    (40, 45, 4250, 0.5), (45, 50, 4200, 0.5), (50, 55, 4500, 0.51), (55, 60, 4400, 0.51),
-    (60, 65, 4150, 0.52), (65, 70, 3900, 0.53), (70, 75, 3700, 0.54), (75, 80, 2850, 0.56),
-    (80, 85, 1950, 0.59), (85, 90, 1350, 0.64), (90, 95, 700, 0.71), (95, 100, 250, 0.78),
-]
 
 
 class StubContext:
@@ -59,15 +50,13 @@ def bare_patient(pid: str, sex: model.Sex, birth: date) -> model.Patient:
 
 
 def pyramid_sample(n: int, seed: int, end: date = REFERENCE_END) -> list[model.Patient]:
-    """`n` patients without history whose ages at `end` and sexes follow the French pyramid."""
+    """`n` patients without history whose ages at `end` and sexes follow the French pyramid
+    (`referentials.age_pyramid`, the identity generator's own)."""
     rng = random.Random(seed)
-    weights = [band[2] for band in PYRAMID]
     patients = []
     for k in range(n):
-        low, high, _, women = rng.choices(PYRAMID, weights)[0]
-        birth = date.fromordinal(end.toordinal() - rng.randrange(low * 365, high * 365) - 1)
-        sex = model.Sex.FEMALE if rng.random() < women else model.Sex.MALE
-        patients.append(bare_patient(f"p{k}", sex, birth))
+        band = age_pyramid().pick(rng)
+        patients.append(bare_patient(f"p{k}", band.sex, band.birth_date(rng, end)))
     return patients
 
 

@@ -18,7 +18,8 @@ from synthetic_data.pathways.units import Duration, add_months, number, unit_day
 from synthetic_data.terminology import UnknownCode, coding
 
 if TYPE_CHECKING:
-    from synthetic_data.pathways.simulation import Instance, PatientRun
+    from synthetic_data.pathways.pathway import Instance
+    from synthetic_data.pathways.simulation import PatientRun
 
 OPERATORS = {
     "<": operator.lt,

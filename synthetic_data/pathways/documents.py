@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import string
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthetic_data import model
@@ -51,6 +52,23 @@ def describe(obs: model.Observation) -> str:
     else:
         text = f"{obs.code.display} : {measure(obs.value or 0.0, obs.unit or '')}"
     return text + INTERPRETATION_TEXT[obs.interpretation]
+
+
+class Templates:
+    """The templates a pathway folder may name: `<folder>/<name>.txt`, first folder first,
+    each read and checked once (states get them while they are built)."""
+
+    def __init__(self, *folders: Path) -> None:
+        self.folders = folders
+        self._read: dict[str, Template] = {}
+
+    def get(self, name: str) -> Template:
+        if name not in self._read:
+            path = next((f / f"{name}.txt" for f in self.folders if (f / f"{name}.txt").is_file()), None)
+            if path is None:
+                raise SpecError(f"modèle de document « {name} » introuvable (documents/{name}.txt)")
+            self._read[name] = Template(name, path.read_text(encoding="utf-8"))
+        return self._read[name]
 
 
 class Template:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from synthetic_data.model import Patient
 from synthetic_data.pathways.context import SimulationContext
-from synthetic_data.pathways.engine_types import Pathway
 from synthetic_data.pathways.errors import PathwayError, SpecError
-from synthetic_data.pathways.simulation import Instance, PatientRun
+from synthetic_data.pathways.loader import DEFAULT_DIRECTORY, load_directory
+from synthetic_data.pathways.pathway import Instance, Pathway
+from synthetic_data.pathways.simulation import PatientRun
 from synthetic_data.pathways.states import CallSubmodule
-from synthetic_data.pathways.validate import DEFAULT_DIRECTORY, load_directory
 
 REFERENCE_END = date(2026, 1, 1)  # histories end here unless told otherwise; never the clock
 HISTORY_YEARS = 10

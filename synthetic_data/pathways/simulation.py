@@ -1,42 +1,24 @@
-"""What one patient's simulation carries: the run (shared by all pathways) and instances.
+"""What one patient's simulation carries, shared by all the pathways walked for them.
 
 A `PatientRun` holds everything the states and conditions read or write while one patient's
-history is generated; an `Instance` is one pathway being walked for that patient.
+history is generated (each pathway being walked is a `pathway.Instance`).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from synthetic_data.model import (
     Condition,
-    Encounter,
     MedicationRequest,
     Organization,
     Patient,
     Practitioner,
 )
 from synthetic_data.pathways.context import SimulationContext
-
-if TYPE_CHECKING:
-    from synthetic_data.pathways.engine_types import Pathway
-    from synthetic_data.pathways.states import State
-
-GENERAL_PRACTICE = ("10", "SM54")  # TRE_G15 médecin, TRE_R38 médecine générale
-
-
-@dataclass(slots=True)
-class Instance:
-    pathway: Pathway  # the pathway or submodule being walked now
-    state: State
-    root: str  # name of the top-level pathway (submodules act on its behalf)
-    entered: datetime  # when the patient entered the top-level pathway
-    stack: list[tuple[Pathway, State]] = field(default_factory=list)  # callers of submodules
-    encounter: Encounter | None = None
-    leaving: bool = False  # the current state already said when to leave (Delay)
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 
 
 class PatientRun:
@@ -68,7 +50,7 @@ class PatientRun:
         key = (profession, specialty)
         found = self._chosen.get(key)
         if found is None:
-            found = self.ctx.gp(self.patient) if key == GENERAL_PRACTICE else None
+            found = self.ctx.gp(self.patient) if key == GENERAL_PRACTITIONER else None
             if found is None:
                 found = self.ctx.practitioner(self.rng, profession, specialty)
             self._chosen[key] = found

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from synthetic_data import model
 from synthetic_data.pathways.conditions import Logic, build_condition, code_key
-from synthetic_data.pathways.documents import Template
+from synthetic_data.pathways.documents import Template, Templates
 from synthetic_data.pathways.errors import SpecError
 from synthetic_data.pathways.transitions import KINDS, Transition, build_transition
 from synthetic_data.pathways.units import Duration, number
+from synthetic_data.referentials import GENERAL_PRACTITIONER
 from synthetic_data.terminology import coding
 
 if TYPE_CHECKING:
-    from synthetic_data.pathways.engine_types import Pathway
-    from synthetic_data.pathways.simulation import Instance, PatientRun
-    from synthetic_data.pathways.validate import Loader
+    from synthetic_data.pathways.pathway import Instance, Pathway
+    from synthetic_data.pathways.simulation import PatientRun
 
 
 class Wait(NamedTuple):
@@ -76,15 +76,15 @@ class State:
     needs_transition: ClassVar[bool] = True
     fields: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, name: str, spec: dict[str, Any], loader: Loader) -> None:
+    def __init__(self, name: str, spec: dict[str, Any], templates: Templates) -> None:
         check_fields(spec, COMMON_FIELDS | self.fields, type(self).__name__)
         self.name = name
         self.transition: Transition | None = build_transition(spec)
         if self.transition is None and self.needs_transition:
             raise SpecError("aucune transition (direct_transition, distributed_transition, conditional_transition ou complex_transition)")
-        self.setup(spec, loader)
+        self.setup(spec, templates)
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         """Read the type's own fields."""
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
@@ -105,7 +105,7 @@ class Simple(State):
 class Terminal(State):
     needs_transition = False
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         if self.transition is not None:
             raise SpecError("un état Terminal n'a pas de transition")
 
@@ -116,7 +116,7 @@ class Delay(State):
 
     fields = frozenset({"exact", "range"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.duration = Duration(spec.get("exact", spec.get("range")))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
@@ -132,7 +132,7 @@ class Guard(State):
 
     fields = frozenset({"allow", "recheck"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.allow: Logic = build_condition(spec.get("allow"))
         self.step = timedelta(days=Duration(spec.get("recheck", {"quantity": 7, "unit": "days"})).low)
 
@@ -149,7 +149,7 @@ class SetAttribute(State):
 
     fields = frozenset({"attribute", "value"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.attribute = field_str(spec, "attribute")
         self.value = spec.get("value")
 
@@ -166,7 +166,7 @@ class Counter(State):
 
     fields = frozenset({"attribute", "action", "amount"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.attribute = field_str(spec, "attribute")
         action = choice(spec, "action", ("increment", "decrement"))
         self.step = int(spec.get("amount", 1)) * (1 if action == "increment" else -1)
@@ -182,7 +182,7 @@ class CallSubmodule(State):
 
     fields = frozenset({"submodule"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.submodule_name = field_str(spec, "submodule")
         self.submodule: Pathway | None = None  # linked by the loader once all files are read
 
@@ -192,16 +192,17 @@ class Encounter(State):
 
     fields = frozenset({"encounter_class", "reason", "provider", "organization", "duration"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.kind = choice(spec, "encounter_class", ENCOUNTER_CLASSES)
         self.reason = coding(code_key(spec["reason"])) if "reason" in spec else None
         provider = spec.get("provider", "gp")
+        self.specialty: str | None
         if provider == "gp":
-            provider = {"profession": "10", "specialty": "SM54"}
-        if not isinstance(provider, dict):
+            self.profession, self.specialty = GENERAL_PRACTITIONER
+        elif isinstance(provider, dict):
+            self.profession, self.specialty = field_str(provider, "profession"), provider.get("specialty")
+        else:
             raise SpecError(f"champ « provider » : « gp » ou {{profession, specialty}} attendu, reçu {provider!r}")
-        self.profession = field_str(provider, "profession")
-        self.specialty: str | None = provider.get("specialty")
         self.organization_kind: str | None = spec.get("organization")
         default = {"quantity": 20, "unit": "minutes"} if self.kind != "IMP" else {"quantity": 0, "unit": "minutes"}
         self.duration = Duration(spec.get("duration", default))
@@ -238,7 +239,7 @@ class ConditionOnset(State):
 
     fields = frozenset({"codes", "backdate"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         codes = spec.get("codes")
         if not isinstance(codes, list) or not codes:
             raise SpecError("champ « codes » : liste de codes attendue (CIM-10 d'abord)")
@@ -263,7 +264,7 @@ class ConditionEnd(State):
 
     fields = frozenset({"codes"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         codes = spec.get("codes")
         if not isinstance(codes, list) or not codes:
             raise SpecError("champ « codes » : liste de codes attendue")
@@ -362,7 +363,7 @@ class Measured:
 class Observation(State):
     fields = frozenset({"category", "components", *MEASURED_FIELDS})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.category = choice(spec, "category", CATEGORIES)
         parts = spec.get("components")
         if parts is not None:
@@ -405,7 +406,7 @@ class MedicationOrder(State):
 
     fields = frozenset({"renew", "code", "drug_name", "dosage", "duration_days", "renewable"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.renew = bool(spec.get("renew", False))
         if not self.renew:
             self.key = code_key(spec.get("code"))
@@ -439,7 +440,7 @@ class MedicationEnd(State):
 
     fields = frozenset({"code"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.code = coding(code_key(spec.get("code"))).code
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
@@ -452,7 +453,7 @@ class Immunization(State):
 
     fields = frozenset({"code"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.vaccine = coding(code_key(spec.get("code")))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
@@ -469,12 +470,12 @@ class Document(State):
 
     fields = frozenset({"document_type", "class_code", "title", "confidentiality", "template"})
 
-    def setup(self, spec: dict[str, Any], loader: Loader) -> None:
+    def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.type = coding(code_key(spec.get("document_type")))
         self.class_code = field_str(spec, "class_code")
         self.title = field_str(spec, "title")
         self.confidentiality = choice(spec, "confidentiality", ("N", "R", "V"), "N")
-        self.template: Template = loader.template(field_str(spec, "template"))
+        self.template: Template = templates.get(field_str(spec, "template"))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
         encounter = current_encounter(inst, self)

@@ -15,7 +15,8 @@ from synthetic_data.pathways.errors import SpecError
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from synthetic_data.pathways.simulation import Instance, PatientRun
+    from synthetic_data.pathways.pathway import Instance
+    from synthetic_data.pathways.simulation import PatientRun
 
 KINDS = ("direct_transition", "distributed_transition", "conditional_transition", "complex_transition")
 

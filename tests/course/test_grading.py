@@ -15,6 +15,10 @@ from nbclient import NotebookClient
 from course.harness import CELL_TIMEOUT, NOTEBOOKS, wrong_answers
 from santelab.course.catalog import exercises
 
+# The first graded test of an assignment runs nbgrader generate + autograde on all its
+# notebooks for three students (minutes each on a loaded machine): past the global timeout.
+pytestmark = pytest.mark.timeout(3600)
+
 CASES = [
     pytest.param(assignment, path, id=f"{assignment}/{path.stem}",
                  marks=[pytest.mark.xdist_group(name=assignment)])

@@ -9,12 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
+from fixtures.servers import ServerProcess, http_answers
 
 from sandbox.ports import free_port
 from santelab.course.framework import COURSE_ROOT
@@ -36,29 +36,22 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
 def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool,
                                                   trainer: bool, released):
     port, sandbox_port, token = free_port(), free_port(), "jeton-de-test"
-    options = ["--sandbox-port", str(sandbox_port)] if with_sandbox else ["--no-sandbox"]
+    options = (["--sandbox-port", str(sandbox_port), "--smtp-port", str(free_port()),
+                "--imap-port", str(free_port())] if with_sandbox else ["--no-sandbox"])
     if trainer:
         options.append("--trainer")
     # built once: a copy under the data folder spares each launch the nbgrader run
     shutil.copytree(released, tmp_path / "sandbox" / "cours" / released.name)
-    launcher = subprocess.Popen(
+    lab, auth = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
+    launcher = ServerProcess(
         [sys.executable, "-m", "santelab", "lab", "--port", str(port), *options,
          "--no-browser", "--root", str(COURSE_ROOT)],
-        env=_env(tmp_path, token), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+        env=_env(tmp_path, token), ready=http_answers(f"{lab}/api/status", auth))
     try:
-        status = None
-        for _ in range(900):  # polls, not a timed assertion: ~3 min before giving up (loaded CI)
-            assert launcher.poll() is None, launcher.stdout.read()
-            try:
-                status = requests.get(f"http://127.0.0.1:{port}/api/status",
-                                      headers={"Authorization": f"token {token}"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        assert status is not None and status.status_code == 200, "JupyterLab n'a pas répondu"
-        contents = requests.get(f"http://127.0.0.1:{port}/api/contents",
-                                headers={"Authorization": f"token {token}"}, timeout=5).json()
+        launcher.start()
+        status = requests.get(f"{lab}/api/status", headers=auth, timeout=5)
+        assert status.status_code == 200, "JupyterLab n'a pas répondu"
+        contents = requests.get(f"{lab}/api/contents", headers=auth, timeout=5).json()
         names = {item["name"] for item in contents["content"]}
         if trainer:
             assert "source" in names, "formateur : racine = le cours (modules/)"
@@ -75,13 +68,16 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
             assert docs.status_code == 200, "les services du bac à sable doivent répondre"
         else:
             assert urls == {None}, urls
-        launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends to the launcher
-        output, _ = launcher.communicate(timeout=60)
+        launcher.signal(signal.SIGINT)  # what Ctrl-C sends to the launcher
+        returncode = launcher.wait(60)
     finally:
-        if launcher.poll() is None:
+        if launcher.process.poll() is None:  # a failed test: its servers have sessions of their own
+            orphans = psutil.Process(launcher.pid).children(recursive=True)
             launcher.kill()
-            launcher.wait()
-    assert launcher.returncode == 0, output
+            for child in orphans:
+                child.kill()
+    output = launcher.output
+    assert returncode == 0, output
     assert "Lab arrêté." in output and "Traceback" not in output
     _, alive = psutil.wait_procs(lab_children, timeout=10)
     assert not alive, f"processus restés en vie : {alive}"

@@ -4,22 +4,19 @@
         with world.smtp("medecin") as smtp:          # STARTTLS + AUTH done
             smtp.sendmail(world.address("medecin"), [world.address("pharmacien")], raw)
         with world.imap("pharmacien") as imap: ...    # STARTTLS + LOGIN, INBOX selected
+        with world.web.http("facilitateur") as client: ...  # the HTTP API, logged in
 """
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-import uvicorn
+from fixtures.servers import LiveServer
 from mss_helpers import OTHER_TENANT, TENANT, World
 
 from sandbox import messaging
-from sandbox.app import create_app
-from sandbox.ports import free_port
+from sandbox.personas import default_personas_of
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, default_personas_of, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 
@@ -35,17 +32,9 @@ def world(tmp_path_factory) -> World:
     for tenant in (TENANT, OTHER_TENANT):
         seed_tenant(sandbox, tenant, population)
     servers = messaging.serve(sandbox, "127.0.0.1", 0, 0)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(sandbox), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
+    web = LiveServer(sandbox, TENANT).start()
     addresses = {p.login: p.mailbox for p in default_personas_of(sandbox, TENANT)}
-    yield World(sandbox, servers, f"http://127.0.0.1:{port}", addresses, folder)
-    server.should_exit = True
-    thread.join(10)
+    yield World(sandbox, servers, web, addresses, folder)
+    web.stop()
     servers.stop()
     sandbox.store.dispose()

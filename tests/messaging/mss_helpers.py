@@ -10,8 +10,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from fixtures.personas import PASSWORD, persona_client, persona_token
+from fixtures.personas import PASSWORD
+from fixtures.servers import LiveServer
 
 from sandbox import messaging
 from sandbox.runtime import Sandbox
@@ -24,9 +24,13 @@ OTHER_TENANT = "classe-mss-b"
 class World:
     sandbox: Sandbox
     servers: messaging.MailServers
-    url: str
+    web: LiveServer  # the HTTP API: world.web.http("medecin") is a logged-in httpx client
     addresses: dict[str, str | None]
     folder: Path
+
+    @property
+    def url(self) -> str:
+        return self.web.url
 
     @property
     def ca_file(self) -> str:
@@ -63,12 +67,6 @@ class World:
         finally:
             with suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
-
-    def token(self, login: str, tenant: str = TENANT) -> str:
-        return persona_token(self.url, login, tenant)
-
-    def http(self, login: str, tenant: str = TENANT) -> httpx.Client:
-        return persona_client(self.url, login, tenant)
 
 
 def message(sender: str, to: str, subject: str = "Test", body: str = "Bonjour.") -> bytes:

@@ -3,83 +3,34 @@
 from __future__ import annotations
 
 import imaplib
-import os
-import signal
 import smtplib
-import socket
 import ssl
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from fixtures.servers import SandboxUp
 from mss_helpers import message
 from sqlalchemy import select
 
 from sandbox.auth_models import PersonaRow
 from sandbox.messaging.models import MessageRow
-from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
 
 TENANT = "crash"
 
 
-class Server:
-    """`santelab sandbox up` as a child process, on free ports."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.ports = {"--port": free_port(), "--smtp-port": free_port(),
-                      "--imap-port": free_port()}
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Server:
-        command = [sys.executable, "-m", "santelab", "sandbox", "up", "--data-dir",
-                   str(self.folder), "--tenant", TENANT, "--patients", "30", "--seed", "5"]
-        for option, port in self.ports.items():
-            command += [option, str(port)]
-        self.log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while True:
-            assert self.process.poll() is None, (self.folder / "server.log").read_text()
-            assert time.monotonic() < deadline, "the sandbox did not start"
-            try:
-                with socket.create_connection(("127.0.0.1", self.smtp_port), 1) as probe:
-                    if probe.recv(100).startswith(b"220"):
-                        with socket.create_connection(("127.0.0.1", self.imap_port), 1):
-                            return self
-            except OSError:
-                time.sleep(0.2)
-
-    @property
-    def smtp_port(self) -> int:
-        return self.ports["--smtp-port"]
-
-    @property
-    def imap_port(self) -> int:
-        return self.ports["--imap-port"]
-
-    def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
+def sandbox_up(folder: Path) -> SandboxUp:
+    """`santelab sandbox up` as a child process on free ports, once SMTP and IMAP listen."""
+    return SandboxUp("--data-dir", str(folder), "--tenant", TENANT, "--patients", "30",
+                     "--seed", "5").start()
 
 
 @pytest.mark.slow
 def test_no_acknowledged_message_is_lost_after_sigkill(tmp_path):
-    server = Server(tmp_path).start()
+    server = sandbox_up(tmp_path)
     settings = Settings(data_dir=tmp_path, tenant=TENANT)
     sandbox = Sandbox.open(settings)
     with sandbox.store.session() as session:
@@ -124,9 +75,7 @@ def test_no_acknowledged_message_is_lost_after_sigkill(tmp_path):
             thread.join(30)
         with lock:
             acked = dict(acknowledged)
-        server.log.close()
-        server = Server(tmp_path)
-        server.start()
+        server = sandbox_up(tmp_path)
         with sandbox.store.session() as session:
             stored = session.execute(select(MessageRow.subject).where(
                 MessageRow.tenant == TENANT, MessageRow.subject.like("crash-%"))).scalars().all()

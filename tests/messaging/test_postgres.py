@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from sandbox import messaging
 from sandbox.messaging.models import MessageRow
+from sandbox.personas import default_personas_of
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, default_personas_of, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 

@@ -173,11 +173,30 @@ def test_unavailable_fault_gives_a_temporary_refusal(world):
 
 def test_tenant_in_login_and_token_as_password(world):
     sender, to = world.address("medecin"), world.address("kine")
-    token = world.token("medecin", OTHER_TENANT)
+    token = world.web.token("medecin", OTHER_TENANT)
     with world.smtp(f"medecin@{OTHER_TENANT}", token) as smtp:
         smtp.sendmail(sender, [to], message(sender, to, "Autre classe"))
     assert [m.subject for m in _messages(world, to, OTHER_TENANT)] == ["Autre classe"]
     assert "Autre classe" not in [m.subject for m in _messages(world, to)]
+
+
+def test_mail_reaches_a_tenant_reset_while_the_servers_run(world):
+    """Seeding is the one way mailboxes are made: a tenant reset under the running servers has
+    them back with the rest of its data, and the next message is accepted at once."""
+    import synthetic_data
+    from sandbox.seeding import SeedPopulation, reset_tenant, seed_tenant
+
+    tenant = "classe-mss-reinit"
+    population = SeedPopulation(synthetic_data.generate(n=40, seed=7, years=1))
+    seed_tenant(world.sandbox, tenant, population)
+    sender, to = world.address("medecin"), world.address("kine")
+    with world.smtp(f"medecin@{tenant}") as smtp:
+        smtp.sendmail(sender, [to], message(sender, to, "Avant"))
+    reset_tenant(world.sandbox, tenant, population)
+    assert _messages(world, to, tenant) == []
+    with world.smtp(f"medecin@{tenant}") as smtp:
+        smtp.sendmail(sender, [to], message(sender, to, "Après"))
+    assert [m.subject for m in _messages(world, to, tenant)] == ["Après"]
 
 
 def test_refusals_are_traced_in_the_event_stream(world):

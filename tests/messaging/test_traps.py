@@ -22,7 +22,7 @@ def _events(world, action: str) -> list:
 
 
 def _inject(world, template: str, login: str) -> dict:
-    with world.http("facilitateur") as client:
+    with world.web.http("facilitateur") as client:
         response = client.post("/mssante/pieges", json={
             "modele": template, "destinataires": [world.address(login)]})
     assert response.status_code == 201, response.text
@@ -40,7 +40,7 @@ def test_templates_are_data_with_clues():
 
 @pytest.mark.parametrize("login", ["medecin", "secretaire", "etudiant"])
 def test_only_the_facilitator_injects(world, login):
-    with world.http(login) as client:
+    with world.web.http(login) as client:
         response = client.post("/mssante/pieges", json={
             "modele": "faux-support-mssante", "destinataires": [world.address("kine")]})
     assert response.status_code == 403
@@ -48,7 +48,7 @@ def test_only_the_facilitator_injects(world, login):
 
 
 def test_unknown_template_and_recipient_are_french_404s(world):
-    with world.http("facilitateur") as client:
+    with world.web.http("facilitateur") as client:
         unknown = client.post("/mssante/pieges", json={
             "modele": "inexistant", "destinataires": [world.address("kine")]})
         nobody = client.post("/mssante/pieges", json={

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from fixtures.personas import password_for
-from live_server import LiveServer
+from fixtures.servers import LiveServer
 from sandbox_helpers import OTHER_TENANT, TENANT
 
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.settings import Settings
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -59,7 +59,7 @@ def seeded(backend, request, population, tmp_path_factory) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def live(seeded) -> Iterator[LiveServer]:
-    server = LiveServer(seeded).start()
+    server = LiveServer(seeded, TENANT).start()
     yield server
     server.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import client as sandbox_client
+from sandbox import in_process as in_process_sandbox
 from sandbox.client import (
     AccessDenied,
     AuthenticationError,
@@ -20,6 +21,7 @@ from sandbox.client import (
 )
 from sandbox.client.errors import error_for
 from sandbox.ports import free_port
+from sandbox.service_registry import SERVICES
 
 
 @pytest.fixture
@@ -30,10 +32,10 @@ def in_process(monkeypatch, tmp_path):
     monkeypatch.setenv("SANTELAB_PATIENTS", "40")
     monkeypatch.setenv("SANTELAB_TENANT", "notebook")
     yield
-    for sandbox, transport in sandbox_client._LOCAL.values():
+    for sandbox, transport in in_process_sandbox._LOCAL.values():
         transport.close()
         sandbox.store.dispose()
-    sandbox_client._LOCAL.clear()
+    in_process_sandbox._LOCAL.clear()
 
 
 def test_in_process_session(in_process, tmp_path):
@@ -81,11 +83,15 @@ def test_in_process_faults_and_typed_errors(in_process):
         connect("medecin", password="faux")
 
 
-def test_lazy_service_clients(in_process):
+def test_every_registered_service_has_its_client(in_process):
+    """`s.<name>` for each client entry of the service registry, built once per connection."""
     s = connect("medecin")
-    for name in ("dmp", "eprescription"):
+    names = [service.name for service in SERVICES if service.client]
+    assert {"insi", "annuaire", "dmp", "eprescription", "mssante", "admin"} <= set(names)
+    for name in names:
         resource = getattr(s, name)
         assert isinstance(resource, sandbox_client.Resource)
+        assert resource._connection is s
         assert getattr(s, name) is resource
     with pytest.raises(AttributeError):
         _ = s.inexistant

@@ -4,9 +4,6 @@ fsync on)."""
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -14,8 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.personas import persona_token
+from fixtures.servers import SandboxUp
 
-from sandbox.ports import free_port
 from sandbox.runtime import Sandbox
 from sandbox.settings import Settings
 
@@ -26,61 +24,14 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "santelab", "sandbox", *args]
 
 
-class Up:
-    """`santelab sandbox up` running in its own process group, read until its banner."""
-
-    def __init__(self, *args: str, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            command("up", "--port", str(self.port), "--smtp-port", str(free_port()),
-                    "--imap-port", str(free_port()), "--patients", PATIENTS, *args),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True, env={**os.environ, **(env or {})})
-        self.banner = self._read_banner()
-
-    def _read_banner(self) -> str:
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump() -> None:
-            for line in self.process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        seen: list[str] = []
-        while True:
-            try:
-                line = lines.get(timeout=120)
-            except queue.Empty:
-                line = None
-            if line is None:
-                self.stop()
-                raise AssertionError("no banner:\n" + "".join(seen))
-            seen.append(line)
-            if "Arrêt : Ctrl+C" in line:
-                return "".join(seen)
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(20)
-
-
-def token(url: str, tenant: str, login: str) -> str:
-    response = httpx.post(f"{url}/auth/token", json={"tenant": tenant, "login": login,
-                                                    "password": "bac-a-sable"})
-    response.raise_for_status()
-    return response.json()["access_token"]
+def sandbox_up(*args: str) -> SandboxUp:
+    """`santelab sandbox up` on a small population, read until its banner."""
+    return SandboxUp("--patients", PATIENTS, *args).start()
 
 
 def test_up_serves_docs_and_personas_then_reset(tmp_path):
     data = tmp_path / "data"
-    up = Up("--data-dir", str(data), "--tenant", "atelier")
+    up = sandbox_up("--data-dir", str(data), "--tenant", "atelier")
     try:
         assert "prêt en" in up.banner and "peuplé à l’instant" in up.banner
         for login in ("medecin", "patient", "facilitateur"):
@@ -90,10 +41,10 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
         assert "MSSanté    : SMTP" in up.banner
         spec = httpx.get(f"{up.url}/openapi.json").json()
         assert "/insi/recuperation/traits" in spec["paths"]
-        assert token(up.url, "atelier", "medecin")
+        assert persona_token(up.url, "medecin", "atelier")
     finally:
         up.stop()
-    again = Up("--data-dir", str(data), "--tenant", "atelier")
+    again = sandbox_up("--data-dir", str(data), "--tenant", "atelier")
     try:
         assert "déjà peuplé" in again.banner
     finally:
@@ -150,9 +101,9 @@ def test_busy_port_is_a_french_error(tmp_path):
     assert "choisissez un autre port" in result.stderr
 
 
-def _write_until_killed(up: Up, tenant: str, target: int) -> set[str]:
+def _write_until_killed(up: SandboxUp, tenant: str, target: int) -> set[str]:
     """Writers (each search is an event row) until `target` are acknowledged, then SIGKILL."""
-    bearer = {"Authorization": f"Bearer {token(up.url, tenant, 'medecin')}"}
+    bearer = {"Authorization": f"Bearer {persona_token(up.url, 'medecin', tenant)}"}
     acknowledged: set[str] = set()
     lock = threading.Lock()
     enough = threading.Event()
@@ -193,7 +144,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
         url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     else:
         url = postgres_factory(fsync=True).database()
-    up = Up("--data-dir", str(data), "--db", url, "--tenant", "crash")
+    up = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
     acknowledged = _write_until_killed(up, "crash", target=300)
     # restart: the store opens, and every acknowledged write is there
     sandbox = Sandbox.open(Settings(db=url, data_dir=data))
@@ -209,9 +160,9 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
         connection = sqlite3.connect(Path(url.removeprefix("sqlite:///")))
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         connection.close()
-    again = Up("--data-dir", str(data), "--db", url, "--tenant", "crash")
+    again = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
     try:
         assert "déjà peuplé" in again.banner
-        assert token(again.url, "crash", "medecin")
+        assert persona_token(again.url, "medecin", "crash")
     finally:
         again.stop()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
-from sandbox.seed import SeedPopulation, seed_tenant
+from sandbox.seeding import SeedPopulation, seed_tenant
 from sandbox.services.dmp import documents
 from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 from sandbox.settings import Settings

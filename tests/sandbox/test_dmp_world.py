@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from live_server import LiveServer
+from fixtures.servers import LiveServer
 
 from sandbox.app import create_app
 from sandbox.auth import hash_password
@@ -139,6 +139,6 @@ def dmp_live_fixture(request, tmp_path) -> Iterator[tuple[Sandbox, LiveServer]]:
     """The hand-built world served by a real uvicorn, on SQLite and on PostgreSQL."""
     url = request.getfixturevalue("postgres_server").database() if request.param != "sqlite" else None
     sandbox = build_sandbox(tmp_path, url=url)
-    with LiveServer(sandbox) as server:
+    with LiveServer(sandbox, "t1") as server:
         yield sandbox, server
     sandbox.store.dispose()

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from fixtures.servers import LiveServer
 from hypothesis import HealthCheck, settings
-from live_server import LiveServer
 from sandbox_helpers import TENANT
 from schemathesis.checks import positive_data_acceptance
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox
-from sandbox.seed import seed_tenant
+from sandbox.seeding import seed_tenant
 from sandbox.settings import Settings
 
 EXAMPLES = 70
@@ -31,7 +31,7 @@ def fuzz_server(tmp_path_factory, population):
     folder = tmp_path_factory.mktemp("fuzz")
     sandbox = Sandbox.open(Settings(db=f"sqlite:///{folder / 'fuzz.sqlite'}", data_dir=folder))
     seed_tenant(sandbox, TENANT, population)
-    server = LiveServer(sandbox).start()
+    server = LiveServer(sandbox, TENANT).start()
     server.tokens = {login: server.token(login)
                      for login in ("medecin", "facilitateur", "pharmacien")}
     yield server

@@ -13,20 +13,12 @@ from sandbox import events as stream
 from sandbox.auth import authenticate, verify
 from sandbox.auth_models import PersonaRow
 from sandbox.faults_models import FaultRow
+from sandbox.personas import DEFAULT_LOGINS, ROLE_BY_PROFESSION, default_personas
 from sandbox.runtime import Sandbox
-from sandbox.seed import (
-    DEFAULT_LOGINS,
-    ROLE_BY_PROFESSION,
-    build_template,
-    default_personas,
-    open_seeded,
-    reset_tenant,
-    seed_tenant,
-    service_seeders,
-    template_path,
-)
+from sandbox.seeding import reset_tenant, seed_tenant
 from sandbox.services.insi.models import NationalIdentity
 from sandbox.settings import Settings
+from sandbox.template_cache import build_template, open_seeded, template_path
 
 
 def personas(sandbox, tenant=TENANT) -> dict[str, PersonaRow]:
@@ -35,13 +27,6 @@ def personas(sandbox, tenant=TENANT) -> dict[str, PersonaRow]:
     with sandbox.store.session() as session:
         return {r.login: r for r in session.scalars(
             select(PersonaRow).where(PersonaRow.tenant == tenant))}
-
-
-def test_services_seed_in_order():
-    names = [name for name, _ in service_seeders()]
-    assert names[:2] == ["annuaire", "insi"]
-    assert names[-1] == "mssante"  # mailboxes from the Annuaire just seeded
-    assert names[2:-1] == sorted(names[2:-1])
 
 
 def test_seeding_opens_every_mailbox_of_the_directory(seeded, population):
@@ -121,7 +106,7 @@ def _dump(path) -> dict[str, list]:
         "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
     out = {}
     for table in tables:
-        if table == "deployment_secrets":  # per deployment on purpose (test_secrets.py)
+        if table == "deployment_secrets":  # per deployment on purpose (test_trust.py)
             continue
         columns = [r[1] for r in connection.execute(f"PRAGMA table_info({table})")]
         keep = [c for c in columns if c not in ("password_hash", "seq", "at")]
@@ -169,7 +154,7 @@ def test_template_is_built_once_then_copied(tmp_path):
 def test_template_name_follows_the_code_that_seeds(tmp_path):
     import shutil
 
-    from sandbox.seed import SEED_SOURCES, seed_digest, sources_digest
+    from sandbox.template_cache import SEED_SOURCES, seed_digest, sources_digest
 
     copies = tuple(shutil.copytree(root, tmp_path / root.name,
                                    ignore=shutil.ignore_patterns("__pycache__"))

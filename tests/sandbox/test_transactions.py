@@ -1,6 +1,6 @@
 """A request's transaction commits before its response is sent, or the client is told.
 
-The commit happens on the route's worker thread (`deps.committing`); these tests make that
+The commit happens on the route's worker thread (`transactions.committing`); these tests make that
 commit fail for real (a `before_commit` hook raising a database error) and check the client
 gets a French 503 and the store keeps nothing of the request.
 """

@@ -11,7 +11,7 @@ import pytest
 from synthetic_data import model, referentials
 from synthetic_data.pathways import REFERENCE_END, PathwayEngine, history_start
 from synthetic_data.pathways.calibration import StubContext, bare_patient, pyramid_sample
-from synthetic_data.pathways.engine_types import Pathway
+from synthetic_data.pathways.pathway import Pathway
 from synthetic_data.pathways.states import CallSubmodule, Encounter
 from synthetic_data.terminology import SYSTEMS
 

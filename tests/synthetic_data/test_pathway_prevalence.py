@@ -17,7 +17,7 @@ from synthetic_data.pathways.calibration import (
     measure,
     pyramid_sample,
 )
-from synthetic_data.pathways.engine_types import Prevalence
+from synthetic_data.pathways.pathway import Prevalence
 
 SAMPLE = 5000
 ENGINE = PathwayEngine.load()

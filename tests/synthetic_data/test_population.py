@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import synthetic_data
@@ -137,3 +140,16 @@ def test_dataframes_are_consistent_with_the_patients(population) -> None:
     assert len(population.dataframe("organizations")) == len(population.organizations)
     with pytest.raises(SantelabError, match="table inconnue"):
         population.dataframe("factures")
+
+
+def test_a_population_is_generated_and_exported_without_faker() -> None:
+    """Faker only rebuilds a referential table (`data_sources/`): with it made unimportable,
+    generating and exporting still work."""
+    code = (
+        "import sys; sys.modules['faker'] = None\n"
+        "import synthetic_data\n"
+        "resources = list(synthetic_data.generate(n=3, seed=1).fhir())\n"
+        "assert resources and not any(name.startswith('faker') for name in sys.modules if sys.modules[name])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -3,6 +3,7 @@
 import random
 import re
 from collections import Counter
+from datetime import date
 
 import pytest
 
@@ -142,6 +143,21 @@ def test_age_pyramid_has_both_sexes_and_more_old_women_than_old_men():
     rng = random.Random(9)
     old = Counter(b.sex for b in (bands.pick(rng) for _ in range(50_000)) if b.age_from >= 85)
     assert old[Sex.FEMALE] > 1.5 * old[Sex.MALE]
+
+
+def test_a_band_birth_date_gives_an_age_inside_the_band_in_mean_years():
+    reference = date(2026, 1, 1)
+    rng = random.Random(3)
+    for band in (ref.AgeBand(0, 4, Sex.FEMALE), ref.AgeBand(65, 69, Sex.MALE), ref.AgeBand(100, 104, Sex.FEMALE)):
+        for _ in range(2000):
+            years = (reference - band.birth_date(rng, reference)).days / ref.DAYS_PER_YEAR
+            assert band.age_from < years <= band.age_to + 1
+
+
+def test_the_general_practitioner_is_a_physician_in_general_medicine():
+    profession, specialty = ref.GENERAL_PRACTITIONER
+    assert ref.professions()[profession].label == "Médecin"
+    assert ref.specialties()[specialty].label == "Médecine générale"
 
 
 def test_professions_and_specialties_use_ans_codes():

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from sandbox import events
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.admin.schemas import Fault, FaultRequest
 
 router = ServiceRouter(prefix="/admin", tags=["Animation d'exercice"])

@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 
 from sandbox import fhir
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
 from sandbox.fhir import Bundle, FhirResponse, Param
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.annuaire.models import DirectoryEntry as E
 from synthetic_data import referentials
 from synthetic_data.export import systems

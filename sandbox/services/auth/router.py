@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from sandbox.auth import issue_token, verify
-from sandbox.deps import ActorDep, SandboxDep
 from sandbox.errors import ServiceError
+from sandbox.injection import ActorDep, SandboxDep
 from sandbox.login_throttle import LoginRefused, attempt
 from sandbox.services.auth.schemas import Me, Token, TokenRequest
 

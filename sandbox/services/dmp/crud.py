@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Row, Text, cast, select, update
+from sqlalchemy import Row, Text, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.deps import ServiceContext
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext
 from sandbox.services.dmp import documents
 from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 
@@ -71,9 +71,9 @@ def new_row(*, tenant: str, sub: documents.Submission, patient: DmpPatientRow,
 
 def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientRow,
          author_id: str | None, action: str) -> Filed:
-    """Insert the document and commit; a repeated masterIdentifier is answered, never filed twice.
-
-    The commit happens here, before the answer is sent: an acknowledged write is durable.
+    """Insert the document (flushed, so that a concurrent filing of the same masterIdentifier
+    shows here as the unique constraint); a repeated masterIdentifier is answered, never filed
+    twice. The request commits it before the answer is sent (sandbox/transactions.py).
     """
     trace = {"patient": patient.patient_id}
     existing = find_master(ctx, sub.master_identifier)
@@ -85,7 +85,6 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                              **trace) from None
         ctx.record(action, target=f"DocumentReference/{existing.id}", patient=patient.patient_id,
                    detail={"idempotent": True, "masterIdentifier": sub.master_identifier})
-        ctx.session.commit()
         return filed
     if sub.replaces:
         moved = ctx.session.execute(
@@ -94,7 +93,6 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                    DmpDocumentRow.status == "current")
             .values(status="superseded", version=DmpDocumentRow.version + 1))
         if moved.rowcount != 1:
-            ctx.session.rollback()  # releases the write lock before the refusal is traced
             raise ctx.refuse(action, ServiceError(
                 409, f"DocumentReference/{sub.replaces} a déjà été remplacé ou n'est plus "
                      "« current » : relisez le document actuel avant de le remplacer.",
@@ -106,10 +104,10 @@ def file(ctx: ServiceContext, *, sub: documents.Submission, patient: DmpPatientR
                        "masterIdentifier": sub.master_identifier,
                        **({"remplace": sub.replaces} if sub.replaces else {})})
     try:
-        ctx.session.commit()
+        ctx.session.flush()
     except IntegrityError:
-        ctx.session.rollback()
-        # Another request filed the same masterIdentifier between our check and our commit.
+        ctx.session.rollback()  # a failed flush leaves nothing of the request to keep
+        # Another request filed the same masterIdentifier between our check and our insert.
         with ctx.sandbox.store.session() as session:
             existing = session.scalars(select(DmpDocumentRow).where(
                 DmpDocumentRow.tenant == ctx.tenant,
@@ -136,25 +134,44 @@ class DateFilter:
     value: datetime
 
 
-def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
-           include_archived: bool) -> list[Row]:
-    """The patient's documents matching `where` (the shared FHIR search clause) and `dates`.
+@dataclass
+class Page:
+    total: int  # every match visible to the actor
+    rows: list[Row]  # the requested page of them
 
-    Plain rows, the resource left as JSON text (`resource_of` decodes it): a search filters
-    and counts every match but serves one page, and building ORM objects and decoding every
-    resource was most of its time.
+
+def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
+           include_archived: bool, visible, offset: int, count: int) -> Page:
+    """One page of the patient's documents matching `where` (the shared FHIR search clause),
+    `dates` and `visible` (what the actor may see), and how many match in all.
+
+    Paged in the database (LIMIT/OFFSET on the patient-and-date index), and counted there
+    unless the page is the last one: the cost of a search no longer grows with the patient's
+    documents. Plain rows, the resource left
+    as JSON text (`resource_of` decodes it): ORM objects were most of a search's time.
     """
-    q = select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json")).where(
-        DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id)
+    conditions = [DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id,
+                  visible]
     if where is not None:
-        q = q.where(where)
+        conditions.append(where)
     if not include_archived:
-        q = q.where(DmpDocumentRow.archived.is_(False))
+        conditions.append(DmpDocumentRow.archived.is_(False))
     column = DmpDocumentRow.date
     for f in dates:
-        q = q.where({"eq": column == f.value, "ge": column >= f.value, "gt": column > f.value,
-                     "le": column <= f.value, "lt": column < f.value}[f.op])
-    return list(ctx.session.execute(q.order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)))
+        conditions.append({"eq": column == f.value, "ge": column >= f.value,
+                           "gt": column > f.value, "le": column <= f.value,
+                           "lt": column < f.value}[f.op])
+    rows: list[Row] = []
+    if count:
+        page = (select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json"))
+                .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
+                .offset(offset).limit(count))
+        rows = list(ctx.session.execute(page))
+        if len(rows) < count and (rows or offset == 0):  # the last page: no count needed
+            return Page(offset + len(rows), rows)
+    total = ctx.session.scalar(select(func.count()).select_from(DmpDocumentRow)
+                               .where(*conditions))
+    return Page(total or 0, rows)
 
 
 _SUMMARY = [c for c in DmpDocumentRow.__table__.columns if c.key != "resource"]

@@ -1,6 +1,6 @@
 """Finding the patient a request names: by INS (with its OID) or by local id, qualified only.
 
-The DMP (and the e-prescription service, which shares this registry) is fed and consulted only
+The DMP (and the e-prescription service, through dmp/feed.py) is fed and consulted only
 with a qualified INS: an unknown INS is a 404, a known identity whose status is not QUAL a 422,
 each with the French reason and what to do about it.
 """

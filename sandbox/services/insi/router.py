@@ -15,8 +15,9 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy import select
 
-from sandbox.deps import ServiceContext, ServiceRouter, service_context
 from sandbox.errors import ServiceError
+from sandbox.injection import ServiceContext, service_context
+from sandbox.service_router import ServiceRouter
 from sandbox.services.insi.models import NationalIdentity
 from sandbox.services.insi.schemas import (
     TEST_OID,

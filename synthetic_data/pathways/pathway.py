@@ -1,9 +1,13 @@
-"""The loaded forms of a pathway file, shared by the loader and the engine."""
+"""A pathway as loaded from its file (shared by every patient), and an `Instance`: one
+patient's walk through it, which the states, transitions and conditions read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from synthetic_data.model import Encounter
 
 if TYPE_CHECKING:
     from synthetic_data.pathways.states import State
@@ -37,3 +41,14 @@ class Pathway:
 
     def __post_init__(self) -> None:
         self.initial = self.states["Initial"]
+
+
+@dataclass(slots=True)
+class Instance:
+    pathway: Pathway  # the pathway or submodule being walked now
+    state: State
+    root: str  # name of the top-level pathway (submodules act on its behalf)
+    entered: datetime  # when the patient entered the top-level pathway
+    stack: list[tuple[Pathway, State]] = field(default_factory=list)  # callers of submodules
+    encounter: Encounter | None = None
+    leaving: bool = False  # the current state already said when to leave (Delay)

@@ -12,31 +12,15 @@ from typing import Any
 
 import yaml
 
-from synthetic_data.pathways.documents import Template
-from synthetic_data.pathways.engine_types import MEASURES, POPULATIONS, Pathway, Prevalence
+from synthetic_data.pathways.documents import Templates
 from synthetic_data.pathways.errors import PathwayError, SpecError
+from synthetic_data.pathways.pathway import MEASURES, POPULATIONS, Pathway, Prevalence
 from synthetic_data.pathways.states import STATES, CallSubmodule, State
 from synthetic_data.terminology import UnknownCode, coding
 
 SHARED = "shared"
 DEFAULT_DIRECTORY = Path(__file__).parent
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class Loader:
-    """Resources a state may need while it is built (document templates)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.folders = [directory / "documents", DEFAULT_DIRECTORY / "documents"]
-        self._templates: dict[str, Template] = {}
-
-    def template(self, name: str) -> Template:
-        if name not in self._templates:
-            path = next((f / f"{name}.txt" for f in self.folders if (f / f"{name}.txt").is_file()), None)
-            if path is None:
-                raise SpecError(f"modèle de document « {name} » introuvable (documents/{name}.txt)")
-            self._templates[name] = Template(name, path.read_text(encoding="utf-8"))
-        return self._templates[name]
 
 
 def read_yaml(path: Path, label: str) -> dict[str, Any]:
@@ -70,7 +54,7 @@ def parse_prevalence(spec: Any, label: str) -> Prevalence | None:
         raise PathwayError(f"{label}:prevalence : {message}") from None
 
 
-def build_state(name: str, spec: Any, loader: Loader, label: str) -> State:
+def build_state(name: str, spec: Any, templates: Templates, label: str) -> State:
     if not isinstance(spec, dict):
         raise PathwayError(f"{label}:{name} : l'état doit être un dictionnaire (type, transition…)")
     cls = STATES.get(spec.get("type"))
@@ -79,21 +63,21 @@ def build_state(name: str, spec: Any, loader: Loader, label: str) -> State:
             f"{label}:{name} : type d'état inconnu « {spec.get('type')} » (types connus : {', '.join(sorted(STATES))})"
         )
     try:
-        return cls(name, spec, loader)
+        return cls(name, spec, templates)
     except SpecError as exc:
         raise PathwayError(f"{label}:{name} : {exc.args[0]}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PathwayError(f"{label}:{name} : champ manquant ou invalide ({exc})") from None
 
 
-def build_pathway(path: Path, key: str, loader: Loader, label: str) -> Pathway:
+def build_pathway(path: Path, key: str, templates: Templates, label: str) -> Pathway:
     data = read_yaml(path, label)
     name, states = data.get("name"), data.get("states")
     if not isinstance(name, str) or not name:
         raise PathwayError(f"{label} : champ « name » manquant")
     if not isinstance(states, dict) or "Initial" not in states:
         raise PathwayError(f"{label} : « states » doit contenir un état « Initial »")
-    built = {state: build_state(state, spec, loader, label) for state, spec in states.items()}
+    built = {state: build_state(state, spec, templates, label) for state, spec in states.items()}
     if type(built["Initial"]).__name__ != "Initial":
         raise PathwayError(f"{label}:Initial : l'état Initial doit être de type Initial")
     remarks = data.get("remarks", [])
@@ -131,12 +115,12 @@ def load_directory(directory: Path) -> list[Pathway]:
     """Read `*.yaml` (pathways) and `shared/*.yaml` (submodules) of a folder, checked."""
     if not directory.is_dir():
         raise PathwayError(f"{directory} : dossier de parcours introuvable")
-    loader = Loader(directory)
+    templates = Templates(directory / "documents", DEFAULT_DIRECTORY / "documents")
     submodules = {
-        f"{SHARED}/{p.stem}": build_pathway(p, f"{SHARED}/{p.stem}", loader, f"{SHARED}/{p.name}")
+        f"{SHARED}/{p.stem}": build_pathway(p, f"{SHARED}/{p.stem}", templates, f"{SHARED}/{p.name}")
         for p in sorted((directory / SHARED).glob("*.yaml"))
     }
-    pathways = [build_pathway(p, p.stem, loader, p.name) for p in sorted(directory.glob("*.yaml"))]
+    pathways = [build_pathway(p, p.stem, templates, p.name) for p in sorted(directory.glob("*.yaml"))]
     if not pathways:
         raise PathwayError(f"{directory} : aucun fichier de parcours (*.yaml)")
     names: dict[str, str] = {}
