@@ -143,7 +143,7 @@ def test_submission_keeps_the_clients_own_date_and_message_id(world):
 
 def test_http_route_adds_the_same_trace_headers(world):
     to = world.address("kine")
-    with world.http("medecin") as http:
+    with world.web.http("medecin") as http:
         response = http.post("/mssante/messages", json={"to": [to], "subject": "Par HTTP",
                                                         "body": "Corps."})
     assert response.status_code == 201, response.text
@@ -165,7 +165,7 @@ def test_http_route_refuses_a_message_over_the_limit_with_413(world):
     to = world.address("kine")
     before = len(_rows(world, to))
     big = base64.b64encode(b"\0" * (world.sandbox.settings.mail_max_bytes + 1024)).decode()
-    with world.http("medecin") as http:
+    with world.web.http("medecin") as http:
         response = http.post("/mssante/messages", json={
             "to": [to], "subject": "Trop gros",
             "attachments": [{"filename": "scanner.bin", "data": big}]}, timeout=60)
@@ -182,11 +182,11 @@ def test_a_fault_reads_the_same_over_smtp_and_http(world):
     book = world.servers.faults
     book.set(OTHER_TENANT, FaultRow(tenant=OTHER_TENANT, service="mssante", mode="indisponible"))
     try:
-        with world.smtp(f"medecin@{OTHER_TENANT}", world.token("medecin", OTHER_TENANT)) as smtp:
+        with world.smtp(f"medecin@{OTHER_TENANT}", world.web.token("medecin", OTHER_TENANT)) as smtp:
             code, reply = smtp.mail(world.address("medecin"))
         assert code == 451
         smtp_text = _text(reply)[len("4.3.2 "):]
-        with world.http("medecin", OTHER_TENANT) as http:
+        with world.web.http("medecin", OTHER_TENANT) as http:
             deadline = time.monotonic() + 5  # the HTTP app's own fault cache lives 1 s
             while True:
                 response = http.post("/mssante/messages", json={
@@ -201,7 +201,7 @@ def test_a_fault_reads_the_same_over_smtp_and_http(world):
 
 
 def test_http_send_by_a_role_without_mssante_send_is_refused_by_the_matrix(world):
-    with world.http("etudiant") as http:
+    with world.web.http("etudiant") as http:
         response = http.post("/mssante/messages", json={"to": [world.address("kine")],
                                                         "subject": "x"})
     assert response.status_code == 403
@@ -209,7 +209,7 @@ def test_http_send_by_a_role_without_mssante_send_is_refused_by_the_matrix(world
 
 
 def test_http_send_refusals_keep_their_status(world):
-    with world.http("medecin") as http:
+    with world.web.http("medecin") as http:
         unknown = http.post("/mssante/messages", json={"to": ["personne@medecin.mssante.fr"]})
         relay = http.post("/mssante/messages", json={"to": ["ami@gmail.com"]})
         garbage = http.post("/mssante/messages", json={"to": ["pas une adresse"]})
