@@ -27,6 +27,6 @@ class Sandbox:
         """Open the store (tables created) with this deployment's secrets and passwords."""
         settings = settings or Settings()
         store = Store(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
-        store.create_all()
+        store.migrate()
         settings = deployment.resolve(settings, store)
         return cls(settings, store, clock or SystemClock())
