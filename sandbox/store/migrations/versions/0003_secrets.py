@@ -6,15 +6,15 @@
   key) instead of per tenant: a replay is answered only to its caller with the same body;
 - `ix_dmp_documents_patient_date`: a search pages a patient's documents by date in SQL.
 
-Revision ID: 0002_secrets
-Revises: 0001_stage1
+Revision ID: 0003_secrets
+Revises: 0002_imap_uidvalidity
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_secrets"
-down_revision = "0001_stage1"
+revision = "0003_secrets"
+down_revision = "0002_imap_uidvalidity"
 branch_labels = None
 depends_on = None
 
