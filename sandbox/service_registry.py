@@ -72,6 +72,9 @@ SERVICES = (
                                 "sandbox.messaging.router:landing"),
             tables=("sandbox.messaging.models",), seeder="sandbox.messaging.seed:seed",
             client="sandbox.client.mssante:Mssante"),
+    Service("dpi", routers=("sandbox.services.dpi.router:router",),
+            tables=("sandbox.services.dpi.models",), seeder="sandbox.services.dpi.seed:seed",
+            client="sandbox.client.dpi:Dpi"),
 )
 
 
