@@ -53,8 +53,10 @@ def is_local(settings: Settings) -> bool:
 
 
 def require_for_start(settings: Settings) -> None:
-    """Refuse, in French, to start a shared or PostgreSQL sandbox without its own passwords."""
-    if is_local(settings):
+    """Refuse, in French, to start a shared or PostgreSQL sandbox without its own passwords
+    (an unsupported database is left to the store, which names it)."""
+    if is_local(settings) or make_url(settings.db_url).get_backend_name() not in (
+            "sqlite", "postgresql"):
         return
     missing = []
     if settings.persona_password == PUBLIC_PERSONA_PASSWORD:

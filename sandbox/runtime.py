@@ -24,7 +24,7 @@ class Sandbox:
 
     @classmethod
     def open(cls, settings: Settings | None = None, clock: Clock | None = None) -> Sandbox:
-        """Open the store (tables created) with this deployment's secrets and passwords."""
+        """Open the store (migrated to this version) with this deployment's secrets and passwords."""
         settings = settings or Settings()
         store = Store(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
         store.migrate()

@@ -68,7 +68,7 @@ def test_each_store_signs_with_its_own_secret_kept_across_restarts(dmp_live, tmp
     other = build_sandbox(tmp_path / "autre")
     try:
         assert other.settings.secret != sandbox.settings.secret
-        with LiveServer(other) as foreign:
+        with LiveServer(other, "t1") as foreign:
             token = client(foreign, "medecin").headers["Authorization"]
             answer = httpx.get(f"{server.url}/auth/me", headers={"Authorization": token})
             assert "Jeton invalide" in assert_outcome(answer, 401)
@@ -133,7 +133,7 @@ def test_failed_logins_are_throttled_per_account_and_address_and_traced(dmp_live
     sandbox, _server = dmp_live
     strict = variant(sandbox, login_free_failures=2, login_free_failures_per_address=4,
                      login_max_delay_seconds=600)
-    with LiveServer(strict) as server:
+    with LiveServer(strict, "t1") as server:
         def login(name: str, password: str) -> httpx.Response:
             return httpx.post(f"{server.url}/auth/token",
                               json={"tenant": "t1", "login": name, "password": password})
@@ -181,7 +181,7 @@ def test_throttle_doubles_the_wait_forgets_old_failures_and_stays_bounded():
 
 def test_request_bodies_are_bounded_declared_or_chunked(dmp_live):
     sandbox, _server = dmp_live
-    with LiveServer(variant(sandbox, max_body_bytes=4096)) as server, \
+    with LiveServer(variant(sandbox, max_body_bytes=4096), "t1") as server, \
             client(server, "medecin") as http:
         big = document(text="x" * 10_000)
         assert "4096 octets" in assert_outcome(http.post(DMP_SEARCH, json=big), 413)

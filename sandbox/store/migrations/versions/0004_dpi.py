@@ -2,16 +2,16 @@
 
 Tenants of an upgraded database get their DPI data when they are next reset (seeding fills it).
 
-Revision ID: 0003_dpi
-Revises: 0002_imap_uidvalidity
+Revision ID: 0004_dpi
+Revises: 0003_secrets
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0003_dpi'
-down_revision = '0002_imap_uidvalidity'
+revision = '0004_dpi'
+down_revision = '0003_secrets'
 branch_labels = None
 depends_on = None
 
