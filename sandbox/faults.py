@@ -16,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.auth import read_token
-from sandbox.clock import aware
 from sandbox.errors import ServiceError, database_unavailable
 from sandbox.faults_models import FaultRow
 from sandbox.runtime import Sandbox
@@ -40,7 +39,7 @@ class FaultBook:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
             rows = session.scalars(select(FaultRow).where(FaultRow.tenant == tenant)).all()
-            faults = {r.service: r for r in rows if r.until is None or aware(r.until) > now}
+            faults = {r.service: r for r in rows if r.until is None or r.until > now}
         self._cache[tenant] = (time.monotonic(), faults)
         return faults
 
@@ -70,6 +69,11 @@ class FaultBook:
             removed = session.execute(query).rowcount
         self._cache.pop(tenant, None)
         return removed
+
+
+def fault_delay(fault: FaultRow) -> float:
+    """Seconds a fault adds before the answer: only the "lent" mode slows a service down."""
+    return fault.delay_ms / 1000 if fault.mode == "lent" else 0.0
 
 
 def fault_error(fault: FaultRow, service: str) -> ServiceError | None:
@@ -129,9 +133,10 @@ class FaultMiddleware:
             return database_unavailable()
         if fault is None:
             return None
-        if fault.delay_ms:
-            await asyncio.sleep(fault.delay_ms / 1000)
+        delay = fault_delay(fault)
+        if delay:
+            await asyncio.sleep(delay)
         return fault_error(fault, service)
 
 
-__all__ = ["MODES", "FaultBook", "FaultMiddleware", "fault_error"]
+__all__ = ["MODES", "FaultBook", "FaultMiddleware", "fault_delay", "fault_error"]

@@ -4,6 +4,7 @@ fsync on)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -63,12 +64,27 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
     (["nimporte"], "choix invalide"),
 ])
 def test_cli_errors_are_one_french_line(tmp_path, args, message):
+    own_passwords = {**os.environ, "SANTELAB_PERSONA_PASSWORD": "mot-de-passe-de-la-classe"}
     result = subprocess.run(command(*args, "--data-dir", str(tmp_path))
                             if args[0] in ("up", "reset") else command(*args),
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=own_passwords)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["up", "--db", "postgresql://u:p@127.0.0.1:1/x"],
+                                  ["reset", "--db", "postgresql://u:p@127.0.0.1:1/x"],
+                                  ["up", "--host", "0.0.0.0"]])
+def test_a_shared_sandbox_without_its_passwords_does_not_start(tmp_path, args):
+    public = {k: v for k, v in os.environ.items() if not k.startswith("SANTELAB_") or
+              k == "SANTELAB_DATA_DIR"}
+    result = subprocess.run(command(*args, "--data-dir", str(tmp_path)), capture_output=True,
+                            text=True, timeout=120, env=public)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bac à sable partagé" in result.stderr
+    assert "SANTELAB_PERSONA_PASSWORD" in result.stderr
+    assert "SANTELAB_FACILITATOR_PASSWORD" in result.stderr
 
 
 def test_database_altered_by_hand_is_a_french_error(tmp_path):
