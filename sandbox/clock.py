@@ -27,8 +27,3 @@ class ManualClock:
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
-
-
-def aware(moment: datetime) -> datetime:
-    """`moment` with its UTC zone: SQLite gives back the UTC datetimes it stored without one."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, defer
 
 from sandbox import events
 from sandbox.auth_models import PersonaRow
-from sandbox.clock import aware
 from sandbox.drills.models import DrillRunRow, DrillStepRow
 from sandbox.drills.scenario import Expectation, Inject, Scenario
 from sandbox.errors import ServiceError
@@ -32,6 +31,8 @@ from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
 from sandbox.messaging import traps
 from sandbox.runtime import Sandbox
+from sandbox.services.dpi import event_names as dpi_events
+from sandbox.services.dpi import files as dpi_files
 
 SERVICE = "drill"
 RUNNING, PAUSED, ENDED = "en_cours", "en_pause", "terminé"
@@ -48,12 +49,12 @@ def jitter(seed: int, key: str, spread: float) -> float:
 def scenario_seconds(run: DrillRunRow, now: datetime) -> float:
     """How far into its scenario a run is (pauses excluded), in scenario seconds."""
     end = run.paused_at if run.state == PAUSED else run.ended_at if run.state == ENDED else now
-    return max(0.0, ((aware(end) - aware(run.started_at)).total_seconds() - run.paused_s)
+    return max(0.0, ((end - run.started_at).total_seconds() - run.paused_s)
                * run.speed)
 
 
 def clock_time(run: DrillRunRow, due_s: float) -> datetime:
-    return aware(run.started_at) + timedelta(seconds=run.paused_s + due_s / run.speed)
+    return run.started_at + timedelta(seconds=run.paused_s + due_s / run.speed)
 
 
 def _event(run: DrillRunRow, now: datetime, action: str, *, target: str | None = None,
@@ -117,7 +118,7 @@ class Engine:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
             run = _run(session, tenant, run_id, PAUSED, "reprendre")
-            run.paused_s += (now - aware(run.paused_at)).total_seconds()
+            run.paused_s += (now - run.paused_at).total_seconds()
             run.state, run.paused_at = RUNNING, None
             for step in _pending(session, run):
                 step.due_at = clock_time(run, step.due_s)
@@ -227,7 +228,7 @@ class Engine:
         expectation = self._expectations(run)[key]
         step = session.get(DrillStepRow, (run.tenant, run.id, key))
         met = expectation.evenement and self._matches(session, run, expectation,
-                                                      aware(step.due_at))
+                                                      step.due_at)
         state = MET if met else MISSED
         if not _claim(session, run, key, WAITING, state, now,
                       score=expectation.points if met else 0):
@@ -278,7 +279,7 @@ class Engine:
             anchor = session.get(DrillStepRow, (run.tenant, run.id, expectation.apres))
             if anchor is None or anchor.state != SENT:
                 return False
-            opens = aware(anchor.done_at)
+            opens = anchor.done_at
         pattern = expectation.evenement
         rows = session.scalars(select(EventRow.detail).where(
             EventRow.tenant == run.tenant, EventRow.action == pattern.action,
@@ -304,8 +305,14 @@ class Engine:
             detail.update(modele=inject.modele, destinataires=list(inject.destinataires))
         elif inject.type == "message":
             detail.update(canal=inject.canal, de=inject.de, texte=inject.texte)
-        else:  # chiffrement / restauration of the shared files: the DPI's facilitator call
-            detail.update(service="dpi")
+        else:  # the DPI's shared folder encrypted (ransom note beside it) or restored
+            change = dpi_files.encrypt if inject.type == "chiffrement" else dpi_files.restore
+            names = change(session, run.tenant)
+            events.record(session, _event(
+                run, now, dpi_events.FILES_ENCRYPTED if inject.type == "chiffrement"
+                else dpi_events.FILES_RESTORED, target="dpi/fichiers",
+                detail={"fichiers": names}))
+            detail.update(service="dpi", fichiers=len(names))
         events.record(session, _event(run, now, "drill.inject",
                                       target=f"exercice/{run.id}/{inject.cle}", detail=detail))
 
@@ -347,7 +354,7 @@ class Engine:
 
     def _finish(self, session: Session, run: DrillRunRow, now: datetime, actor) -> None:
         if run.state == PAUSED:
-            run.paused_s += (now - aware(run.paused_at)).total_seconds()
+            run.paused_s += (now - run.paused_at).total_seconds()
             run.paused_at = None
         run.state, run.ended_at = ENDED, now
         expectations = self._expectations(run)

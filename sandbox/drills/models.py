@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, JsonType, TenantMixin
+from sandbox.store.base import Base, JsonType, TenantMixin, UtcDateTime
 
 
 class DrillRunRow(TenantMixin, Base):
@@ -23,10 +23,10 @@ class DrillRunRow(TenantMixin, Base):
     seed: Mapped[int] = mapped_column(Integer)
     speed: Mapped[float] = mapped_column(Float)
     state: Mapped[str] = mapped_column(String(16))  # en_cours | en_pause | terminé
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     paused_s: Mapped[float] = mapped_column(Float, default=0.0)  # wall seconds spent paused
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     document: Mapped[dict] = mapped_column(JsonType)  # the scenario as played
 
 
@@ -38,9 +38,9 @@ class DrillStepRow(TenantMixin, Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # inject | attente
     due_s: Mapped[float] = mapped_column(Float)  # scenario seconds: when due, or the deadline
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the same on the clock
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the same on the clock
     state: Mapped[str] = mapped_column(String(16))  # prévu/envoyé | attendue/atteinte/manquée/validée
     done_s: Mapped[float | None] = mapped_column(Float, default=None)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     score: Mapped[int] = mapped_column(Integer, default=0)
     comment: Mapped[str] = mapped_column(Text, default="")

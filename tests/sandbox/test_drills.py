@@ -4,13 +4,13 @@ who meets every expectation and by one who meets none."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fixtures.personas import password_for
 from fixtures.servers import AppServer
-from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT, assert_outcome, events
+from sandbox_helpers import OTHER_TENANT, TENANT, assert_outcome, events
 
 from sandbox.app import create_app
 from sandbox.clock import ManualClock
@@ -48,7 +48,7 @@ class World:
     def connect(self, login: str, tenant: str = TENANT):
         from sandbox.client import connect
 
-        return connect(login, url=self.server.url, tenant=tenant, password=PASSWORD)
+        return connect(login, url=self.server.url, tenant=tenant, password=password_for(login))
 
     def advance(self, seconds: float) -> None:
         self.clock.advance(seconds=seconds)
@@ -212,8 +212,8 @@ def _identity(world: World, run: str, key: str) -> None:
 
 def _ransomware(world: World, run: str, key: str) -> None:
     if key == "dpi-chiffre":
-        dpi = world.connect("infirmier").dpi  # the hospital record system (branch dpi)
-        dpi.capsule()
+        dpi = world.connect("infirmier").dpi
+        dpi.capsule(dpi.units()[0].code)
         world.connect("medecin").drill.declare("cellule_de_crise")
         world.connect("medecin").drill.report_incident("rancongiciel", "DPI chiffré cette nuit.")
 
@@ -243,14 +243,10 @@ def play(world: World, name: str, level: str, run: str, react) -> dict:
     return world.engine.status(TENANT, run)
 
 
-def _dpi_merged() -> bool:
-    return importlib.util.find_spec("sandbox.client.dpi") is not None
-
-
 @pytest.mark.parametrize(("name", "level"), PLAYS)
 def test_full_score(world, name, level):
-    if name == "rancongiciel-dpi-nuit" and not _dpi_merged():
-        pytest.skip("attend le DPI (branche dpi) : capsule, saisie papier et ressaisie")
+    if name == "rancongiciel-dpi-nuit":
+        pytest.skip("à écrire : le joueur scripté qui ressaisit un formulaire papier dans le DPI")
     run = f"plein-{name[:12]}-{level[:3]}"
     react = PLAYERS[name]
 
