@@ -67,9 +67,8 @@ def settings_for(course, args):
 
 def sandbox_templates() -> Path | None:
     """The seeded sandbox templates the kernels copy (built here once, read-only for them)."""
-    from sandbox.seed import build_template
-
     from sandbox.settings import Settings
+    from sandbox.template_cache import build_template
 
     settings = Settings()
     return build_template(settings, settings.tenant).parent

@@ -19,7 +19,7 @@ DEFAULT_PRELOAD = [
     "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
     "fhir.resources", "yaml", "httpx", "sqlalchemy", "fastapi", "pydantic",
     "synthetic_data", "synthetic_data.fhir_models", "sandbox.client", "sandbox.app",
-    "sandbox.runtime", "sandbox.seed", "santelab.course.student",
+    "sandbox.runtime", "sandbox.template_cache", "sandbox.in_process", "santelab.course.student",
     "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "zmq",
 ]
 

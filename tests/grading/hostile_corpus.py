@@ -53,13 +53,16 @@ def source_notebook() -> nbformat.NotebookNode:
 class Kind:
     answers: dict[str, str]  # answer grade_id -> what the student wrote
     score: float | tuple[float, ...]  # out of 5 (a tuple: any of these)
-    reasons: set[str] = field(default_factory=set)  # incident kinds the grader must report
+    # incident kinds the grader reports for it: at least one of them (which limit strikes first
+    # depends on the machine's load: a fork bomb meets the process or the time limit)
+    reasons: set[str] = field(default_factory=set)
     edit: str | None = None  # a structural change: "delete", "reorder", "edit", "raw:<text>"
 
 
 KINDS = {
     "honnete": Kind(GOOD, 5),
-    "boucle_infinie": Kind({**GOOD, "reponse": "while True:\n    pass"}, 3, {"temps_cellule"}),
+    "boucle_infinie": Kind({**GOOD, "reponse": "while True:\n    pass"}, 3,
+                           {"temps_cellule", "temps_depasse"}),
     "sys_exit": Kind({**GOOD, "reponse": "import sys\nsys.exit(1)"}, 3),
     "os_exit": Kind({**GOOD, "reponse": "os._exit(0)"}, 0, {"noyau_arrete"}),
     "segfault": Kind({**GOOD, "reponse": "import ctypes\nctypes.string_at(0)"}, 0,
@@ -67,7 +70,8 @@ KINDS = {
     # 8 GiB at once: refused by the address-space limit before a page is touched.
     "bombe_memoire": Kind({**GOOD, "reponse": "blocs = [bytearray(8 * 1024 ** 3)]"}, 3,
                           {"memoire"}),
-    "bombe_fork": Kind({**GOOD, "reponse": "while True:\n    os.fork()"}, 3, {"temps_cellule"}),
+    "bombe_fork": Kind({**GOOD, "reponse": "while True:\n    os.fork()"}, 3,
+                       {"temps_cellule", "temps_depasse", "processus", "noyau_arrete"}),
     "sortie_abondante": Kind({**GOOD, "reponse": "for _ in range(20):\n"
                               "    print('x' * 100_000, flush=True)\nreponse = VALEUR * 2"}, 5,
                              {"sortie_excessive"}),
