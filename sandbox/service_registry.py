@@ -17,8 +17,10 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-# Tables of the mechanisms every service shares: personas and tokens, the event stream, faults.
-SHARED_TABLES = ("sandbox.auth_models", "sandbox.events_models", "sandbox.faults_models")
+# Tables of the mechanisms every service shares: personas and tokens, the deployment's secrets,
+# the event stream, faults.
+SHARED_TABLES = ("sandbox.auth_models", "sandbox.deployment_models", "sandbox.events_models",
+                 "sandbox.faults_models")
 
 
 def resolve(path: str) -> Any:

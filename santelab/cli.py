@@ -22,7 +22,6 @@ COMMAND_MODULES = (
     (("drill",), "sandbox.drills.cli", "sandbox"),
     (("course",), "santelab.course", "lab"),
     (("lab",), "santelab.lab", "lab"),
-    (("grade", "report"), "santelab.grading", "lab"),
 )
 OWN_PACKAGES = ("synthetic_data", "sandbox", "santelab")
 

@@ -117,9 +117,10 @@ def test_busy_port_is_a_french_error(tmp_path):
     assert "choisissez un autre port" in result.stderr
 
 
-def _write_until_killed(up: SandboxUp, tenant: str, target: int) -> set[str]:
+def _write_until_killed(up: SandboxUp, tenant: str, target: int,
+                        password: str | None = None) -> set[str]:
     """Writers (each search is an event row) until `target` are acknowledged, then SIGKILL."""
-    bearer = {"Authorization": f"Bearer {persona_token(up.url, 'medecin', tenant)}"}
+    bearer = {"Authorization": f"Bearer {persona_token(up.url, 'medecin', tenant, password)}"}
     acknowledged: set[str] = set()
     lock = threading.Lock()
     enough = threading.Event()
@@ -152,16 +153,19 @@ def _write_until_killed(up: SandboxUp, tenant: str, target: int) -> set[str]:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
                                                              marks=pytest.mark.postgres)])
 def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
-                                                           postgres_factory):
+                                                           postgres_factory, monkeypatch):
     from sandbox import events
 
+    # a shared (PostgreSQL) sandbox refuses the public persona password
+    password = "mot-de-passe-du-crash"
+    monkeypatch.setenv("SANTELAB_PERSONA_PASSWORD", password)
     data = tmp_path / "data"
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     else:
         url = postgres_factory(fsync=True).database()
     up = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
-    acknowledged = _write_until_killed(up, "crash", target=300)
+    acknowledged = _write_until_killed(up, "crash", target=300, password=password)
     # restart: the store opens, and every acknowledged write is there
     sandbox = Sandbox.open(Settings(db=url, data_dir=data))
     with sandbox.store.session() as session:
@@ -179,6 +183,6 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
     again = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
     try:
         assert "déjà peuplé" in again.banner
-        assert persona_token(again.url, "medecin", "crash")
+        assert persona_token(again.url, "medecin", "crash", password)
     finally:
         again.stop()

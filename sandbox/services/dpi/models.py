@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, JsonType, TenantMixin
+from sandbox.store.base import Base, JsonType, TenantMixin, UtcDateTime
 
 
 class DpiUnit(TenantMixin, Base):
@@ -63,8 +63,8 @@ class DpiAdministration(TenantMixin, Base):
     order_id: Mapped[str] = mapped_column(String(32))
     stay_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # administre / non_administre / refuse
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     dose: Mapped[str] = mapped_column(String(128))
     nurse: Mapped[str] = mapped_column(String(128))
     entered_by: Mapped[str] = mapped_column(String(128))

@@ -25,7 +25,6 @@ from sandbox.services.dpi.schedule import (
     duplicates,
     nearest_due,
     omissions,
-    utc,
 )
 from sandbox.services.dpi.schemas import (
     Administration,
@@ -92,7 +91,7 @@ def _prescription(order: DpiOrder) -> Prescription:
 
 def _administration(row: DpiAdministration) -> Administration:
     return Administration(id=row.id, prescription=row.order_id, sejour=row.stay_id,
-                          statut=row.status, heure=utc(row.at), prise_prevue=utc(row.due_at),
+                          statut=row.status, heure=row.at, prise_prevue=row.due_at,
                           dose=row.dose, infirmier=row.nurse, saisi_par=row.entered_by,
                           source=row.source, formulaire=row.form_id, ligne=row.form_line,
                           commentaire=row.comment)
@@ -205,7 +204,7 @@ def reenter(body: Formulaire, ctx: Ctx) -> Ressaisie:
                  nurse=line.infirmier, form=body.formulaire, line=index)
             for index, (order, _, line) in enumerate(checked, 1)]
     ctx.session.flush()
-    slots = {(r.order_id, utc(r.due_at)) for r in rows}
+    slots = {(r.order_id, r.due_at) for r in rows}
     records = ctx.session.scalars(select(DpiAdministration).where(
         DpiAdministration.tenant == ctx.tenant,
         DpiAdministration.order_id.in_({o for o, _ in slots})))
@@ -237,7 +236,7 @@ def reconcile(ctx: Ctx, debut: datetime, fin: datetime | None = None,
         DpiAdministration.stay_id.in_([s.id for s in stays]),
         DpiAdministration.due_at >= start.astimezone(UTC) - timedelta(days=1),
         DpiAdministration.due_at < end.astimezone(UTC) + timedelta(days=1))))
-    in_period = [r for r in records if start <= utc(r.due_at) < end]
+    in_period = [r for r in records if start <= r.due_at < end]
     found = duplicates(in_period)
     missing = omissions(orders, records, start, end)
     due_count = sum(len(due_between(o, start, end)) for o in orders)

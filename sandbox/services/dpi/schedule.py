@@ -42,20 +42,15 @@ def nearest_due(order: DpiOrder, moment: datetime) -> datetime:
 def duplicates(records: Iterable[DpiAdministration]) -> dict[tuple[str, datetime], list[str]]:
     """(order, due dose) → ids of its records, for the doses recorded more than once."""
     slots: dict[tuple[str, datetime], list[str]] = defaultdict(list)
-    for record in sorted(records, key=lambda r: (utc(r.at), r.id)):
-        slots[(record.order_id, utc(record.due_at))].append(record.id)
+    for record in sorted(records, key=lambda r: (r.at, r.id)):
+        slots[(record.order_id, record.due_at)].append(record.id)
     return {slot: ids for slot, ids in slots.items() if len(ids) > 1}
 
 
 def omissions(orders: Iterable[DpiOrder], records: Iterable[DpiAdministration],
               start: datetime, end: datetime) -> list[tuple[DpiOrder, datetime]]:
     """Doses due in [start, end) with no record at all, in due order."""
-    recorded = {(r.order_id, utc(r.due_at)) for r in records}
+    recorded = {(r.order_id, r.due_at) for r in records}
     missing = [(order, due) for order in orders for due in due_between(order, start, end)
                if (order.id, due) not in recorded]
     return sorted(missing, key=lambda item: (item[1], item[0].id))
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they were stored as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
