@@ -4,6 +4,8 @@ who meets every expectation and by one who meets none."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import httpx
@@ -18,6 +20,7 @@ from sandbox.drills import scenario as scenarios
 from sandbox.drills.engine import Engine
 from sandbox.errors import ServiceError
 from sandbox.runtime import Sandbox
+from sandbox.services.dpi.schedule import PARIS
 
 MINI = """\
 id: mini
@@ -44,6 +47,7 @@ class World:
         self.app = create_app(self.sandbox)
         self.server = AppServer(self.app).start()
         self.engine = Engine(self.sandbox, base_url=self.server.url, faults=self.app.state.faults)
+        self.capsules: dict[str, str] = {}  # run -> the capsule CSV its unit exported
 
     def connect(self, login: str, tenant: str = TENANT):
         from sandbox.client import connect
@@ -191,7 +195,7 @@ def test_a_seed_fixes_the_timeline(world):
 
 # --- shipped scenarios, played end to end ------------------------------------------------------
 
-def _phishing(world: World, run: str, key: str) -> None:
+def _phishing(world: World, run: str, key: str | None) -> None:
     if key == "mail-piege":
         medecin = world.connect("medecin")
         trap = medecin.mssante.inbox()[-1]
@@ -200,8 +204,8 @@ def _phishing(world: World, run: str, key: str) -> None:
         medecin.drill.report_incident("hameconnage", "Faux message du support MSSanté reçu.")
 
 
-def _identity(world: World, run: str, key: str) -> None:
-    nurse = world.connect("infirmier")
+def _identity(world: World, run: str, key: str | None) -> None:
+    nurse = world.connect("infirmier") if key else None
     if key == "insi-indisponible":
         nurse.drill.declare("mode_degrade", "Identités provisoires jusqu'au retour de l'INSi.")
         nurse.drill.report_incident("erreur_identification", "Deux homonymes admis sans INSi.")
@@ -210,12 +214,34 @@ def _identity(world: World, run: str, key: str) -> None:
                           date_naissance="1980-01-01")
 
 
-def _ransomware(world: World, run: str, key: str) -> None:
+def _ransomware(world: World, run: str, key: str | None) -> None:
+    nurse = world.connect("infirmier")
+    if key is None:  # the start of the night shift: the unit refreshes its capsule
+        world.capsules[run] = nurse.dpi.capsule(nurse.dpi.units()[0].code, "csv").decode()
     if key == "dpi-chiffre":
-        dpi = world.connect("infirmier").dpi
-        dpi.capsule(dpi.units()[0].code)
         world.connect("medecin").drill.declare("cellule_de_crise")
         world.connect("medecin").drill.report_incident("rancongiciel", "DPI chiffré cette nuit.")
+    if key == "dpi-retabli":
+        form, lines = _paper_form(nurse, world.capsules[run])
+        assert not nurse.dpi.reentry(form, lines).doublons
+
+
+def _paper_form(nurse, capsule: str) -> tuple[str, list[dict]]:
+    """The first patient sheet of the capsule none of whose doses is in the DPI yet, filled in
+    on paper during the outage: every dose printed on it given at its time."""
+    sheets: dict[str, list[dict]] = {}
+    for row in csv.DictReader(io.StringIO(capsule), delimiter=";"):
+        due = datetime.strptime(row["prise_prevue"], "%d/%m/%Y %H:%M").replace(tzinfo=PARIS)
+        sheets.setdefault(row["formulaire"], []).append({
+            "prescription": row["prescription"], "patient": row["ins"], "sejour": row["sejour"],
+            "medicament": row["medicament"], "dose": row["dose"], "heure": due,
+            "infirmier": "IDE de nuit"})
+    for form, lines in sheets.items():
+        recorded = {(a.prescription, a.prise_prevue) for stay in {line["sejour"] for line in lines}
+                    for a in nurse.dpi.administrations(stay)}
+        if not {(line["prescription"], line["heure"]) for line in lines} & recorded:
+            return form, [{k: v for k, v in line.items() if k != "sejour"} for line in lines]
+    raise AssertionError("every sheet of the capsule is already in the DPI")
 
 
 PLAYERS = {"hameconnage-mssante": _phishing, "confusion-identite-insi": _identity,
@@ -229,10 +255,12 @@ PLAYS = [(name, level) for name, scenario in sorted(scenarios.shipped().items())
 
 def play(world: World, name: str, level: str, run: str, react) -> dict:
     """Play a shipped scenario minute by minute (×60: a clock second each); `react(world, run,
-    key)` is called once after each inject is sent; observers validate what events cannot show."""
+    key)` is called once at the start (key None) and once after each inject is sent."""
     world.engine.start(TENANT, scenarios.shipped()[name], level=level, speed=60, seed=3,
                        run_id=run)
     reacted: set[str] = set()
+    if react:
+        react(world, run, None)
     while world.engine.status(TENANT, run)["etat"] != "terminé":
         world.advance(1)
         for step in world.engine.status(TENANT, run)["etapes"]:
@@ -245,8 +273,6 @@ def play(world: World, name: str, level: str, run: str, react) -> dict:
 
 @pytest.mark.parametrize(("name", "level"), PLAYS)
 def test_full_score(world, name, level):
-    if name == "rancongiciel-dpi-nuit":
-        pytest.skip("à écrire : le joueur scripté qui ressaisit un formulaire papier dans le DPI")
     run = f"plein-{name[:12]}-{level[:3]}"
     react = PLAYERS[name]
 
