@@ -50,6 +50,23 @@ class Drill(Resource):
         return self._post(f"/drill/runs/{run}/attentes/{key}/validation",
                           json={"score": score, "commentaire": comment})
 
+    def console(self, run: str) -> dict:
+        """What the facilitator's console shows: injects, expectations, timeline, crisis log."""
+        return self._get(f"/drill/runs/{run}/console")
+
+    def log(self, run: str, author: str, text: str, *, quality: str = "observateur") -> dict:
+        """Write a line of the crisis log ("main courante"), as an observer or a facilitator."""
+        return self._post(f"/drill/runs/{run}/main-courante",
+                          json={"auteur": author, "qualite": quality, "texte": text})
+
+    def debrief(self, run: str, question: str, answer: str, *, author: str = "") -> dict:
+        """Record a hot-debrief answer: question "reussites", "ameliorations" or "actions"."""
+        return self._post(f"/drill/runs/{run}/debriefing",
+                          json={"question": question, "reponse": answer, "auteur": author})
+
+    def debrief_answers(self, run: str) -> list[dict]:
+        return self._get(f"/drill/runs/{run}/debriefing")
+
     # --- players ---------------------------------------------------------------------------------
     def declare(self, kind: str = "cellule_de_crise", comment: str = "") -> dict:
         """Declare the crisis cell (or "mode_degrade", "fin_de_crise")."""

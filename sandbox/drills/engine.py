@@ -387,6 +387,13 @@ class Engine:
                                 "points": s.score, "commentaire": s.comment}
                                for s in sorted(steps, key=lambda s: (s.due_s, s.key))]}
 
+    def played(self, tenant: str, run_id: str) -> tuple[Scenario, list[Inject], list[Expectation]]:
+        """The scenario a run plays, with its injects and expectations at the run's level."""
+        with self.sandbox.store.session() as session:
+            run = _run(session, tenant, run_id, None, None)
+        scenario, injects, expectations = self._played(run)
+        return scenario, list(injects.values()), list(expectations.values())
+
     def runs(self, tenant: str) -> list[dict]:
         with self.sandbox.store.session() as session:
             return [{"exercice": r.id, "scenario": r.scenario, "niveau": r.level,

@@ -8,12 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 
+from sandbox.drills import console, journal
 from sandbox.drills import scenario as scenarios
 from sandbox.drills.engine import SERVICE, Engine
 from sandbox.drills.models import DrillRunRow
 from sandbox.drills.schemas import (
+    DebriefRequest,
     DeclarationRequest,
     IncidentRequest,
+    LogEntryRequest,
     PostponeRequest,
     StartRequest,
     ValidationRequest,
@@ -76,16 +79,12 @@ def status(run: str, ctx: Ctx, facilitator: Facilitator) -> dict:
 @router.get("/runs/{run}/timeline", summary="Chronologie d'un exercice (événements)")
 def timeline(run: str, ctx: Ctx, facilitator: Facilitator) -> list[dict]:
     """The run's own events and the players' declarations made while it ran."""
+    return [journal.view(r) for r in journal.timeline(ctx.session, _played(ctx, facilitator, run))]
+
+
+def _played(ctx: Ctx, facilitator: Facilitator, run: str) -> DrillRunRow:
     facilitator[0].status(ctx.tenant, run)  # 404 for an unknown run
-    played = ctx.session.get(DrillRunRow, (ctx.tenant, run))
-    query = select(EventRow).where(EventRow.tenant == ctx.tenant, EventRow.service == SERVICE,
-                                   EventRow.at >= played.started_at, EventRow.outcome == "success")
-    if played.ended_at is not None:
-        query = query.where(EventRow.at <= played.ended_at)
-    return [{"seq": r.seq, "a": r.at, "action": r.action, "cible": r.target,
-             "persona": r.persona, "detail": r.detail}
-            for r in ctx.session.scalars(query.order_by(EventRow.seq))
-            if (r.detail or {}).get("exercice", run) == run]
+    return ctx.session.get(DrillRunRow, (ctx.tenant, run))
 
 
 @router.post("/runs/{run}/pause", summary="Mettre en pause")
@@ -124,6 +123,42 @@ def validate(run: str, key: str, body: ValidationRequest, ctx: Ctx,
              facilitator: Facilitator) -> dict:
     facilitator[0].validate(ctx.tenant, run, key, body.score, body.commentaire, facilitator[1])
     return facilitator[0].status(ctx.tenant, run)
+
+
+# --- the console, the crisis log and the hot debrief ----------------------------------------
+
+@router.get("/runs/{run}/console", summary="Tableau de bord de l'animateur (injects, attentes, "
+                                               "chronologie, main courante)")
+def console_board(run: str, ctx: Ctx, facilitator: Facilitator) -> dict:
+    return console.board(facilitator[0], ctx.session, ctx.tenant, run)
+
+
+@router.post("/runs/{run}/main-courante", status_code=201,
+             summary="Écrire dans la main courante (animateur, observateur)")
+def write_log(run: str, body: LogEntryRequest, ctx: Ctx, facilitator: Facilitator) -> dict:
+    played = _played(ctx, facilitator, run)
+    journal.write(ctx.session, played, ctx.now(), journal.LOG, body.model_dump(),
+                  actor=facilitator[1])
+    return {"a": ctx.now(), **body.model_dump()}
+
+
+@router.get("/runs/{run}/main-courante", summary="La main courante d'un exercice")
+def read_log(run: str, ctx: Ctx, facilitator: Facilitator) -> list[dict]:
+    return journal.written(ctx.session, _played(ctx, facilitator, run), journal.LOG)
+
+
+@router.post("/runs/{run}/debriefing", status_code=201,
+             summary="Noter une réponse du débriefing à chaud")
+def write_debrief(run: str, body: DebriefRequest, ctx: Ctx, facilitator: Facilitator) -> dict:
+    played = _played(ctx, facilitator, run)
+    journal.write(ctx.session, played, ctx.now(), journal.DEBRIEF, body.model_dump(),
+                  actor=facilitator[1])
+    return {"a": ctx.now(), **body.model_dump()}
+
+
+@router.get("/runs/{run}/debriefing", summary="Les réponses du débriefing à chaud")
+def read_debrief(run: str, ctx: Ctx, facilitator: Facilitator) -> list[dict]:
+    return journal.written(ctx.session, _played(ctx, facilitator, run), journal.DEBRIEF)
 
 
 # --- players ------------------------------------------------------------------------------------

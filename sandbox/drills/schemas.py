@@ -41,3 +41,19 @@ class IncidentRequest(Body):
                        "erreur_identification", "autre"]
     description: str = Field(min_length=10, max_length=4000)
     impact_patients: bool = False
+
+
+class LogEntryRequest(Body):
+    """A line of the crisis log ("main courante"), by a facilitator or an observer."""
+
+    auteur: str = Field(min_length=1, max_length=128)
+    qualite: Literal["animateur", "observateur"] = "observateur"
+    texte: str = Field(min_length=1, max_length=4000)
+
+
+class DebriefRequest(Body):
+    """One answer of the hot debrief, right after the end."""
+
+    question: Literal["reussites", "ameliorations", "actions"]
+    reponse: str = Field(min_length=1, max_length=4000)
+    auteur: str = Field("", max_length=128)
