@@ -1,4 +1,5 @@
-"""`santelab drill list|validate|run|engine|status|pause|resume|inject|end`: drills from a shell.
+"""`santelab drill list|validate|run|engine|status|pause|resume|inject|end|report|debrief`: drills
+from a shell.
 
 The verbs act on the sandbox's store (the same `--db` as `santelab sandbox`); `run` starts a
 drill and plays it in the foreground until it ends; `engine` plays every running drill of the
@@ -59,6 +60,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inject.add_argument("run", metavar="EXERCICE")
     inject.add_argument("key", metavar="INJECT")
     inject.set_defaults(handler=run_control, verb="inject")
+
+    report = verbs.add_parser("report", help="RETEX d'un exercice : HTML, PDF, main courante CSV")
+    _store(report)
+    report.add_argument("run", metavar="EXERCICE")
+    report.add_argument("--dossier", type=Path, default=Path("."), metavar="DOSSIER",
+                        help="où écrire les fichiers (défaut : dossier courant)")
+    report.add_argument("--sans-pdf", action="store_true", help="ne pas imprimer le PDF")
+    report.set_defaults(handler=run_report)
+    debrief = verbs.add_parser("debrief", help="noter une réponse du débriefing à chaud")
+    _store(debrief)
+    debrief.add_argument("run", metavar="EXERCICE")
+    debrief.add_argument("question", choices=("reussites", "ameliorations", "actions"))
+    debrief.add_argument("reponse", metavar="REPONSE")
+    debrief.add_argument("--auteur", default="", help="qui répond (facultatif)")
+    debrief.set_defaults(handler=run_debrief)
 
 
 def _store(parser: argparse.ArgumentParser) -> None:
@@ -159,4 +175,44 @@ def run_control(args: argparse.Namespace) -> int:
                "inject": lambda: engine.inject_now(tenant, args.run, args.key, actor)}
     _service_errors(actions[args.verb])
     print(f"Exercice {args.run} : {engine.status(tenant, args.run)['etat']}.")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from sandbox import pdf
+    from sandbox.drills import retex
+
+    engine, tenant = _engine(args)
+    report = _service_errors(lambda: retex.build(engine, tenant, args.run))
+    args.dossier.mkdir(parents=True, exist_ok=True)
+    html = retex.to_html(report)
+    written = {f"retex-{args.run}.html": html.encode(),
+               f"main-courante-{args.run}.csv": retex.log_csv(report).encode()}
+    if not args.sans_pdf:
+        written[f"retex-{args.run}.pdf"] = _service_errors(lambda: pdf.print_html(html))
+    for name, content in written.items():
+        (args.dossier / name).write_bytes(content)
+        print(args.dossier / name)
+    return 0
+
+
+def run_debrief(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from sandbox.drills import journal
+    from sandbox.drills.models import DrillRunRow
+    from sandbox.drills.schemas import DebriefRequest
+    from sandbox.errors import describe_validation_error
+
+    try:
+        answer = DebriefRequest(question=args.question, reponse=args.reponse, auteur=args.auteur)
+    except ValidationError as exc:
+        raise SantelabError(describe_validation_error(exc.errors()[0]) + ".") from None
+    engine, tenant = _engine(args)
+    _service_errors(lambda: engine.status(tenant, args.run))  # an unknown run: one French line
+    with engine.sandbox.store.session() as session:
+        journal.write(session, session.get(DrillRunRow, (tenant, args.run)),
+                      engine.sandbox.clock.now(), journal.DEBRIEF, answer.model_dump(),
+                      actor=("cli", "facilitateur"))
+    print(f"Réponse notée ({journal.QUESTIONS[args.question]}) pour l'exercice {args.run}.")
     return 0

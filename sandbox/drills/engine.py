@@ -273,19 +273,25 @@ class Engine:
 
     def _matches(self, session: Session, run: DrillRunRow, expectation: Expectation,
                  until: datetime) -> bool:
-        """An event of the expectation's pattern inside its window (opened by `apres`)."""
+        return self.first_match(session, run, expectation, until) is not None
+
+    def first_match(self, session: Session, run: DrillRunRow, expectation: Expectation,
+                    until: datetime) -> Any:
+        """The first event of the expectation's pattern inside its window (opened by `apres`):
+        a row (at, persona, role, detail), or None."""
         opens = run.started_at
         if expectation.apres:
             anchor = session.get(DrillStepRow, (run.tenant, run.id, expectation.apres))
             if anchor is None or anchor.state != SENT:
-                return False
+                return None
             opens = anchor.done_at
         pattern = expectation.evenement
-        rows = session.scalars(select(EventRow.detail).where(
+        rows = session.execute(select(EventRow.at, EventRow.persona, EventRow.role,
+                                      EventRow.detail).where(
             EventRow.tenant == run.tenant, EventRow.action == pattern.action,
-            EventRow.at >= opens, EventRow.at <= until).limit(1000))
-        return any(all(str((d or {}).get(k)) == v for k, v in pattern.detail.items())
-                   for d in rows)
+            EventRow.at >= opens, EventRow.at <= until).order_by(EventRow.seq).limit(1000))
+        return next((r for r in rows if all(str((r.detail or {}).get(k)) == v
+                                            for k, v in pattern.detail.items())), None)
 
     # --- effects -----------------------------------------------------------------------------------
     def _apply(self, session: Session, run: DrillRunRow, inject: Inject, now: datetime) -> None:

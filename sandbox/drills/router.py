@@ -3,12 +3,14 @@ declarations, which become events the expectations watch."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
-from sandbox.drills import console, journal
+from sandbox import pdf
+from sandbox.drills import console, journal, retex
 from sandbox.drills import scenario as scenarios
 from sandbox.drills.engine import SERVICE, Engine
 from sandbox.drills.models import DrillRunRow
@@ -136,10 +138,13 @@ def console_board(run: str, ctx: Ctx, facilitator: Facilitator) -> dict:
 @router.post("/runs/{run}/main-courante", status_code=201,
              summary="Écrire dans la main courante (animateur, observateur)")
 def write_log(run: str, body: LogEntryRequest, ctx: Ctx, facilitator: Facilitator) -> dict:
-    played = _played(ctx, facilitator, run)
-    journal.write(ctx.session, played, ctx.now(), journal.LOG, body.model_dump(),
+    return _write(ctx, facilitator, run, journal.LOG, body.model_dump())
+
+
+def _write(ctx: Ctx, facilitator: Facilitator, run: str, action: str, detail: dict) -> dict:
+    journal.write(ctx.session, _played(ctx, facilitator, run), ctx.now(), action, detail,
                   actor=facilitator[1])
-    return {"a": ctx.now(), **body.model_dump()}
+    return {"a": ctx.now(), **detail}
 
 
 @router.get("/runs/{run}/main-courante", summary="La main courante d'un exercice")
@@ -150,15 +155,31 @@ def read_log(run: str, ctx: Ctx, facilitator: Facilitator) -> list[dict]:
 @router.post("/runs/{run}/debriefing", status_code=201,
              summary="Noter une réponse du débriefing à chaud")
 def write_debrief(run: str, body: DebriefRequest, ctx: Ctx, facilitator: Facilitator) -> dict:
-    played = _played(ctx, facilitator, run)
-    journal.write(ctx.session, played, ctx.now(), journal.DEBRIEF, body.model_dump(),
-                  actor=facilitator[1])
-    return {"a": ctx.now(), **body.model_dump()}
+    return _write(ctx, facilitator, run, journal.DEBRIEF, body.model_dump())
 
 
 @router.get("/runs/{run}/debriefing", summary="Les réponses du débriefing à chaud")
 def read_debrief(run: str, ctx: Ctx, facilitator: Facilitator) -> list[dict]:
     return journal.written(ctx.session, _played(ctx, facilitator, run), journal.DEBRIEF)
+
+
+@router.get("/runs/{run}/retex", summary="RETEX d'un exercice (HTML, PDF, main courante en CSV)",
+            response_class=Response,
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}, "text/csv": {}}}})
+def retex_report(run: str, ctx: Ctx, facilitator: Facilitator,
+                 format: Literal["html", "pdf", "csv"] = Query("html")) -> Response:
+    report = retex.build(facilitator[0], ctx.tenant, run)
+    if format == "csv":
+        response = Response(retex.log_csv(report), media_type="text/csv; charset=utf-8")
+        name = f"main-courante-{run}.csv"
+    else:
+        html = retex.to_html(report)
+        response = (Response(pdf.print_html(html), media_type="application/pdf")
+                    if format == "pdf" else
+                    Response(html, media_type="text/html; charset=utf-8"))
+        name = f"retex-{run}.{format}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- players ------------------------------------------------------------------------------------

@@ -111,6 +111,16 @@ class Expectation(Strict):
         return self.delai
 
 
+class Milestones(Strict):
+    """What the RETEX times: from the incident (an inject sent) to its detection, containment
+    and recovery, each the meeting of an expectation."""
+
+    incident: Key
+    detection: Key | None = None
+    confinement: Key | None = None
+    retablissement: Key | None = None
+
+
 class Scenario(Strict):
     id: Key
     titre: str = Field(min_length=3)
@@ -120,6 +130,7 @@ class Scenario(Strict):
     duree: Duration
     injects: tuple[Inject, ...]
     attentes: tuple[Expectation, ...]
+    jalons: Milestones | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -135,6 +146,13 @@ class Scenario(Strict):
         for item in self.attentes:
             if item.apres and item.apres not in injects:
                 raise ValueError(f"attente {item.cle} : inject inconnu « {item.apres} »")
+        if self.jalons:
+            if self.jalons.incident not in injects:
+                raise ValueError(f"jalons : inject inconnu « {self.jalons.incident} »")
+            for name in ("detection", "confinement", "retablissement"):
+                key = getattr(self.jalons, name)
+                if key and key not in expectations:
+                    raise ValueError(f"jalons.{name} : attente inconnue « {key} »")
         for item in (*self.injects, *self.attentes):
             if set(item.equipes if isinstance(item, Inject) else (item.equipe,)) - set(self.equipes):
                 raise ValueError(f"{item.cle} : équipe absente de « equipes »")

@@ -12,12 +12,13 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from sandbox import pdf
 from sandbox.errors import ServiceError
 from sandbox.injection import ServiceContext, service_context
 from sandbox.service_router import ServiceRouter
 from sandbox.services.dpi import capsule as capsules
 from sandbox.services.dpi import event_names as ev
-from sandbox.services.dpi import files, pdf
+from sandbox.services.dpi import files
 from sandbox.services.dpi.models import DpiAdministration, DpiOrder, DpiStay, DpiUnit, SharedFile
 from sandbox.services.dpi.schedule import (
     PARIS,
