@@ -127,8 +127,10 @@ def run_run(args: argparse.Namespace) -> int:
     run = _service_errors(lambda: engine.start(
         tenant, scenario, level=args.niveau, speed=args.speed, seed=args.graine,
         run_id=args.exercice, actor=("cli", "facilitateur")))
+    base = engine.sandbox.settings.base_url
     print(f"Exercice {run} lancé ({scenario.id}, niveau {args.niveau}, vitesse ×{args.speed}) "
-          f"dans le tenant {tenant}.", flush=True)
+          f"dans le tenant {tenant}.\nConsole de l'animateur : {base}/drill/console/{run} ; "
+          f"vue des joueurs : {base}/drill/equipes/<équipe>.", flush=True)
     if not args.sans_moteur:
         _serve(engine, (tenant, run))
         print(f"Exercice {run} terminé : score {engine.status(tenant, run)['score']}.")
