@@ -80,5 +80,6 @@ class Drill(Resource):
                                                     "impact_patients": patients_affected})
 
     def messages(self, team: str | None = None) -> list[dict]:
-        """Phone calls, text messages and press articles the drill sent to the players."""
+        """Phone calls, text messages and press articles the drills under way sent to the
+        players (of `team` only, if given)."""
         return self._get("/drill/messages", params={"equipe": team} if team else None)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sandbox import pdf
 from sandbox.drills import console, journal, retex
 from sandbox.drills import scenario as scenarios
-from sandbox.drills.engine import SERVICE, Engine
+from sandbox.drills.engine import ENDED, SERVICE, Engine
 from sandbox.drills.models import DrillRunRow
 from sandbox.drills.schemas import (
     DebriefRequest,
@@ -201,12 +201,16 @@ def report_incident(body: IncidentRequest, ctx: Ctx) -> dict:
     return {"declare": True, "categorie": body.categorie, "a": ctx.now()}
 
 
-@router.get("/messages", summary="Messages reçus par les joueurs (téléphone, SMS, presse)")
+@router.get("/messages", summary="Messages reçus par les joueurs (téléphone, SMS, presse) "
+                                 "des exercices en cours")
 def messages(ctx: Ctx, equipe: str | None = None) -> list[dict]:
     ctx.require("drill.play")
-    rows = ctx.session.scalars(select(EventRow).where(
-        EventRow.tenant == ctx.tenant, EventRow.action == "drill.inject").order_by(EventRow.seq))
+    live = set(ctx.session.scalars(select(DrillRunRow.id).where(
+        DrillRunRow.tenant == ctx.tenant, DrillRunRow.state != ENDED)))
+    rows = reversed(ctx.session.scalars(select(EventRow).where(
+        EventRow.tenant == ctx.tenant, EventRow.action == "drill.inject")
+        .order_by(EventRow.seq.desc()).limit(journal.MAX_READ)).all()) if live else []
     return [{"a": r.at, "canal": r.detail["canal"], "de": r.detail["de"],
              "texte": r.detail["texte"], "equipes": r.detail["equipes"]}
-            for r in rows if r.detail.get("type") == "message"
+            for r in rows if r.detail.get("type") == "message" and r.detail["exercice"] in live
             and (equipe is None or not r.detail["equipes"] or equipe in r.detail["equipes"])]

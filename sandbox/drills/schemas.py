@@ -40,7 +40,7 @@ class IncidentRequest(Body):
     categorie: Literal["rancongiciel", "hameconnage", "compte_compromis", "indisponibilite",
                        "erreur_identification", "autre"]
     description: str = Field(min_length=10, max_length=4000)
-    impact_patients: bool = False
+    impact_patients: bool = Field(False, strict=True)  # true/false, never 0 or "oui"
 
 
 class LogEntryRequest(Body):

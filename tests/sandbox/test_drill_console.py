@@ -17,6 +17,7 @@ from sandbox_helpers import TENANT, assert_outcome
 
 from sandbox.drills import scenario as scenarios
 
+WAIT_MS = 20_000  # how long the page may take to show a change (it polls every 500 ms)
 SCENARIO = """\
 id: console
 titre: Exercice de la console
@@ -53,6 +54,11 @@ def captures(tmp_path_factory) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nCaptures d'écran de la console : {folder}")
     return folder
+
+
+def shows(locator, text: str) -> None:
+    """The page shows `text` there, soon (it polls every 500 ms; a loaded machine is slow)."""
+    expect(locator).to_contain_text(text, timeout=WAIT_MS)
 
 
 def start(world: World, run: str) -> str:
@@ -101,48 +107,49 @@ def test_console_and_player_view_follow_the_drill_live(world, browser, captures)
     url = world.server.url
     console = browser.new_page()
     console.goto(f"{url}/drill/console/{run}#jeton={world.connect('facilitateur').token}")
-    expect(console.locator("#etat")).to_contain_text("en cours")
+    shows(console.locator("#etat"), "en cours")
     alerte = console.locator('#injects tr[data-cle="alerte"]')
-    expect(alerte).to_contain_text("prévu")
+    shows(alerte, "prévu")
 
     with console.expect_response(lambda r: "/injects/alerte" in r.url):
         alerte.locator("button.injecter").click()
     world.advance(0.01)  # the engine's tick sends it: the page shows it without reload
-    expect(alerte).to_contain_text("envoyé")
-    expect(console.locator("#chronologie")).to_contain_text("Inject envoyé")
+    shows(alerte, "envoyé")
+    shows(console.locator("#chronologie"), "Inject envoyé")
 
     player = browser.new_page()
     player.goto(f"{url}/drill/equipes/cellule_de_crise#jeton={world.connect('infirmier').token}")
-    expect(player.locator("#messages")).to_contain_text("Serveur chiffré")
+    shows(player.locator("#messages"), "Serveur chiffré")
+    expect(player.locator("#messages li")).to_have_count(1)  # not those of ended drills
     player.locator('button[data-type="cellule_de_crise"]').click()
-    expect(player.locator("#confirmation")).to_contain_text("Déclaration enregistrée")
+    shows(player.locator("#confirmation"), "Déclaration enregistrée")
     player.screenshot(path=captures / "vue-joueur.png", full_page=True)
     world.advance(0.1)
-    expect(console.locator('#attentes tr[data-cle="cellule"]')).to_contain_text("atteinte")
+    shows(console.locator('#attentes tr[data-cle="cellule"]'), "atteinte")
 
     console.fill("#main-courante-form input[name=auteur]", "Observatrice A")
     console.fill("#main-courante-form input[name=texte]", "La cellule se réunit en salle 12.")
     console.click("#main-courante-form button")
-    expect(console.locator("#main-courante")).to_contain_text("Observatrice A (observateur)")
+    shows(console.locator("#main-courante"), "Observatrice A (observateur)")
 
     communique = console.locator('#attentes tr[data-cle="communique"]')
     communique.locator("input.score").fill("2")
     communique.locator("input.commentaire").fill("Communiqué tardif mais clair.")
     communique.locator("button.valider").click()
-    expect(communique).to_contain_text("2 — Communiqué tardif mais clair.")
+    shows(communique, "2 — Communiqué tardif mais clair.")
 
     console.click("#pause")
-    expect(console.locator("#etat")).to_contain_text("en pause")
+    shows(console.locator("#etat"), "en pause")
     console.click("#reprise")
-    expect(console.locator("#etat")).to_contain_text("en cours")
+    shows(console.locator("#etat"), "en cours")
     console.screenshot(path=captures / "console.png", full_page=True)
     console.click("#fin")
-    expect(console.locator("#etat")).to_contain_text("terminé")
+    shows(console.locator("#etat"), "terminé")
     assert world.engine.status(TENANT, run)["score"] == 7
 
     intruder = browser.new_page()  # a player's token on the console: refused in French
     intruder.goto(f"{url}/drill/console/{run}#jeton={world.connect('infirmier').token}")
-    expect(intruder.locator("#erreur")).to_contain_text("réservée à l'animateur")
+    shows(intruder.locator("#erreur"), "réservée à l'animateur")
     intruder.screenshot(path=captures / "console-refusee.png")
     for page in (console, player, intruder):
         page.close()
