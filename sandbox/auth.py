@@ -49,6 +49,19 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
+def tenant_password(class_key: str, tenant: str) -> str:
+    """The persona password of `tenant` in a class keyed by `class_key` (sandbox/classroom.py)."""
+    digest = hmac.new(class_key.encode(), tenant.encode(), hashlib.sha256).hexdigest()
+    return f"classe-{digest[:24]}"
+
+
+def persona_password(settings, tenant: str) -> str:
+    """The persona password of `tenant`: its own in a class, shared by every tenant otherwise."""
+    if settings.class_key:
+        return tenant_password(settings.class_key, tenant)
+    return settings.persona_password
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

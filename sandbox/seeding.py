@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sandbox import personas
-from sandbox.auth import hash_password
+from sandbox.auth import hash_password, persona_password
 from sandbox.auth_models import PersonaRow
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES, resolve
@@ -63,7 +63,8 @@ def seed_tenant(sandbox: Sandbox, tenant: str, population=None) -> None:
     population = population if population is not None else load_population(sandbox.settings)
     if not isinstance(population, SeedPopulation):
         population = SeedPopulation(population)
-    password_hash = hash_password(sandbox.settings.persona_password)  # scrypt: once per seed
+    # scrypt: once per seed
+    password_hash = hash_password(persona_password(sandbox.settings, tenant))
     with sandbox.store.session() as session:
         for service in SERVICES:
             if service.seeder:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 8 * 3600
     # One password for every persona of a tenant (a training sandbox: public by design).
     persona_password: str = "bac-a-sable"
+    # A class (deploy/jupyterhub/): when set, each tenant has its own persona password derived
+    # from this key, and a tenant is seeded on its first login (sandbox/classroom.py).
+    class_key: str = ""
 
     @property
     def db_url(self) -> str:

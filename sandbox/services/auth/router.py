@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sandbox.auth import authenticate, issue_token
+from sandbox.classroom import admit
 from sandbox.injection import ActorDep, SandboxDep
 from sandbox.services.auth.schemas import Me, Token, TokenRequest
 
@@ -13,6 +14,7 @@ router = APIRouter(prefix="/auth", tags=["Authentification"])
 
 @router.post("/token", response_model=Token, summary="Obtenir un jeton pour une persona")
 def token(body: TokenRequest, sandbox: SandboxDep) -> Token:
+    admit(sandbox, body.tenant, body.password)
     with sandbox.store.session() as session:
         actor = authenticate(session, body.tenant, body.login, body.password)
     ttl = sandbox.settings.token_ttl_seconds
