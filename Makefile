@@ -20,6 +20,7 @@ lab: $(STAMP)
 # Servers the tests start themselves on loopback (never as system services).
 system-deps:
 	@bash .ci/system-deps
+	@bash .ci/hub-proxy $(VENV)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
