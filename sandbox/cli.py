@@ -40,6 +40,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(reset)
     reset.set_defaults(handler=run_reset)
 
+    upgrade = commands.add_parser(
+        "upgrade", help="mettre la base au schéma de cette version (données conservées)",
+        description="Applique les migrations du schéma à la base, sans rien effacer "
+                    "(« up » le fait aussi à chaque démarrage).")
+    upgrade.add_argument("--db", metavar="URL",
+                         help="base : postgresql://… ou sqlite:///chemin (défaut : fichier SQLite)")
+    upgrade.add_argument("--data-dir", type=Path, metavar="DOSSIER",
+                         help="dossier des données locales (défaut : ~/.local/share/santelab)")
+    upgrade.set_defaults(handler=run_upgrade)
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL",
@@ -162,6 +172,27 @@ def _settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    from sandbox.store import Store
+    from sandbox.store.migrate import head
+
+    settings = settings_from(args)
+    store = Store(settings.db_url)
+    try:
+        before = store.migrate()
+    except OperationalError as exc:
+        raise SantelabError(f"base de données injoignable : {exc.orig}") from exc
+    finally:
+        store.dispose()
+    where = settings.db_url.split("@")[-1]
+    if before == head():
+        print(f"Base {where} déjà à jour (révision {before}).")
+    else:
+        print(f"Base {where} mise à jour : révision {before or 'aucune (0.1 ou neuve)'} → "
+              f"{head()}.")
+    return 0
 
 
 def run_reset(args: argparse.Namespace) -> int:

@@ -19,5 +19,5 @@ class Sandbox:
     def open(cls, settings: Settings | None = None, clock: Clock | None = None) -> Sandbox:
         settings = settings or Settings()
         store = Store(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
-        store.create_all()
+        store.migrate()
         return cls(settings, store, clock or SystemClock())

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     port: int = 8400
     smtp_port: int = 2525
     imap_port: int = 1143
+    # IMAP limits: a literal string (a SEARCH text, a password) read into memory, the depth of
+    # parenthesised arguments, and how often IDLE looks for new mail.
+    imap_max_literal_bytes: int = 65536
+    imap_max_nesting: int = 32
+    imap_idle_poll_seconds: float = 1.0
     # Signs bearer tokens. A training sandbox: the default is public and documented as such.
     secret: str = "santelab-bac-a-sable-non-confidentiel"
     token_ttl_seconds: int = 8 * 3600

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 
 from synthetic_data.errors import SantelabError
 
-# Packages that contribute sub-commands, in the order shown by --help: (command, module,
+# Packages that contribute sub-commands, in the order shown by --help: (its commands, module,
 # optional dependency group it needs; None for the base install).
 COMMAND_MODULES = (
-    ("generate", "synthetic_data.cli", None),
-    ("sandbox", "sandbox.cli", "sandbox"),
-    ("course", "santelab.course", "lab"),
-    ("lab", "santelab.lab", "lab"),
+    (("generate",), "synthetic_data.cli", None),
+    (("sandbox",), "sandbox.cli", "sandbox"),
+    (("course",), "santelab.course", "lab"),
+    (("lab",), "santelab.lab", "lab"),
+    (("grade", "report"), "santelab.grading", "lab"),
 )
 OWN_PACKAGES = ("synthetic_data", "sandbox", "santelab")
 
@@ -73,13 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser
     )
     subparsers.required = True
-    for command, name, group in COMMAND_MODULES:
+    for commands, name, group in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if group is None or _is_own(exc.name):
                 raise
-            _register_missing(subparsers, command, group)
+            for command in commands:
+                _register_missing(subparsers, command, group)
             continue
         module.register(subparsers)
     return parser

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sandbox import events
-from sandbox.messaging.models import MailboxRow, MessageRow, QuarantineRow
+from sandbox.messaging.models import MailboxRow, MessageRow, QuarantineRow, UidValidityCounter
 from sandbox.runtime import Sandbox
 
 SERVICE = "mssante"
@@ -136,17 +137,22 @@ def group_commit(store) -> GroupCommit:
 def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str],
              raw: bytes, *, subject: str, kind: str, message_id: str, now: datetime) -> None:
     for rcpt in recipients:
-        session.execute(update(MailboxRow)
-                        .where(MailboxRow.tenant == tenant, MailboxRow.address == rcpt)
-                        .values(uid_next=MailboxRow.uid_next + 1))
-        uid = session.scalar(select(MailboxRow.uid_next).where(
-            MailboxRow.tenant == tenant, MailboxRow.address == rcpt))
-        if uid is None:
-            raise LookupError(rcpt)
         session.execute(insert(MessageRow).values(
-            tenant=tenant, mailbox=rcpt, uid=uid - 1, message_id=message_id,
-            sender=normalise(mail_from), subject=subject, received_at=now, size=len(raw),
-            flags=[], kind=kind, raw=raw))
+            tenant=tenant, mailbox=rcpt, uid=_take_uid(session, tenant, rcpt),
+            message_id=message_id, sender=normalise(mail_from), subject=subject,
+            received_at=now, size=len(raw), flags=[], kind=kind, raw=raw))
+
+
+def _take_uid(session: Session, tenant: str, mailbox: str) -> int:
+    """The next UID of `mailbox`, taken (never given twice: expunges do not lower it)."""
+    session.execute(update(MailboxRow)
+                    .where(MailboxRow.tenant == tenant, MailboxRow.address == mailbox)
+                    .values(uid_next=MailboxRow.uid_next + 1))
+    uid = session.scalar(select(MailboxRow.uid_next).where(
+        MailboxRow.tenant == tenant, MailboxRow.address == mailbox))
+    if uid is None:
+        raise LookupError(mailbox)
+    return uid - 1
 
 
 def quarantine(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
@@ -192,6 +198,55 @@ def get_message(session: Session, tenant: str, mailbox: str, uid: int) -> Messag
 
 def mailbox_state(session: Session, tenant: str, mailbox: str) -> MailboxRow | None:
     return session.get(MailboxRow, (tenant, normalise(mailbox)))
+
+
+def messages_by_uid(session: Session, tenant: str, mailbox: str, uids: list[int]
+                    ) -> list[MessageRow]:
+    """The stored messages among `uids`, raw bytes included (read in chunks: SQLite bounds
+    the number of parameters of a statement)."""
+    rows = []
+    for start in range(0, len(uids), 500):
+        rows += session.scalars(select(MessageRow).where(
+            MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox),
+            MessageRow.uid.in_(uids[start:start + 500])))
+    return rows
+
+
+def uid_validity(sandbox: Sandbox, tenant: str, mailbox: str) -> int:
+    """The mailbox's UIDVALIDITY, given at its first use by IMAP: the time in seconds, or one
+    more than the last value this store gave if that is greater (two resets in one second).
+    A reset tenant or a copied template starts at 0, so it always gets a new, greater one."""
+    address = normalise(mailbox)
+    with sandbox.store.session() as session:
+        box = session.get(MailboxRow, (tenant, address))
+        if box is None or box.uid_validity:
+            return box.uid_validity if box else 0
+        counter = session.get(UidValidityCounter, 1, with_for_update=True)
+        value = int(time.time())
+        if counter is None:
+            session.add(UidValidityCounter(id=1, last=value))
+        else:
+            value = counter.last = max(value, counter.last + 1)
+        session.execute(update(MailboxRow).where(
+            MailboxRow.tenant == tenant, MailboxRow.address == address,
+            MailboxRow.uid_validity == 0).values(uid_validity=value))
+    with sandbox.store.session() as session:  # another session may have given it first
+        return session.get(MailboxRow, (tenant, address)).uid_validity
+
+
+def copy_messages(sandbox: Sandbox, tenant: str, mailbox: str, uids: list[int]) -> list[int]:
+    """IMAP COPY into the same mailbox: new copies with new UIDs and the same flags."""
+    address = normalise(mailbox)
+    created = []
+    with sandbox.store.session() as session:
+        for row in sorted(messages_by_uid(session, tenant, address, uids), key=lambda r: r.uid):
+            uid = _take_uid(session, tenant, address)
+            session.execute(insert(MessageRow).values(
+                tenant=tenant, mailbox=address, uid=uid, message_id=row.message_id,
+                sender=row.sender, subject=row.subject, received_at=row.received_at,
+                size=row.size, flags=list(row.flags or []), kind=row.kind, raw=row.raw))
+            created.append(uid)
+    return created
 
 
 def set_flags(sandbox: Sandbox, tenant: str, mailbox: str, uids: list[int], flags: list[str],
@@ -248,8 +303,3 @@ def expunge(sandbox: Sandbox, tenant: str, mailbox: str) -> list[int]:
                 MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox),
                 MessageRow.uid.in_(uids)))
     return uids
-
-
-def count_messages(session: Session, tenant: str, mailbox: str) -> int:
-    return session.scalar(select(func.count()).select_from(MessageRow).where(
-        MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox))) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sandbox.store.base import Base, JsonType, TenantMixin
@@ -19,7 +19,19 @@ class MailboxRow(TenantMixin, Base):
     type: Mapped[str] = mapped_column(String(8))
     owner_id: Mapped[str | None] = mapped_column(String(64), default=None)
     uid_next: Mapped[int] = mapped_column(Integer, default=1)
-    uid_validity: Mapped[int] = mapped_column(Integer, default=1)
+    # 0 until IMAP first opens the mailbox (`mailstore.uid_validity`): a copied template or a
+    # reseeded tenant never shows the value an earlier incarnation showed.
+    uid_validity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UidValidityCounter(Base):
+    """The last UIDVALIDITY given in this store. Deliberately without a tenant: it outlives
+    `sandbox reset`, so a recreated mailbox always gets a greater value (RFC 3501 §2.3.1.1)."""
+
+    __tablename__ = "mss_uid_validity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(BigInteger)
 
 
 class MessageRow(TenantMixin, Base):

@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sandbox.store.base import Base
 from sandbox.store.sqlite_writer import connection_factory
 from synthetic_data.errors import SantelabError
 
@@ -93,21 +92,12 @@ class Store:
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        """Create the missing tables; refuse, in French, a database whose existing tables lack
-        columns of this version (there are no migrations: such a sandbox is recreated)."""
-        register_tables()
-        Base.metadata.create_all(self.engine)
-        existing = inspect(self.engine)
-        missing = sorted(
-            f"{table.name}.{name}" for table in Base.metadata.sorted_tables
-            for name in set(table.columns.keys())
-            - {column["name"] for column in existing.get_columns(table.name)})
-        if missing:
-            raise SantelabError(
-                f"la base {self.url.split('@')[-1]} a été créée par une version antérieure de "
-                f"santelab (colonnes absentes : {', '.join(missing)}) : supprimez ce fichier "
-                "(ou videz ce schéma PostgreSQL) pour repartir d'un bac à sable neuf.")
+    def migrate(self) -> str | None:
+        """Bring the database to this version's schema, data kept (`migrate.upgrade`); the
+        revision it was at."""
+        from sandbox.store.migrate import upgrade
+
+        return upgrade(self.engine, self.url.split("@")[-1])
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -71,20 +71,20 @@ def test_cli_errors_are_one_french_line(tmp_path, args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_database_of_an_older_version_is_a_french_error(tmp_path):
-    """No migrations: a store whose tables lack this version's columns is refused, clearly."""
+def test_database_altered_by_hand_is_a_french_error(tmp_path):
+    """A store at the head revision whose tables lack this version's columns is refused."""
     import sqlite3
 
     from sandbox.store.db import Store
 
     db = tmp_path / "ancienne.sqlite"
-    Store(f"sqlite:///{db}").create_all()
+    Store(f"sqlite:///{db}").migrate()
     with sqlite3.connect(db) as old:
         old.execute("ALTER TABLE erx_prescriptions DROP COLUMN dmp_filing")
     result = subprocess.run(command("reset", "--db", f"sqlite:///{db}", "--data-dir",
                                     str(tmp_path)), capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "version antérieure" in result.stderr
+    assert "ne correspond pas au schéma" in result.stderr
     assert "erx_prescriptions.dmp_filing" in result.stderr
 
 
