@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from sandbox import refusals
+from sandbox.body_limit import BodyLimitMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
@@ -46,8 +48,9 @@ def create_app(sandbox: Sandbox | None = None) -> FastAPI:
             if service.faultable:
                 faultable[router.prefix] = service.name
     app.state.service_prefixes = prefixes
-    install_error_handlers(app)
+    install_error_handlers(app, on_refusal=refusals.trace)
     _document_errors(app)
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)
+    app.add_middleware(BodyLimitMiddleware, limit=sandbox.settings.max_body_bytes)
     return app

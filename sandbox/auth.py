@@ -2,7 +2,8 @@
 
 Tokens are signed, not stored (HMAC over tenant, login, role and expiry), so any number of
 sandbox processes sharing one PostgreSQL accept each other's tokens without a session table.
-The sandbox is a training environment: its signing secret is a setting, public by default.
+The signing secret is per deployment (sandbox/deployment.py): generated at the store's first
+start and kept in it, unless a setting gives one.
 """
 
 from __future__ import annotations
@@ -55,13 +56,6 @@ def tenant_password(class_key: str, tenant: str) -> str:
     return f"classe-{digest[:24]}"
 
 
-def persona_password(settings, tenant: str) -> str:
-    """The persona password of `tenant`: its own in a class, shared by every tenant otherwise."""
-    if settings.class_key:
-        return tenant_password(settings.class_key, tenant)
-    return settings.persona_password
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -95,17 +89,48 @@ def read_token(token: str, *, secret: str, now: datetime) -> Actor:
         payload = json.loads(_unb64(body))
     except ValueError as exc:
         raise _invalid("Jeton illisible : reconnectez-vous.") from exc
+    if not _well_formed(payload):
+        raise _invalid("Jeton incomplet (expiration ou identité absente) : reconnectez-vous "
+                       "pour obtenir un nouveau jeton.")
     if payload["exp"] < now.timestamp():
         raise _invalid("Jeton expiré : reconnectez-vous pour obtenir un nouveau jeton.")
     return Actor(payload["t"], payload["l"], payload["r"], payload.get("pr"), payload.get("pa"))
 
 
+def _well_formed(payload: object) -> bool:
+    """What `issue_token` writes: a numeric expiry and string names (a signed token may still
+    have been minted by other code holding the secret)."""
+    if not isinstance(payload, dict):
+        return False
+    expiry = payload.get("exp")
+    if isinstance(expiry, bool) or not isinstance(expiry, int | float) or expiry != expiry:
+        return False
+    names = [payload.get(k) for k in ("t", "l", "r")]
+    optional = [payload.get(k) for k in ("pr", "pa")]
+    return (all(isinstance(n, str) for n in names)
+            and all(o is None or isinstance(o, str) for o in optional))
+
+
+WRONG_CREDENTIALS = ("Identifiant ou mot de passe incorrect pour ce bac à sable : vérifiez la "
+                     "persona, le mot de passe et le bac à sable (tenant).")
+# Checked when the persona does not exist, so that an unknown login costs the same scrypt.
+_NOBODY = hash_password("", salt=bytes(16))
+
+
+def verify(session: Session, tenant: str, login: str, password: str) -> Actor | None:
+    """The persona these credentials name, or None (unknown persona or wrong password)."""
+    row = session.get(PersonaRow, (tenant, login))
+    if row is None:
+        check_password(password, _NOBODY)
+        return None
+    if not check_password(password, row.password_hash):
+        return None
+    return Actor(tenant, row.login, row.role, row.practitioner_id, row.patient_id)
+
+
 def authenticate(session: Session, tenant: str, login: str, password: str) -> Actor:
     """Check a persona's password; the same French refusal whatever was wrong."""
-    row = session.get(PersonaRow, (tenant, login))
-    if row is None or not check_password(password, row.password_hash):
-        raise _invalid(
-            "Identifiant ou mot de passe incorrect pour ce bac à sable : vérifiez la "
-            "persona, le mot de passe et le bac à sable (tenant)."
-        )
-    return Actor(tenant, row.login, row.role, row.practitioner_id, row.patient_id)
+    actor = verify(session, tenant, login, password)
+    if actor is None:
+        raise _invalid(WRONG_CREDENTIALS)
+    return actor

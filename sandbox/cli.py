@@ -108,6 +108,8 @@ def since_process_start() -> float | None:
 
 
 def banner(settings, personas, *, seconds: float, seeded: bool, mail: MailServers) -> str:
+    from sandbox.deployment import is_local
+
     base = f"http://{settings.host}:{settings.port}"
     total = since_process_start()
     ready = f"prêt en {seconds:.1f} s" + (
@@ -124,7 +126,16 @@ def banner(settings, personas, *, seconds: float, seeded: bool, mail: MailServer
     ]
     lines.append(f"  MSSanté    : SMTP {mail.host}:{mail.smtp_port}, IMAP "
                  f"{mail.host}:{mail.imap_port} (STARTTLS, AC : {mail.ca_file})")
-    lines.append(f"  Personas (mot de passe commun « {settings.persona_password} ») :")
+    if settings.class_key:  # a class: no password is public, none is printed
+        lines.append("  Personas (un mot de passe par tenant, dérivé de la clé de classe "
+                     "SANTELAB_CLASS_KEY ; l'animateur : SANTELAB_FACILITATOR_PASSWORD) :")
+    elif is_local(settings):
+        lines.append(f"  Personas (mot de passe commun « {settings.persona_password} » ; "
+                     f"animateur : « {settings.facilitator_password} », propre à ce bac à "
+                     "sable) :")
+    else:
+        lines.append("  Personas (mots de passe de SANTELAB_PERSONA_PASSWORD et, pour "
+                     "l'animateur, SANTELAB_FACILITATOR_PASSWORD) :")
     for p in personas:
         lines.append(f"    {p.login:<13} {p.display_name}")
     lines.append("  Aussi : chaque professionnel par son RPPS, chaque patient par son identifiant.")
@@ -137,10 +148,12 @@ def run_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import create_app
+    from sandbox.deployment import require_for_start
     from sandbox.personas import default_personas_of
 
     started = time.perf_counter()
     settings = settings_from(args)
+    require_for_start(settings)
     check_free(settings.host, settings.port, "--port")
     sandbox, seeded = _open(settings)
     app = create_app(sandbox)
@@ -150,7 +163,7 @@ def run_up(args: argparse.Namespace) -> int:
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
             await super().startup(sockets)
-            print(banner(settings, personas, seconds=time.perf_counter() - started,
+            print(banner(sandbox.settings, personas, seconds=time.perf_counter() - started,
                          seeded=seeded, mail=mail), flush=True)
 
     server = Server(uvicorn.Config(app, host=settings.host, port=settings.port,
@@ -196,10 +209,12 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
+    from sandbox.deployment import require_for_start
     from sandbox.runtime import Sandbox
     from sandbox.seeding import reset_tenant
 
     settings = settings_from(args)
+    require_for_start(settings)
     started = time.perf_counter()
     try:
         sandbox = Sandbox.open(settings)

@@ -134,16 +134,26 @@ def database_unavailable() -> ServiceError:
                         code="transient", headers={"Retry-After": "5"})
 
 
-def install_error_handlers(app: FastAPI) -> None:
+async def _not_traced(_request: Request, _error: Exception, _status: int, _text: str) -> None:
+    return None
+
+
+def install_error_handlers(app: FastAPI, on_refusal=_not_traced) -> None:
+    """The French answers of every error; `on_refusal(request, error, status, text)` is
+    awaited for each 4xx (the app traces the untraced ones: sandbox/refusals.py)."""
+
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError):
+    async def _service_error(request: Request, exc: ServiceError):
+        await on_refusal(request, exc, exc.status, exc.diagnostics)
         return exc.response()
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError):
+    async def _validation_error(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         text = " ; ".join(describe_validation_error(e) for e in errors[:5]) or "requête invalide"
-        return outcome_response(400, operation_outcome(f"Requête invalide : {text}."))
+        text = f"Requête invalide : {text}."
+        await on_refusal(request, exc, 400, text)
+        return outcome_response(400, operation_outcome(text))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -156,6 +166,7 @@ def install_error_handlers(app: FastAPI) -> None:
             if allowed:
                 headers["Allow"] = ", ".join(allowed)
                 text = f"{text} (méthodes acceptées : {', '.join(allowed)})"
+        await on_refusal(request, exc, status, text)
         return outcome_response(
             status, operation_outcome(text, code=_ISSUE_BY_STATUS.get(status, "processing")),
             headers or None,
@@ -176,4 +187,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "signalez-le au formateur.",
                 code="exception", severity="fatal",
             ),
+            # Starlette re-raises the error after this answer and the server then drops the
+            # connection: say so, or a keep-alive client sends its next request into a void.
+            {"Connection": "close"},
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, JsonType
+from sandbox.store.base import Base, JsonType, UtcDateTime
 
 
 class EventRow(Base):
@@ -19,7 +19,7 @@ class EventRow(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     service: Mapped[str] = mapped_column(String(32))  # insi, dmp, annuaire, erx, mssante, admin
     action: Mapped[str] = mapped_column(String(64))  # e.g. "dmp.document.read"
     persona: Mapped[str | None] = mapped_column(String(128))  # login of the actor

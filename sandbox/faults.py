@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
@@ -40,7 +39,7 @@ class FaultBook:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
             rows = session.scalars(select(FaultRow).where(FaultRow.tenant == tenant)).all()
-            faults = {r.service: r for r in rows if r.until is None or _aware(r.until) > now}
+            faults = {r.service: r for r in rows if r.until is None or r.until > now}
         self._cache[tenant] = (time.monotonic(), faults)
         return faults
 
@@ -67,8 +66,9 @@ class FaultBook:
         return removed
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def fault_delay(fault: FaultRow) -> float:
+    """Seconds a fault adds before the answer: only the "lent" mode slows a service down."""
+    return fault.delay_ms / 1000 if fault.mode == "lent" else 0.0
 
 
 def fault_error(fault: FaultRow, service: str) -> ServiceError | None:
@@ -128,9 +128,10 @@ class FaultMiddleware:
             return database_unavailable()
         if fault is None:
             return None
-        if fault.delay_ms:
-            await asyncio.sleep(fault.delay_ms / 1000)
+        delay = fault_delay(fault)
+        if delay:
+            await asyncio.sleep(delay)
         return fault_error(fault, service)
 
 
-__all__ = ["MODES", "FaultBook", "FaultMiddleware", "fault_error"]
+__all__ = ["MODES", "FaultBook", "FaultMiddleware", "fault_delay", "fault_error"]

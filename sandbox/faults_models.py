@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, TenantMixin
+from sandbox.store.base import Base, TenantMixin, UtcDateTime
 
 
 class FaultRow(TenantMixin, Base):
@@ -18,4 +18,4 @@ class FaultRow(TenantMixin, Base):
     delay_ms: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[int] = mapped_column(Integer, default=503)
     message: Mapped[str] = mapped_column(String(512), default="")
-    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

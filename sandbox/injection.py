@@ -14,8 +14,10 @@ from sandbox import events, policy
 from sandbox.auth import Actor, read_token
 from sandbox.classroom import TENANT_HEADER, check_tenant
 from sandbox.errors import ServiceError
+from sandbox.refusals import mark_traced
 from sandbox.runtime import Sandbox
 from sandbox.transactions import RequestTransaction, request_transaction
+from sandbox.vocabulary import REFUSED, SUCCESS
 
 
 async def get_sandbox(request: Request) -> Sandbox:  # async: no worker-thread hop
@@ -71,7 +73,7 @@ class ServiceContext:
         return self.sandbox.clock.now()
 
     def event(self, action: str, *, target: str | None = None, patient: str | None = None,
-              outcome: str = "success", detail: dict | None = None) -> events.Event:
+              outcome: str = SUCCESS, detail: dict | None = None) -> events.Event:
         return events.Event(
             tenant=self.tenant, at=self.now(), service=self.service, action=action,
             persona=self.actor.login, role=self.actor.role, target=target, patient=patient,
@@ -93,9 +95,9 @@ class ServiceContext:
         """Roll back the request's writes, trace the refusal at once, and return the error to
         raise (the third way a request's transaction ends, see sandbox/transactions.py)."""
         self.transaction.abandon()
-        self.record_at_once(action, outcome="refused", detail={"raison": error.diagnostics},
+        self.record_at_once(action, outcome=REFUSED, detail={"raison": error.diagnostics},
                             **kwargs)
-        return error
+        return mark_traced(error)
 
     def require(self, action: str, resource: dict | None = None, **trace: Any) -> None:
         """Ask the access matrix; a refusal is traced, then raised as a 403."""

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sandbox.auth_models import PersonaRow
+from sandbox.deployment import FACILITATOR_LOGIN
 from sandbox.runtime import Sandbox
 from synthetic_data import model
 from synthetic_data.referentials import GENERAL_PRACTITIONER
@@ -109,9 +110,11 @@ def default_personas_of(sandbox: Sandbox, tenant: str) -> list[PersonaInfo]:
                         r.mailbox) for login in DEFAULT_LOGINS if (r := rows.get(login))]
 
 
-def seed(session: Session, tenant: str, population, password_hash: str) -> None:
+def seed(session: Session, tenant: str, population, hashes: tuple[str, str]) -> None:
     """Insert who logs in to `tenant`: the named personas, every professional whose profession
-    has a role (by RPPS) and every patient (by identifier), all with `password_hash`."""
+    has a role (by RPPS) and every patient (by identifier); `hashes`: (the personas' password,
+    the facilitator's, never the same)."""
+    personas, facilitator = hashes
     rows = {p.login: p for p in default_personas(population)}
     for pr in population.practitioners:
         role = ROLE_BY_PROFESSION.get(pr.profession)
@@ -126,7 +129,8 @@ def seed(session: Session, tenant: str, population, password_hash: str) -> None:
                                       patient_id=pa.id)
     session.execute(insert(PersonaRow), [
         {"tenant": tenant, "login": p.login, "role": p.role,
-         "display_name": p.display_name.strip(), "password_hash": password_hash,
+         "display_name": p.display_name.strip(),
+         "password_hash": facilitator if p.login == FACILITATOR_LOGIN else personas,
          "practitioner_id": p.practitioner_id, "patient_id": p.patient_id, "mailbox": p.mailbox}
         for p in rows.values()])
 

@@ -67,6 +67,21 @@ class AccessMatrix:
         return Decision(False, self.refusals[action])
 
 
+    def allowed_values(self, role: str, action: str, key: str) -> frozenset[str] | None:
+        """The values of `key` for which `role` may do `action` (None: any value), for a
+        decision taken in SQL over many resources at once."""
+        allowed: set[str] = set()
+        for rule in self.rules[action]:
+            if role not in rule.roles:
+                continue
+            if set(rule.match) - {key}:
+                raise ValueError(f"{action}: a rule matches on more than {key!r}")
+            if key not in rule.match:
+                return None
+            allowed |= rule.match[key]
+        return frozenset(allowed)
+
+
 @cache
 def matrix() -> AccessMatrix:
     text = resources.files("sandbox").joinpath("access_matrix.yaml").read_text(encoding="utf-8")

@@ -14,8 +14,7 @@ from functools import cached_property
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sandbox import personas
-from sandbox.auth import hash_password, persona_password
+from sandbox import deployment, personas
 from sandbox.auth_models import PersonaRow
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES, resolve
@@ -63,13 +62,12 @@ def seed_tenant(sandbox: Sandbox, tenant: str, population=None) -> None:
     population = population if population is not None else load_population(sandbox.settings)
     if not isinstance(population, SeedPopulation):
         population = SeedPopulation(population)
-    # scrypt: once per seed
-    password_hash = hash_password(persona_password(sandbox.settings, tenant))
+    hashes = deployment.password_hashes(sandbox.settings, tenant)  # scrypt: once per seed
     with sandbox.store.session() as session:
         for service in SERVICES:
             if service.seeder:
                 resolve(service.seeder)(session, tenant, population)
-        personas.seed(session, tenant, population, password_hash)
+        personas.seed(session, tenant, population, hashes)
 
 
 def delete_tenant(session: Session, tenant: str) -> None:

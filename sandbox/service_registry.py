@@ -17,8 +17,10 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-# Tables of the mechanisms every service shares: personas and tokens, the event stream, faults.
-SHARED_TABLES = ("sandbox.auth_models", "sandbox.events_models", "sandbox.faults_models")
+# Tables of the mechanisms every service shares: personas and tokens, the deployment's secrets,
+# the event stream, faults.
+SHARED_TABLES = ("sandbox.auth_models", "sandbox.deployment_models", "sandbox.events_models",
+                 "sandbox.faults_models")
 
 
 def resolve(path: str) -> Any:
@@ -72,6 +74,9 @@ SERVICES = (
                                 "sandbox.messaging.router:landing"),
             tables=("sandbox.messaging.models",), seeder="sandbox.messaging.seed:seed",
             client="sandbox.client.mssante:Mssante"),
+    Service("dpi", routers=("sandbox.services.dpi.router:router",),
+            tables=("sandbox.services.dpi.models",), seeder="sandbox.services.dpi.seed:seed",
+            client="sandbox.client.dpi:Dpi"),
 )
 
 

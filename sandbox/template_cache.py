@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from sandbox import deployment
 from sandbox.runtime import Sandbox
 from sandbox.seeding import ensure_seeded, seed_tenant
 from sandbox.settings import Settings
@@ -78,6 +79,7 @@ def build_template(settings: Settings, tenant: str) -> Path:
     sandbox = Sandbox.open(settings.model_copy(update={"db": f"sqlite:///{scratch}"}))
     try:
         seed_tenant(sandbox, tenant)
+        deployment.forget_secrets(sandbox.store)  # each copy makes its own at its first start
     finally:
         sandbox.store.dispose()
     _checkpoint(scratch)

@@ -365,3 +365,22 @@ def establishment_types() -> dict[str, EstablishmentType]:
         hosts=_words,
     )
     return {t.kind: t for t in rows}
+
+
+# --- safe prescribing ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrescribingRule:
+    atc_prefix: str  # ATC code or class prefix ("A10BA02", "C09A")
+    situation: str  # "egfr_below" or "pregnancy"
+    threshold: float | None  # eGFR limit (mL/min/1.73 m²) for egfr_below
+    action: str  # "stop" (dropped from the treatment) or "suspend" (resumed after)
+    source: str
+
+
+@cache
+def prescribing_rules() -> tuple[PrescribingRule, ...]:
+    """Contraindications and dose rules, each with its source (ANSM RCP, CRAT, HAS)."""
+    rows = _records("prescribing_rules.csv", PrescribingRule, threshold=lambda t: float(t) if t else None)
+    return tuple(rows)

@@ -5,6 +5,7 @@ import shutil
 import tempfile
 
 import pytest
+from fixtures.personas import FACILITATOR_PASSWORD
 
 # Feature fixtures (tests/ is on sys.path: this conftest sits in a folder without __init__).
 pytest_plugins = ["fixtures.postgres"]
@@ -16,6 +17,7 @@ def pytest_configure(config):
     would hide a change of the seeded population."""
     config.santelab_data_dir = tempfile.mkdtemp(prefix="santelab-tests-")
     os.environ["SANTELAB_DATA_DIR"] = config.santelab_data_dir
+    os.environ["SANTELAB_FACILITATOR_PASSWORD"] = FACILITATOR_PASSWORD
 
 
 def pytest_unconfigure(config):

@@ -10,6 +10,8 @@ Everything is read from the environment (see README.md here):
   SANTELAB_HUB_STUDENTS    hub users who are students, comma-separated
   SANTELAB_HUB_TRAINERS    hub users who are trainers (hub admins), comma-separated
   SANTELAB_CLASS_KEY       the class key (default: generated once into SANTELAB_HUB_DIR)
+  SANTELAB_FACILITATOR_PASSWORD  the drills' facilitator, trainers only (default: generated
+                           once into SANTELAB_HUB_DIR)
   SANTELAB_HUB_PORT, SANTELAB_HUB_API_PORT, SANTELAB_HUB_PROXY_API_PORT, SANTELAB_PORT,
   SANTELAB_SMTP_PORT, SANTELAB_IMAP_PORT   loopback ports (defaults 8000, 8081, 8001, 8400,
                                            2525, 1143)
@@ -38,10 +40,11 @@ for folder in (homes, exchange):
 exchange.chmod(0o777)  # nbgrader's exchange: every user writes their own submissions there
 
 
-def _class_key() -> str:
-    if os.environ.get("SANTELAB_CLASS_KEY"):
-        return os.environ["SANTELAB_CLASS_KEY"]
-    path = state / "class_key"
+def _secret(variable: str, file: str) -> str:
+    """The environment's value, else one generated once into the state folder (mode 600)."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = state / file
     if not path.exists():
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32))
@@ -56,7 +59,8 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-key = _class_key()
+key = _secret("SANTELAB_CLASS_KEY", "class_key")
+facilitator = _secret("SANTELAB_FACILITATOR_PASSWORD", "facilitator_password")
 students, trainers = _users("SANTELAB_HUB_STUDENTS"), _users("SANTELAB_HUB_TRAINERS")
 bin_dir = Path(sys.executable).parent
 sandbox_port = _port("SANTELAB_PORT", 8400)
@@ -96,6 +100,7 @@ c.JupyterHub.services = [{
     "environment": {**{k: v for k, v in os.environ.items()
                        if k.startswith("SANTELAB_") and not k.startswith("SANTELAB_HUB_")},
                     "SANTELAB_DB": db, "SANTELAB_CLASS_KEY": key,
+                    "SANTELAB_FACILITATOR_PASSWORD": facilitator,
                     "SANTELAB_TENANT": min(trainers, default="formateur")},
 }]
 if os.environ.get("SANTELAB_HUB_ADMIN_TOKEN"):
@@ -114,6 +119,7 @@ def _environment(spawner) -> dict[str, str]:
            "SANTELAB_PASSWORD": tenant_password(key, name)}
     if name in trainers:
         env["SANTELAB_CLASS_KEY"] = key  # the trainer opens every student's tenant
+        env["SANTELAB_FACILITATOR_PASSWORD"] = facilitator  # and runs the drills
     return env
 
 

@@ -667,9 +667,6 @@ def qualite_indicateurs() -> NotebookBuilder:
     import re
     from datetime import date
 
-    import matplotlib
-
-    matplotlib.use("Agg")  # graphiques dessinés sans fenêtre (le notebook les affiche)
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd

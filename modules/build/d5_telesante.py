@@ -316,9 +316,6 @@ def telesurveillance() -> NotebookBuilder:
     ''' + INTRO_TESTS)
     nb.md(SETUP_NOTE)
     nb.code('''
-    import matplotlib
-
-    matplotlib.use("Agg")  # graphiques dessinés sans fenêtre (le notebook les affiche)
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd

@@ -17,9 +17,6 @@ Les patients, les professionnels et l'établissement sont **fictifs**.
 SETUP = '''
 from datetime import datetime
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -374,9 +371,6 @@ def mode_degrade() -> NotebookBuilder:
 
 
 SETUP_DRILL = '''
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 

@@ -36,7 +36,8 @@ from sandbox.client.errors import (
 from sandbox.client.transport import Resource, Transport
 from sandbox.service_registry import SERVICES, Service
 
-DEFAULT_PASSWORD = "bac-a-sable"
+DEFAULT_PASSWORD = "bac-a-sable"  # the local sandbox's public persona password (settings)
+FACILITATOR = "facilitateur"
 
 
 class ServiceClient:
@@ -80,16 +81,23 @@ for _service in SERVICES:
 del _service
 
 
+def _default_password(persona: str, local: Any) -> str:
+    if persona == FACILITATOR:
+        given = os.environ.get("SANTELAB_FACILITATOR_PASSWORD")
+        return given or (local.settings.facilitator_password if local is not None else "")
+    return os.environ.get("SANTELAB_PASSWORD") or DEFAULT_PASSWORD
+
+
 def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | None = None,
             password: str | None = None) -> Connection:
     """Log in as `persona` and return its Connection.
 
     `url` defaults to `SANTELAB_URL`; without one the sandbox runs in-process. `tenant`
     defaults to `SANTELAB_TENANT` (else "demo"), `password` to `SANTELAB_PASSWORD` (else the
-    sandbox's shared persona password).
+    local sandbox's public persona password); the facilitator's to
+    `SANTELAB_FACILITATOR_PASSWORD` (else, in-process, the one this sandbox generated).
     """
     url = url or os.environ.get("SANTELAB_URL") or None
-    password = password or os.environ.get("SANTELAB_PASSWORD") or DEFAULT_PASSWORD
     local = None
     if url:
         transport = Transport.http(url)
@@ -98,6 +106,7 @@ def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | N
         from sandbox.in_process import local_sandbox  # the whole sandbox: only when needed
 
         local, transport, tenant = local_sandbox(tenant)
+    password = password or _default_password(persona, local)
     body = transport.json("POST", "/auth/token",
                           json={"tenant": tenant, "login": persona, "password": password})
     return Connection(transport, persona=persona, tenant=tenant, token=body["access_token"],

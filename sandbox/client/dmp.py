@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from sandbox.client.transport import Resource
 from sandbox.services.dmp.schemas import Alert, ConsentState
+from sandbox.vocabulary import ACTION_SYSTEM, AUDIT_EVENT_OUTCOME, ERROR, outcome_label
 
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.10"
 LOINC = "http://loinc.org"
@@ -93,7 +94,7 @@ class AuditEntry:
     action: str
     who: str
     role: str
-    outcome: str  # "succès" or "refus"
+    outcome: str  # French label of the stream's outcome: "succès", "refus" or "erreur"
     description: str
     target: str | None
     emergency_reason: str | None = None
@@ -104,11 +105,15 @@ class AuditEntry:
         targets = [e["what"]["reference"] for e in r.get("entity", [])
                    if not e["what"]["reference"].startswith("Patient/")]
         purpose = (r.get("purposeOfEvent") or [{}])[0]
+        action = next((c for c in r.get("subtype", []) if c.get("system") == ACTION_SYSTEM),
+                      r.get("type", {}))
+        outcome = next((o for o, code in AUDIT_EVENT_OUTCOME.items()
+                        if code == r.get("outcome")), ERROR)
         return cls(id=r.get("id", ""), recorded=r.get("recorded", ""),
-                   action=r.get("type", {}).get("display", ""),
+                   action=action.get("display", ""),
                    who=agent.get("who", {}).get("display", ""),
                    role=agent.get("type", {}).get("text", ""),
-                   outcome="succès" if r.get("outcome") == "0" else "refus",
+                   outcome=outcome_label(outcome),
                    description=r.get("outcomeDesc", ""), target=targets[0] if targets else None,
                    emergency_reason=purpose.get("text"))
 

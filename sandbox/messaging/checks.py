@@ -45,8 +45,8 @@ def _defect_reason(defect: mime_errors.MessageDefect) -> str:
 
 def mime_problem(message: EmailMessage) -> str | None:
     """Why the MIME structure is unacceptable, or None."""
-    if not message.get("From"):
-        return "en-tête « From » absent"
+    if not any(name.lower() == "from" and value.strip() for name, value in message.raw_items()):
+        return "en-tête « From » absent"  # (raw headers: parsing From costs more than this)
     for parts, part in enumerate(message.walk(), 1):
         if parts > MAX_PARTS:
             return f"plus de {MAX_PARTS} parties MIME"

@@ -17,6 +17,7 @@ from sandbox.messaging import mailstore
 from sandbox.messaging.imap_message import Entity, body_structure, crlf, envelope, section
 from sandbox.messaging.imap_search import Candidate, Context, compile_search
 from sandbox.messaging.imap_sequence import Ranges, resolve_sequence, resolve_uids
+from sandbox.messaging.reads import record_imap_read
 from sandbox.runtime import Sandbox
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
@@ -149,6 +150,9 @@ class Session:
         by_uid = {self.uids[s - 1]: s for s in seqs}
         with self.sandbox.store.session() as session:
             rows = mailstore.messages_by_uid(session, self.tenant, self.address, list(by_uid))
+        record_imap_read(self.sandbox, tenant=self.tenant, persona=self.persona, role=self.role,
+                         mailbox=self.address,
+                         message_ids=[r.message_id for r in sorted(rows, key=lambda r: r.uid)])
         changed: set[int] = set()
         if not self.read_only and any(_sets_seen(item) for item in items):
             unseen = [r.uid for r in rows if "\\Seen" not in (r.flags or [])]

@@ -40,7 +40,9 @@ def normalise(address: str) -> str:
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:
-    return session.get(MailboxRow, (tenant, normalise(address))) is not None
+    boxes = MailboxRow.__table__  # a Core select: checked for every recipient of every message
+    return session.connection().execute(select(boxes.c.address).where(
+        boxes.c.tenant == tenant, boxes.c.address == normalise(address))).first() is not None
 
 
 def domain_known(session: Session, tenant: str, domain: str) -> bool:
@@ -136,20 +138,22 @@ def group_commit(store) -> GroupCommit:
 
 def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str],
              raw: bytes, *, subject: str, kind: str, message_id: str, now: datetime) -> None:
+    """Core statements on the connection: the ORM's bulk paths cost more than the SQL here."""
+    connection = session.connection()
     for rcpt in recipients:
-        session.execute(insert(MessageRow).values(
+        connection.execute(insert(MessageRow.__table__).values(
             tenant=tenant, mailbox=rcpt, uid=_take_uid(session, tenant, rcpt),
             message_id=message_id, sender=normalise(mail_from), subject=subject,
             received_at=now, size=len(raw), flags=[], kind=kind, raw=raw))
 
 
 def _take_uid(session: Session, tenant: str, mailbox: str) -> int:
-    """The next UID of `mailbox`, taken (never given twice: expunges do not lower it)."""
-    session.execute(update(MailboxRow)
-                    .where(MailboxRow.tenant == tenant, MailboxRow.address == mailbox)
-                    .values(uid_next=MailboxRow.uid_next + 1))
-    uid = session.scalar(select(MailboxRow.uid_next).where(
-        MailboxRow.tenant == tenant, MailboxRow.address == mailbox))
+    """The next UID of `mailbox`, taken (never given twice: expunges do not lower it) in one
+    UPDATE … RETURNING, whose row lock serialises concurrent deliveries on PostgreSQL."""
+    boxes = MailboxRow.__table__
+    uid = session.connection().execute(
+        update(boxes).where(boxes.c.tenant == tenant, boxes.c.address == mailbox)
+        .values(uid_next=boxes.c.uid_next + 1).returning(boxes.c.uid_next)).scalar()
     if uid is None:
         raise LookupError(mailbox)
     return uid - 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, JsonType, TenantMixin
+from sandbox.store.base import Base, JsonType, TenantMixin, UtcDateTime
 
 
 class MailboxRow(TenantMixin, Base):
@@ -45,7 +45,7 @@ class MessageRow(TenantMixin, Base):
     message_id: Mapped[str] = mapped_column(String(256))  # shared by every recipient's copy
     sender: Mapped[str] = mapped_column(String(256))
     subject: Mapped[str] = mapped_column(Text, default="")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     size: Mapped[int] = mapped_column(Integer)
     flags: Mapped[list] = mapped_column(JsonType, default=list)  # "\\Seen", "$Phishing"…
     kind: Mapped[str] = mapped_column(String(16), default="normal")  # normal | piege
@@ -58,7 +58,7 @@ class QuarantineRow(TenantMixin, Base):
     __tablename__ = "mss_quarantine"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     sender: Mapped[str] = mapped_column(String(256))
     recipients: Mapped[list] = mapped_column(JsonType, default=list)
     reason: Mapped[str] = mapped_column(Text)
@@ -74,4 +74,4 @@ class TrapRow(TenantMixin, Base):
     template: Mapped[str] = mapped_column(String(64))
     mailbox: Mapped[str] = mapped_column(String(256))
     message_id: Mapped[str] = mapped_column(String(256))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,7 +1,8 @@
 """MSSanté over HTTP: the client's in-process path, trap injection, and the trap landing page.
 
-The SMTP server and these routes share one decision path (`MssanteHandler.accept` and the
-access matrix), so a refusal reads the same whether a notebook sends over HTTP or SMTP.
+Sending is a thin adapter over `submission.MailService`, as the SMTP server is: the same
+checks, limits, faults and trace headers, its typed results mapped to HTTP statuses here, so a
+refusal reads the same whether a notebook sends over HTTP or SMTP.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import base64
 import html
 import string
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from importlib import resources
 from typing import Annotated
 
@@ -24,16 +25,36 @@ from sandbox.injection import ServiceContext, service_context
 from sandbox.messaging import mailstore, traps
 from sandbox.messaging.pki import ca_path, load_ca, persona_certificate
 from sandbox.messaging.schemas import Outgoing, TrapRequest
-from sandbox.messaging.smtp import MssanteHandler, Submitter
+from sandbox.messaging.smtp import reply
+from sandbox.messaging.submission import (
+    Accepted,
+    MailService,
+    Quarantined,
+    Refusal,
+    Refused,
+    Submission,
+    Submitter,
+    Via,
+)
 from sandbox.service_router import ServiceRouter
 
 router = ServiceRouter(prefix="/mssante", tags=["MSSanté"])
 landing = APIRouter(prefix="/piege", tags=["MSSanté"], include_in_schema=False)
 Ctx = Annotated[ServiceContext, Depends(service_context("mssante"))]
 
-# SMTP reply code (and enhanced code) -> HTTP status of the same refusal.
-_HTTP_BY_REPLY = {"451": 503, "452": 400, "550 5.1.1": 404, "550": 403, "553": 403,
-                  "554": 422, "552": 413}
+# HTTP status of each refusal of the mail service (SMTP: smtp.CODES).
+STATUS = {
+    Refusal.UNAVAILABLE: 503,
+    Refusal.FORBIDDEN: 403,
+    Refusal.SENDER: 403,
+    Refusal.HEADER_FROM: 403,
+    Refusal.BAD_ADDRESS: 400,
+    Refusal.RELAY: 403,
+    Refusal.UNKNOWN_RECIPIENT: 404,
+    Refusal.TOO_MANY_RECIPIENTS: 400,
+    Refusal.TOO_BIG: 413,
+}
+NO_MAILBOX_SENDER = "animation@mssante.fr"  # From: of a persona without a mailbox (facilitator)
 
 
 Uid = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="UID IMAP du message")]
@@ -53,13 +74,12 @@ def _mailbox(ctx: ServiceContext) -> str:
     return who.mailbox
 
 
-def compose(sender: str, body: Outgoing, when) -> bytes:
+def compose(sender: str, body: Outgoing) -> bytes:
+    """The message of an HTTP send (Date and Message-ID are added on submission)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(body.to)
     message["Subject"] = body.subject
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or "mssante.fr")
     try:
         for name, value in body.headers.items():
             message[name] = value
@@ -75,39 +95,36 @@ def compose(sender: str, body: Outgoing, when) -> bytes:
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(data, maintype=maintype or "application",
                                subtype=subtype or "octet-stream", filename=item.filename)
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def _outcome(result):
+    """A mail service result, or the HTTP error it is."""
+    match result:
+        case Refused(kind=kind, reason=reason):
+            raise ServiceError(STATUS[kind], f"{reason}.",
+                               code="transient" if kind is Refusal.UNAVAILABLE else None)
+        case Quarantined(quarantine_id=qid, reason=reason):
+            raise ServiceError(422, f"Message refusé et mis en quarantaine ({qid}) : {reason}.")
+    return result
 
 
 @router.post("/messages", status_code=201, summary="Envoyer un message MSSanté")
 def send(body: Outgoing, ctx: Ctx, request: Request) -> dict:
-    ctx.require("mssante.send")
+    service = MailService(ctx.sandbox, request.app.state.faults)
     who = _persona(ctx)
-    if who.mailbox is None and who.actor.role != "facilitateur":
-        raise ServiceError(403, "Cette persona n'a pas de boîte MSSanté : elle ne peut pas "
-                                "envoyer de message.")
-    handler = MssanteHandler(ctx.sandbox, request.app.state.faults)
-    fault = handler.faults.active(ctx.tenant).get(mailstore.SERVICE)
-    if fault is not None and fault.mode in ("indisponible", "erreur"):
-        raise ServiceError(503, fault.message or "Service MSSanté indisponible (panne simulée) "
-                                ": réessayez plus tard.", code="transient")
-    recipients = [mailstore.normalise(a) for a in body.to]
-    for address in recipients:
-        problem = handler._check_recipient(ctx.tenant, address)
-        if problem:
-            raise _as_http(problem)
-    raw = compose(who.mailbox or "animation@mssante.fr", body, ctx.now())
-    reply = handler.accept(who, who.mailbox or "", recipients, raw)
-    if not reply.startswith("250"):
-        raise _as_http(reply)
-    message_id = reply.split()[3]
-    return {"message_id": message_id, "id": message_id, "destinataires": recipients,
-            "reponse": reply}
-
-
-def _as_http(reply: str) -> ServiceError:
-    code = reply[:3]
-    status = _HTTP_BY_REPLY.get(reply[:9], _HTTP_BY_REPLY.get(code, 400))
-    return ServiceError(status, reply[10:] if reply[4:5].isdigit() else reply[4:])
+    _outcome(service.fault(ctx.tenant).refusal)
+    sender = who.mailbox or NO_MAILBOX_SENDER
+    submission: Submission = _outcome(service.open(who, sender, Via("HTTP")))
+    for address in body.to:
+        _outcome(service.add_recipient(submission, address))
+    # Bounded before composing: the decoded attachments are smaller than their base64.
+    _outcome(service.too_big(who, len(body.body.encode()) + sum(len(a.data) * 3 // 4
+                                                                for a in body.attachments)))
+    accepted: Accepted = _outcome(service.submit(submission, compose(sender, body)))
+    return {"message_id": accepted.message_id, "id": accepted.message_id,
+            "destinataires": list(accepted.recipients),
+            "reponse": reply(accepted)}
 
 
 def _summary(row) -> dict:
@@ -186,7 +203,7 @@ def trap_templates(ctx: Ctx) -> list[dict]:
 
 
 @router.post("/pieges", status_code=201, summary="Injecter un message piège (animateur)")
-def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
+def inject_trap(body: TrapRequest, ctx: Ctx) -> list[dict]:
     ctx.require("admin.inject_mail", target=f"modele/{body.modele}")
     known = traps.templates()
     if body.modele not in known:
@@ -198,7 +215,7 @@ def inject_trap(body: TrapRequest, ctx: Ctx, request: Request) -> list[dict]:
         raise ServiceError(404, "Destinataire(s) absent(s) de l'Annuaire : "
                                 + ", ".join(missing))
     return traps.inject(ctx.sandbox, ctx.tenant, body.modele, body.destinataires,
-                        base_url=str(request.base_url), persona=ctx.actor.login,
+                        base_url=ctx.sandbox.settings.base_url, persona=ctx.actor.login,
                         role=ctx.actor.role)
 
 

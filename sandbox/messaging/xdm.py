@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import uuid
 import zipfile
 import zlib
@@ -183,6 +184,16 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+def unsafe_path(name: str) -> bool:
+    """True for a member name that could land outside the folder it is extracted to, on any
+    system (`/etc`, `..`, `C:\\x`, `C:x`, `\\\\server\\share`), or that holds control
+    characters (a CR LF in a name must never reach a reply or a log line)."""
+    parts = name.replace("\\", "/").split("/")
+    return (name.startswith(("/", "\\")) or ".." in parts
+            or re.match(r"[A-Za-z]:", name) is not None
+            or re.search(r"[\x00-\x1f\x7f]", name) is not None)
+
+
 def check_zip(data: bytes) -> zipfile.ZipFile:
     """Open a zip after checking its limits on the central directory (no extraction)."""
     try:
@@ -197,7 +208,7 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
     total = 0
     for info in infos:
         name = info.filename
-        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
+        if unsafe_path(name):
             raise XdmError(f"archive IHE_XDM.ZIP refusée : chemin dangereux « {name} »")
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)

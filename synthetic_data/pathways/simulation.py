@@ -18,6 +18,7 @@ from synthetic_data.model import (
     Practitioner,
 )
 from synthetic_data.pathways.context import SimulationContext
+from synthetic_data.pathways.physiology import Physiology
 from synthetic_data.referentials import GENERAL_PRACTITIONER
 
 
@@ -39,6 +40,16 @@ class PatientRun:
         self._chosen: dict[tuple[str, str | None], Practitioner] = {}
         self._organizations: dict[str, Organization] = {}
         self._counters: dict[str, int] = {}
+        self.physiology = Physiology(rng, patient.identity.sex, self.age, start)
+
+    def physiology_at(self, now: datetime) -> Physiology:
+        """The latent state, advanced to `now` under the conditions active now."""
+        self.physiology.advance(now, self.active)
+        return self.physiology
+
+    def treated(self) -> set[str]:
+        """ATC codes of every current treatment, whichever pathway keeps it."""
+        return {atc for current in self.treatments.values() for atc in current}
 
     def new_id(self, kind: str) -> str:
         count = self._counters.get(kind, 0) + 1

@@ -15,6 +15,8 @@ from synthetic_data import model
 from synthetic_data.pathways.conditions import Logic, build_condition, code_key
 from synthetic_data.pathways.documents import Template, Templates
 from synthetic_data.pathways.errors import SpecError
+from synthetic_data.pathways.physiology import DERIVED, effects
+from synthetic_data.pathways.prescribing import blocking_rule
 from synthetic_data.pathways.transitions import KINDS, Transition, build_transition
 from synthetic_data.pathways.units import Duration, number
 from synthetic_data.referentials import GENERAL_PRACTITIONER
@@ -32,7 +34,7 @@ class Wait(NamedTuple):
 
 STATES: dict[str, type[State]] = {}
 COMMON_FIELDS = frozenset({"type", "remarks", *KINDS})
-VALUE_FIELDS = frozenset({"exact", "range", "gaussian", "min", "max", "decimals", "trend_per_year", "walk_sd"})
+VALUE_FIELDS = frozenset({"derived", "exact", "range", "gaussian", "min", "max", "decimals", "trend_per_year", "walk_sd"})
 MEASURED_FIELDS = VALUE_FIELDS | {"code", "unit", "reference"}
 ENCOUNTER_CLASSES = ("AMB", "IMP", "HH", "VR", "EMER")
 CATEGORIES = ("vital-signs", "laboratory", "survey", "imaging", "exam")
@@ -235,9 +237,10 @@ class EncounterEnd(State):
 
 @register
 class ConditionOnset(State):
-    """Diagnose a condition now, or `backdate` its onset before the history starts."""
+    """Diagnose a condition now, or `backdate` its onset before the history starts; its
+    `effects` move the patient's physiology (`{glucose: {mean, sd}}` at diabetes onset)."""
 
-    fields = frozenset({"codes", "backdate"})
+    fields = frozenset({"codes", "backdate", "effects"})
 
     def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         codes = spec.get("codes")
@@ -246,6 +249,7 @@ class ConditionOnset(State):
         self.keys = [code_key(c) for c in codes]
         self.codes = [coding(k) for k in self.keys]
         self.backdate = Duration(spec["backdate"]) if "backdate" in spec else None
+        self.effects = effects(spec.get("effects"))
 
     def process(self, run: PatientRun, inst: Instance, now: datetime) -> Wait | None:
         if self.keys[0] in run.active:
@@ -254,6 +258,8 @@ class ConditionOnset(State):
         encounter = inst.encounter.id if inst.encounter else None
         condition = model.Condition(run.new_id("cond"), list(self.codes), max(onset, run.birth).date(), encounter)
         run.patient.conditions.append(condition)
+        for effect in self.effects:
+            run.physiology_at(now).shift(effect, run.rng)
         for key in self.keys:
             run.active[key] = condition
         return None
@@ -287,12 +293,17 @@ class Value:
     its spread be absolute (`sd`) or relative (`cv`). `trend_per_year` shifts the draw by the
     years spent in the pathway; `walk_sd` makes the value a random walk from the patient's
     previous value of the same code (weight, telemonitoring series), drifting by the trend.
+    `derived` measures the patient's latent physiology instead (creatinine, egfr, hba1c,
+    glucose): the value then follows the patient, not a population draw.
     """
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.by_age: list[tuple[float, float]] = []
         self.sd = self.cv = 0.0
-        if "exact" in spec:
+        self.derived = choice(spec, "derived", DERIVED) if "derived" in spec else None
+        if self.derived is not None:
+            self.low = self.high = 0.0
+        elif "exact" in spec:
             self.low = self.high = number(spec, "exact")
         elif "range" in spec:
             self.low, self.high = number(spec["range"], "low"), number(spec["range"], "high")
@@ -325,7 +336,9 @@ class Value:
 
     def draw(self, run: PatientRun, inst: Instance, now: datetime, key: str) -> float:
         previous = run.series.get(key)
-        if self.walk is not None and previous:
+        if self.derived is not None:
+            value = run.physiology_at(now).measure(self.derived, run.rng, now, run.treated(), run.series)
+        elif self.walk is not None and previous:
             last_time, last = previous[-1]
             value = last + run.rng.gauss(0.0, self.walk) + self.trend * (now - last_time).days / 365.25
         else:
@@ -402,12 +415,17 @@ class Observation(State):
 @register
 class MedicationOrder(State):
     """Prescribe a drug, kept as a current treatment of the pathway unless `renewable: false`
-    (antibiotics, a short dose increase), or `renew` every current treatment."""
+    (antibiotics, a short dose increase), or `renew` every current treatment.
 
-    fields = frozenset({"renew", "code", "drug_name", "dosage", "duration_days", "renewable"})
+    Every order passes the safe-prescribing rules (`prescribing.py`): a drug they forbid now is
+    not prescribed, and is dropped from the treatment (`stop`) or kept to resume later
+    (`suspend`). `effects` move the physiology while the drug is taken (glucose lowering)."""
+
+    fields = frozenset({"renew", "code", "drug_name", "dosage", "duration_days", "renewable", "effects"})
 
     def setup(self, spec: dict[str, Any], templates: Templates) -> None:
         self.renew = bool(spec.get("renew", False))
+        self.effects = effects(spec.get("effects"))
         if not self.renew:
             self.key = code_key(spec.get("code"))
             self.medication = coding(self.key)
@@ -429,9 +447,20 @@ class MedicationOrder(State):
                 run.new_id("med"), medication, drug, dosage, now, encounter.practitioner_id,
                 encounter.id, days,
             )
+            keep = previous is not None or self.renewable
+            rule = blocking_rule(run, medication.code, now)
+            if rule is not None:
+                if rule.action == "stop":
+                    current.pop(medication.code, None)
+                elif keep and previous is None:
+                    current[medication.code] = order  # suspended: renewed once the rule lifts
+                continue
             run.patient.medications.append(order)
-            if previous is not None or self.renewable:
+            if keep:
                 current[medication.code] = order
+            if previous is None:
+                for effect in self.effects:
+                    run.physiology_at(now).shift(effect, run.rng, medication.code)
         return None
 
 

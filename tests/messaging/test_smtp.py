@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sandbox import events as stream
 from sandbox.faults_models import FaultRow
 from sandbox.messaging.models import MessageRow, QuarantineRow
-from sandbox.messaging.smtp import MAX_SIZE
 
 
 def _text(reply: bytes) -> str:
@@ -97,15 +96,16 @@ def test_no_open_relay_outside_the_trust_space(world, address):
 
 def test_size_is_advertised_and_oversize_refused(world):
     sender, to = world.address("medecin"), world.address("pharmacien")
+    limit = world.sandbox.settings.mail_max_bytes
     with world.smtp("medecin") as smtp:
         smtp.ehlo()
-        assert int(smtp.esmtp_features["size"]) == MAX_SIZE
-        code, reply = smtp.mail(sender, [f"SIZE={MAX_SIZE + 1}"])
+        assert int(smtp.esmtp_features["size"]) == limit
+        code, reply = smtp.mail(sender, [f"SIZE={limit + 1}"])
         assert code == 552 and "trop volumineux" in _text(reply)
         smtp.rset()
         assert smtp.mail(sender)[0] == 250
         assert smtp.rcpt(to)[0] == 250
-        big = message(sender, to, "Gros", "x" * 998 + "\r\n") * (MAX_SIZE // 1000 + 10)
+        big = message(sender, to, "Gros", "x" * 998 + "\r\n") * (limit // 1000 + 10)
         code, reply = smtp.data(big)
     assert code == 552
     assert "5.3.4" in _text(reply) and "trop volumineux" in _text(reply)

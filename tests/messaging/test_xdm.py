@@ -69,6 +69,12 @@ def _bad_packages() -> dict[str, tuple[bytes, str]]:
         "xml entities": (_zip(entity), "DOCTYPE"),
         "zip bomb": (_zip({**good, "IHE_XDM/SUBSET01/BOMB.XML": b"\0" * (30 * 1024 * 1024)}),
                      "bombe de décompression"),
+        "windows drive path": (_zip({**good, "C:\\Windows\\win.ini": b"x"}), "chemin dangereux"),
+        "windows drive-relative path": (_zip({**good, "c:win.ini": b"x"}), "chemin dangereux"),
+        "windows UNC path": (_zip({**good, "\\\\serveur\\partage\\x.xml": b"x"}),
+                             "chemin dangereux"),
+        "CR LF in a member name": (_zip({**good, "IHE_XDM/A\r\n250 2.0.0 Message remis": b"x"}),
+                                   "chemin dangereux"),
     }
 
 

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.personas import password_for
 from fixtures.servers import LiveServer
-from sandbox_helpers import OTHER_TENANT, PASSWORD, TENANT
+from sandbox_helpers import OTHER_TENANT, TENANT
 
 from sandbox.runtime import Sandbox
 from sandbox.seeding import SeedPopulation, seed_tenant
@@ -68,6 +69,6 @@ def connect_as(live):
     from sandbox.client import connect
 
     def make(login: str, tenant: str = TENANT):
-        return connect(login, url=live.url, tenant=tenant, password=PASSWORD)
+        return connect(login, url=live.url, tenant=tenant, password=password_for(login))
 
     return make

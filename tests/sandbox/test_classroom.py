@@ -4,14 +4,19 @@ tenants."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import httpx
 import pytest
 from fixtures.servers import LiveServer
 
-from sandbox.auth import tenant_password
+from sandbox import deployment
+from sandbox.auth import tenant_password, verify
+from sandbox.cli import banner
 from sandbox.runtime import Sandbox
 from sandbox.seeding import is_seeded
 from sandbox.settings import Settings
+from synthetic_data.errors import SantelabError
 
 KEY = "cle-de-test-de-la-classe"
 
@@ -56,3 +61,43 @@ def test_a_token_used_on_another_tenant_is_refused_in_french(server):
     assert "« alice »" in diagnostics and "« bob »" in diagnostics
     own = httpx.get(f"{server.url}/auth/me", headers={**headers, "X-Santelab-Tenant": "alice"})
     assert own.json()["tenant"] == "alice"
+
+
+def test_the_facilitators_password_never_opens_a_students_persona(server):
+    facilitator = server.sandbox.settings.facilitator_password
+    assert login(server, "alice", facilitator).status_code == 401
+    assert login(server, "carol", facilitator).status_code == 401
+    assert not is_seeded(server.sandbox, "carol")  # nor does it create a tenant
+    answer = httpx.post(f"{server.url}/auth/token", timeout=60, json={
+        "tenant": "alice", "login": "facilitateur", "password": tenant_password(KEY, "alice")})
+    assert answer.status_code == 401
+
+
+def test_new_passwords_rehash_each_tenant_with_its_own(server):
+    settings = server.sandbox.settings.model_copy(update={"facilitator_password": "anim-2"})
+    login(server, "alice", tenant_password(KEY, "alice"))
+    login(server, "dave", tenant_password(KEY, "dave"))
+    deployment.apply_passwords(settings, server.sandbox.store)
+    with server.sandbox.store.session() as session:
+        for tenant in ("alice", "dave"):
+            assert verify(session, tenant, "medecin", tenant_password(KEY, tenant)) is not None
+            assert verify(session, tenant, "facilitateur", "anim-2") is not None
+        assert verify(session, "dave", "medecin", tenant_password(KEY, "alice")) is None
+        assert verify(session, "dave", "medecin", "bac-a-sable") is None
+    deployment.apply_passwords(server.sandbox.settings, server.sandbox.store)
+
+
+def test_a_class_on_postgresql_needs_only_the_facilitators_password(monkeypatch):
+    monkeypatch.delenv("SANTELAB_FACILITATOR_PASSWORD", raising=False)
+    url = "postgresql://sandbox:pw@127.0.0.1:5432/sandbox"
+    with pytest.raises(SantelabError, match="SANTELAB_FACILITATOR_PASSWORD"):
+        deployment.require_for_start(Settings(db=url, class_key=KEY))
+    deployment.require_for_start(Settings(db=url, class_key=KEY, facilitator_password="anim"))
+
+
+def test_the_banner_of_a_class_prints_no_password(server):
+    mail = SimpleNamespace(host="127.0.0.1", smtp_port=1, imap_port=2, ca_file="ca.pem")
+    text = banner(server.sandbox.settings, [], seconds=1.0, seeded=False, mail=mail)
+    assert "SANTELAB_CLASS_KEY" in text
+    for secret in ("bac-a-sable", server.sandbox.settings.facilitator_password, KEY):
+        assert secret not in text

@@ -170,12 +170,9 @@ def test_the_patient_sees_every_access_to_her_dmp_refusals_included(world):
             ("facilitateur", "0")} <= seen
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rule: the patient sees every access (design.md 'DMP rules'), and every action is an event "
-    "(design.md 'One event stream'). GET /dmp/alerts, which shows who broke the glass and why, "
-    "records no event: the facilitator (or anyone allowed dmp.audit.read) reads a patient's "
-    "emergency motives without a trace in her history."))
 def test_reading_the_patients_emergency_alerts_shows_in_her_history(world):
+    """The patient sees every access (design.md 'DMP rules'), reading her emergency alerts
+    included (design.md 'One event stream')."""
     add(world)
     world.http.get(search_url(), headers=in_emergency(world, "urgentiste"))
     r = world.http.get(f"/dmp/alerts?patient.identifier={INS_A}",

@@ -4,6 +4,7 @@ fsync on)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -63,12 +64,27 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
     (["nimporte"], "choix invalide"),
 ])
 def test_cli_errors_are_one_french_line(tmp_path, args, message):
+    own_passwords = {**os.environ, "SANTELAB_PERSONA_PASSWORD": "mot-de-passe-de-la-classe"}
     result = subprocess.run(command(*args, "--data-dir", str(tmp_path))
                             if args[0] in ("up", "reset") else command(*args),
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=own_passwords)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["up", "--db", "postgresql://u:p@127.0.0.1:1/x"],
+                                  ["reset", "--db", "postgresql://u:p@127.0.0.1:1/x"],
+                                  ["up", "--host", "0.0.0.0"]])
+def test_a_shared_sandbox_without_its_passwords_does_not_start(tmp_path, args):
+    public = {k: v for k, v in os.environ.items() if not k.startswith("SANTELAB_") or
+              k == "SANTELAB_DATA_DIR"}
+    result = subprocess.run(command(*args, "--data-dir", str(tmp_path)), capture_output=True,
+                            text=True, timeout=120, env=public)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "bac à sable partagé" in result.stderr
+    assert "SANTELAB_PERSONA_PASSWORD" in result.stderr
+    assert "SANTELAB_FACILITATOR_PASSWORD" in result.stderr
 
 
 def test_database_altered_by_hand_is_a_french_error(tmp_path):
@@ -101,9 +117,10 @@ def test_busy_port_is_a_french_error(tmp_path):
     assert "choisissez un autre port" in result.stderr
 
 
-def _write_until_killed(up: SandboxUp, tenant: str, target: int) -> set[str]:
+def _write_until_killed(up: SandboxUp, tenant: str, target: int,
+                        password: str | None = None) -> set[str]:
     """Writers (each search is an event row) until `target` are acknowledged, then SIGKILL."""
-    bearer = {"Authorization": f"Bearer {persona_token(up.url, 'medecin', tenant)}"}
+    bearer = {"Authorization": f"Bearer {persona_token(up.url, 'medecin', tenant, password)}"}
     acknowledged: set[str] = set()
     lock = threading.Lock()
     enough = threading.Event()
@@ -136,16 +153,19 @@ def _write_until_killed(up: SandboxUp, tenant: str, target: int) -> set[str]:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
                                                              marks=pytest.mark.postgres)])
 def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
-                                                           postgres_factory):
+                                                           postgres_factory, monkeypatch):
     from sandbox import events
 
+    # a shared (PostgreSQL) sandbox refuses the public persona password
+    password = "mot-de-passe-du-crash"
+    monkeypatch.setenv("SANTELAB_PERSONA_PASSWORD", password)
     data = tmp_path / "data"
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     else:
         url = postgres_factory(fsync=True).database()
     up = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
-    acknowledged = _write_until_killed(up, "crash", target=300)
+    acknowledged = _write_until_killed(up, "crash", target=300, password=password)
     # restart: the store opens, and every acknowledged write is there
     sandbox = Sandbox.open(Settings(db=url, data_dir=data))
     with sandbox.store.session() as session:
@@ -163,6 +183,6 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, backend,
     again = sandbox_up("--data-dir", str(data), "--db", url, "--tenant", "crash")
     try:
         assert "déjà peuplé" in again.banner
-        assert persona_token(again.url, "medecin", "crash")
+        assert persona_token(again.url, "medecin", "crash", password)
     finally:
         again.stop()

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from fastapi import Request
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Text, and_, cast, false, or_, select, true
 
 from sandbox import policy
 from sandbox.errors import ServiceError
+from sandbox.free_text import reason_problem
 from sandbox.injection import ServiceContext
 from sandbox.services.dmp.models import DmpAccessRow, DmpDocumentRow, DmpPatientRow
 
@@ -106,10 +107,11 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
     if emergency is not None:
         if not policy.can(actor, "dmp.break_glass").allowed:
             raise refuse(403, policy.matrix().refusals["dmp.break_glass"])
-        if len(emergency) < 5:
+        problem = reason_problem(emergency, minimum=5)
+        if problem is not None:
             raise refuse(400, "Accès « bris de glace » : le motif de l'urgence est obligatoire "
-                              f"(en-tête {BREAK_GLASS_HEADER} ou paramètre {BREAK_GLASS_PARAM}, "
-                              "5 caractères au moins).", code="required")
+                              f"(en-tête {BREAK_GLASS_HEADER} ou paramètre {BREAK_GLASS_PARAM}) "
+                              f"et doit être lisible : {problem}.", code="required")
         # Committed at once: the patient is alerted even if what follows fails.
         ctx.record_at_once("dmp.break_glass", target=target, patient=patient.patient_id,
                            detail={"motif": emergency, "alerte_patient": True,
@@ -122,6 +124,26 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
                           "espace santé). En cas d'urgence vitale, utilisez l'accès « bris de "
                           f"glace » motivé (en-tête {BREAK_GLASS_HEADER}).")
     return Access(patient, basis, is_gp=basis == "medecin_traitant")
+
+
+def _labelled(label: str):
+    """The documents carrying a confidentiality label (JSON text on SQLite, JSONB on
+    PostgreSQL: both read as text with the label quoted)."""
+    return cast(DmpDocumentRow.confidentiality, Text).like(f'%"{label}"%')
+
+
+def visible_clause(ctx: ServiceContext, access: Access):
+    """`hidden_reason` as a SQL condition: a search counts and pages the visible documents
+    in the database instead of loading every match."""
+    if access.is_patient:
+        return ~_labelled("INVISIBLE_PATIENT")
+    classes = policy.matrix().allowed_values(ctx.actor.role, "dmp.document.read", "class_code")
+    clause = true() if classes is None else DmpDocumentRow.class_code.in_(sorted(classes))
+    if not access.is_gp:
+        author = ctx.actor.practitioner_id
+        clause = and_(clause, or_(~_labelled("MASQUE_PS"),
+                                  DmpDocumentRow.author_id == author if author else false()))
+    return clause
 
 
 def hidden_reason(ctx: ServiceContext, access: Access, doc: DmpDocumentRow | Row) -> str | None:

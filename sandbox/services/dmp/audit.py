@@ -6,49 +6,55 @@ patient, outcome), refusals included; this module only shows them as IHE BALP-li
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sandbox.events_models import EventRow
+from sandbox.vocabulary import (
+    ACTION_SYSTEM,
+    AUDIT_EVENT_OUTCOME,
+    SUCCESS,
+    action_label,
+    outcome_label,
+)
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 IHE_EVENT = "urn:ihe:event-type-code"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
-AUDIT_ACTION = {"C": "créé", "R": "lu", "U": "modifié", "E": "exécuté"}
 
-# action -> (DICOM type code, display, IHE transaction, FHIR action, French label)
+# DICOM audit event types (code -> French display: the patient reads them too).
+_DICOM = {"110106": "Export de données", "110107": "Import de données",
+          "110110": "Dossier patient", "110112": "Requête",
+          "110113": "Alerte de sécurité"}
+# action -> (DICOM type code, IHE transaction, FHIR action C/R/U/E)
 _KINDS = {
-    "dmp.document.create": ("110106", "Export", "ITI-65", "C", "Alimentation du DMP (dépôt de document)"),
-    "dmp.document.write": ("110106", "Export", "ITI-65", "C", "Alimentation du DMP (dépôt de document)"),
-    "dmp.document.replace": ("110106", "Export", "ITI-65", "U", "Remplacement d'un document"),
-    "dmp.document.archive": ("110106", "Export", "ITI-65", "U", "Archivage d'un document"),
-    "dmp.document.search": ("110112", "Query", "ITI-67", "E", "Recherche de documents"),
-    "dmp.document.read": ("110110", "Patient Record", "ITI-67", "R", "Consultation d'une fiche de document"),
-    "dmp.binary.read": ("110107", "Import", "ITI-68", "R", "Lecture du contenu d'un document"),
-    "dmp.break_glass": ("110113", "Security Alert", "ITI-67", "E", "Accès en urgence (bris de glace)"),
-    "dmp.consent.change": ("110110", "Patient Record", "", "U", "Modification des autorisations du DMP"),
-    "dmp.consent.manage": ("110110", "Patient Record", "", "U", "Modification des autorisations du DMP"),
-    "dmp.audit.read": ("110110", "Patient Record", "", "R", "Consultation de l'historique des accès"),
+    "dmp.document.create": ("110106", "ITI-65", "C"),
+    "dmp.document.write": ("110106", "ITI-65", "C"),
+    "dmp.document.replace": ("110106", "ITI-65", "U"),
+    "dmp.document.archive": ("110106", "ITI-65", "U"),
+    "dmp.document.search": ("110112", "ITI-67", "E"),
+    "dmp.document.read": ("110110", "ITI-67", "R"),
+    "dmp.binary.read": ("110107", "ITI-68", "R"),
+    "dmp.break_glass": ("110113", "ITI-67", "E"),
+    "dmp.consent.read": ("110110", "", "R"),
+    "dmp.consent.change": ("110110", "", "U"),
+    "dmp.consent.manage": ("110110", "", "U"),
+    "dmp.audit.read": ("110110", "", "R"),
+    "dmp.alerts.read": ("110110", "", "R"),
 }
-
-
-def aware(moment: datetime) -> datetime:
-    """Event times are UTC; SQLite gives them back naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def audit_event(row: EventRow) -> dict:
     """One event as an AuditEvent: who, what, when, outcome (refusals are failures)."""
-    code, display, transaction, action, label = _KINDS.get(
-        row.action, ("110110", "Patient Record", "", "E", row.action))
+    code, transaction, action = _KINDS.get(row.action, ("110110", "", "E"))
+    label = action_label(row.action)
     event = {
         "resourceType": "AuditEvent",
         "id": str(row.seq),
-        "type": {"system": DCM, "code": code, "display": display},
+        "type": {"system": DCM, "code": code, "display": _DICOM[code]},
+        "subtype": [{"system": ACTION_SYSTEM, "code": row.action, "display": label}],
         "action": action,
-        "recorded": aware(row.at).isoformat(timespec="seconds"),
-        "outcome": "0" if row.outcome == "success" else "4",
-        "outcomeDesc": label if row.outcome == "success"
-        else f"{label} — refusé : {row.detail.get('raison', '')}",
+        "recorded": row.at.isoformat(timespec="seconds"),
+        "outcome": AUDIT_EVENT_OUTCOME.get(row.outcome, "8"),
+        "outcomeDesc": label if row.outcome == SUCCESS
+        else f"{label} — {outcome_label(row.outcome)} : {row.detail.get('raison', '')}",
         "agent": [{
             "type": {"text": row.role or "inconnu"},
             "who": {"display": row.persona or "inconnu"},
@@ -58,7 +64,7 @@ def audit_event(row: EventRow) -> dict:
         "entity": [],
     }
     if transaction:
-        event["subtype"] = [{"system": IHE_EVENT, "code": transaction}]
+        event["subtype"].append({"system": IHE_EVENT, "code": transaction})
     if row.patient:
         event["entity"].append({"what": {"reference": f"Patient/{row.patient}"},
                                 "type": {"code": "1", "display": "Person"}})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Row, Text, cast, select, update
+from sqlalchemy import Row, Text, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.errors import ServiceError
@@ -134,25 +134,44 @@ class DateFilter:
     value: datetime
 
 
-def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
-           include_archived: bool) -> list[Row]:
-    """The patient's documents matching `where` (the shared FHIR search clause) and `dates`.
+@dataclass
+class Page:
+    total: int  # every match visible to the actor
+    rows: list[Row]  # the requested page of them
 
-    Plain rows, the resource left as JSON text (`resource_of` decodes it): a search filters
-    and counts every match but serves one page, and building ORM objects and decoding every
-    resource was most of its time.
+
+def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
+           include_archived: bool, visible, offset: int, count: int) -> Page:
+    """One page of the patient's documents matching `where` (the shared FHIR search clause),
+    `dates` and `visible` (what the actor may see), and how many match in all.
+
+    Paged in the database (LIMIT/OFFSET on the patient-and-date index), and counted there
+    unless the page is the last one: the cost of a search no longer grows with the patient's
+    documents. Plain rows, the resource left
+    as JSON text (`resource_of` decodes it): ORM objects were most of a search's time.
     """
-    q = select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json")).where(
-        DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id)
+    conditions = [DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id,
+                  visible]
     if where is not None:
-        q = q.where(where)
+        conditions.append(where)
     if not include_archived:
-        q = q.where(DmpDocumentRow.archived.is_(False))
+        conditions.append(DmpDocumentRow.archived.is_(False))
     column = DmpDocumentRow.date
     for f in dates:
-        q = q.where({"eq": column == f.value, "ge": column >= f.value, "gt": column > f.value,
-                     "le": column <= f.value, "lt": column < f.value}[f.op])
-    return list(ctx.session.execute(q.order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)))
+        conditions.append({"eq": column == f.value, "ge": column >= f.value,
+                           "gt": column > f.value, "le": column <= f.value,
+                           "lt": column < f.value}[f.op])
+    rows: list[Row] = []
+    if count:
+        page = (select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json"))
+                .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
+                .offset(offset).limit(count))
+        rows = list(ctx.session.execute(page))
+        if len(rows) < count and (rows or offset == 0):  # the last page: no count needed
+            return Page(offset + len(rows), rows)
+    total = ctx.session.scalar(select(func.count()).select_from(DmpDocumentRow)
+                               .where(*conditions))
+    return Page(total or 0, rows)
 
 
 _SUMMARY = [c for c in DmpDocumentRow.__table__.columns if c.key != "resource"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, JsonType, TenantMixin
+from sandbox.store.base import Base, JsonType, TenantMixin, UtcDateTime
 
 
 class DmpPatientRow(TenantMixin, Base):
@@ -42,7 +42,7 @@ class DmpAccessRow(TenantMixin, Base):
     patient_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     practitioner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     decision: Mapped[str] = mapped_column(String(16))  # autorise | oppose
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DmpDocumentRow(TenantMixin, Base):
@@ -51,6 +51,7 @@ class DmpDocumentRow(TenantMixin, Base):
         # "None twice": one document per masterIdentifier (the XDS uniqueId) in a tenant.
         UniqueConstraint("tenant", "master_identifier", name="uq_dmp_documents_master"),
         Index("ix_dmp_documents_patient", "tenant", "patient_id", "status"),
+        Index("ix_dmp_documents_patient_date", "tenant", "patient_id", "date"),  # search pages
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -63,7 +64,7 @@ class DmpDocumentRow(TenantMixin, Base):
     confidentiality: Mapped[list] = mapped_column(JsonType, default=list)  # J58 / v3 codes
     format_code: Mapped[str] = mapped_column(String(128))
     author_id: Mapped[str | None] = mapped_column(String(64))  # Practitioner id
-    date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    date: Mapped[datetime] = mapped_column(UtcDateTime)
     binary_id: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the content (idempotency)
     replaces: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -22,14 +22,19 @@ from sandbox import events
 from sandbox import fhir as fhir_search
 from sandbox.errors import FHIR_JSON, ServiceError
 from sandbox.fhir import FhirResponse
+from sandbox.free_text import reason_problem
 from sandbox.injection import ServiceContext, service_context
 from sandbox.service_router import ServiceRouter
 from sandbox.services.dmp import access, audit, crud, documents, patients
 from sandbox.services.dmp.codes import referentials
 from sandbox.services.dmp.models import DmpAccessRow, DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 from sandbox.services.dmp.schemas import Alert, ConsentChange, ConsentState
+from sandbox.vocabulary import SUCCESS
 
-router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"])
+# FHIR answers by default (declared as application/fhir+json in the OpenAPI); the patient's
+# consent and alerts, plain JSON models, say so on their routes.
+router = ServiceRouter(prefix="/dmp", tags=["DMP — Mon espace santé"],
+                       default_response_class=FhirResponse)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -75,7 +80,7 @@ def _provide(ctx: ServiceContext, sub: documents.Submission) -> crud.Filed:
 
 @router.post("/fhir/DocumentReference", summary="Déposer un document (contenu en ligne)",
              status_code=201)
-def create_document(body: FhirBody, ctx: Ctx) -> JSONResponse:
+def create_document(body: FhirBody, ctx: Ctx) -> FhirResponse:
     sub = documents.parse(body, now=ctx.now())
     filed = _provide(ctx, sub)
     return fhir(documents.served(filed.row), 201 if filed.created else 200,
@@ -83,7 +88,7 @@ def create_document(body: FhirBody, ctx: Ctx) -> JSONResponse:
 
 
 @router.post("/fhir", summary="Transaction MHD ITI-65 (Bundle DocumentReference + Binary)")
-def provide_bundle(body: FhirBody, ctx: Ctx) -> JSONResponse:
+def provide_bundle(body: FhirBody, ctx: Ctx) -> FhirResponse:
     documents.validate_resource(body, "Bundle")
     if body.get("type") != "transaction":
         raise ServiceError(400, "Bundle.type doit valoir « transaction » (ITI-65).",
@@ -118,7 +123,7 @@ def provide_bundle(body: FhirBody, ctx: Ctx) -> JSONResponse:
 
 
 @router.post("/fhir/DocumentReference/{doc_id}/$archive", summary="Archiver un document")
-def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> JSONResponse:
+def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> FhirResponse:
     doc = crud.get_document(ctx, doc_id)
     patient = ctx.session.get(DmpPatientRow, (ctx.tenant, doc.patient_id))
     trace = {"target": f"DocumentReference/{doc_id}", "patient": doc.patient_id}
@@ -160,6 +165,8 @@ SEARCH = {
 
 
 def _dates(values: list[str]) -> list[crud.DateFilter]:
+    """The `date` parameters as UTC bounds; a 400 for what cannot be read or falls outside
+    years 1-9999 once moved to UTC (a day of year 1 in Paris starts in year 0 in UTC)."""
     filters = []
     for value in values:
         op, text = (value[:2], value[2:]) if value[:2] in ("eq", "ge", "gt", "le", "lt") else ("eq", value)
@@ -167,19 +174,18 @@ def _dates(values: list[str]) -> list[crud.DateFilter]:
             if len(text) == 10:
                 day = datetime.fromisoformat(text).replace(tzinfo=PARIS)
                 start, end = day, day + timedelta(days=1)
-                filters += {"eq": [crud.DateFilter("ge", start), crud.DateFilter("lt", end)],
-                            "ge": [crud.DateFilter("ge", start)], "gt": [crud.DateFilter("ge", end)],
-                            "le": [crud.DateFilter("lt", end)], "lt": [crud.DateFilter("lt", start)]}[op]
+                found = {"eq": [("ge", start), ("lt", end)], "ge": [("ge", start)],
+                         "gt": [("ge", end)], "le": [("lt", end)], "lt": [("lt", start)]}[op]
             else:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-                moment = moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
-                filters.append(crud.DateFilter(op, moment))
+                found = [(op, moment if moment.tzinfo else moment.replace(tzinfo=PARIS))]
+            filters += [crud.DateFilter(o, m.astimezone(UTC)) for o, m in found]
         except (ValueError, OverflowError):
-            raise ServiceError(400, f"Paramètre « date » : « {value} » illisible ; exemples : "
-                                    "date=ge2025-01-01, date=lt2025-06-30T12:00:00+02:00.",
+            raise ServiceError(400, f"Paramètre « date » : « {value} » illisible ou hors des "
+                                    "années 1 à 9999 ; exemples : date=ge2025-01-01, "
+                                    "date=lt2025-06-30T12:00:00+02:00.",
                                expression=["date"]) from None
-    # Stored dates are UTC (naive on SQLite): compare in UTC.
-    return [crud.DateFilter(f.op, f.value.astimezone(UTC)) for f in filters]
+    return filters
 
 
 def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPatientRow:
@@ -198,7 +204,7 @@ def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPat
 
 @router.get("/fhir/DocumentReference", summary="Rechercher des documents (ITI-67)",
             openapi_extra={"parameters": fhir_search.openapi_parameters(SEARCH)})
-def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
+def search_documents(request: Request, ctx: Ctx) -> FhirResponse:
     action = "dmp.document.search"
     search = fhir_search.parse_search(request, SEARCH, "DocumentReference")
     mine = {name: [v for n, _m, _p, values in search.criteria if n == name for v in values]
@@ -213,15 +219,15 @@ def search_documents(request: Request, ctx: Ctx) -> JSONResponse:
     where = search.where()  # unknown codes and systems are refused here, before any access
     patient = _patient_param(ctx, request, action)
     found_access = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request))
-    rows = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
-                       include_archived="true" in archived)
-    visible = [r for r in rows if access.hidden_reason(ctx, found_access, r) is None]
-    page = visible[search.offset:search.offset + search.count]
+    found = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
+                        include_archived="true" in archived,
+                        visible=access.visible_clause(ctx, found_access),
+                        offset=search.offset, count=search.count)
     ctx.record(action, patient=patient.patient_id,
-               detail={"resultats": len(visible), "acces": found_access.basis,
+               detail={"resultats": found.total, "acces": found_access.basis,
                        "parametres": dict(request.query_params)})
-    served = [documents.served(r, crud.resource_of(r)) for r in page]
-    return fhir(fhir_search.searchset(request, search, served, len(visible)))
+    served = [documents.served(r, crud.resource_of(r)) for r in found.rows]
+    return fhir(fhir_search.searchset(request, search, served, found.total))
 
 
 def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action: str,
@@ -241,7 +247,7 @@ def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action
 
 
 @router.get("/fhir/DocumentReference/{doc_id}", summary="Lire la fiche d'un document")
-def read_document(doc_id: str, request: Request, ctx: Ctx) -> JSONResponse:
+def read_document(doc_id: str, request: Request, ctx: Ctx) -> FhirResponse:
     target = f"DocumentReference/{doc_id}"
     doc, found = _visible_document(ctx, request, doc_id, "dmp.document.read", target)
     ctx.record("dmp.document.read", target=target, patient=doc.patient_id,
@@ -249,7 +255,10 @@ def read_document(doc_id: str, request: Request, ctx: Ctx) -> JSONResponse:
     return fhir(documents.served(doc))
 
 
-@router.get("/fhir/Binary/{binary_id}", summary="Lire le contenu d'un document (ITI-68)")
+@router.get("/fhir/Binary/{binary_id}", summary="Lire le contenu d'un document (ITI-68)",
+            response_class=Response, responses={200: {"content": {
+                "application/fhir+json": {}, "application/pdf": {}, "text/plain": {},
+                "application/xml": {}}}})
 def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
     binary = ctx.session.get(DmpBinaryRow, (ctx.tenant, binary_id))
     if binary is None:
@@ -279,7 +288,7 @@ def _own_or_named(ctx: ServiceContext, request: Request, action: str) -> DmpPati
 
 
 @router.get("/fhir/AuditEvent", summary="Historique des accès au DMP (pour le patient)")
-def list_audit_events(request: Request, ctx: Ctx) -> JSONResponse:
+def list_audit_events(request: Request, ctx: Ctx) -> FhirResponse:
     patient = _own_or_named(ctx, request, "dmp.audit.read")
     rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
                          limit=10_000)
@@ -289,14 +298,15 @@ def list_audit_events(request: Request, ctx: Ctx) -> JSONResponse:
                  "entry": [{"fullUrl": f"AuditEvent/{e['id']}", "resource": e} for e in entries]})
 
 
-@router.get("/alerts", response_model=list[Alert], summary="Alertes d'accès en urgence")
+@router.get("/alerts", response_model=list[Alert], response_class=JSONResponse, summary="Alertes d'accès en urgence")
 def list_alerts(request: Request, ctx: Ctx) -> list[Alert]:
     patient = _own_or_named(ctx, request, "dmp.audit.read")
     rows = events.stream(ctx.session, ctx.tenant, patient=patient.patient_id, service="dmp",
                          limit=10_000)
-    return [Alert(at=audit.aware(r.at), professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
+    ctx.record("dmp.alerts.read", patient=patient.patient_id)
+    return [Alert(at=r.at, professionnel=r.persona, role=r.role, motif=r.detail.get("motif", ""),
                   cible=r.target)
-            for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == "success"]
+            for r in reversed(rows) if r.action == "dmp.break_glass" and r.outcome == SUCCESS]
 
 
 def _consent_state(ctx: ServiceContext, patient: DmpPatientRow) -> ConsentState:
@@ -316,12 +326,14 @@ def _own_patient(ctx: ServiceContext) -> DmpPatientRow:
     return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id)
 
 
-@router.get("/consent", response_model=ConsentState, summary="Mes autorisations et oppositions")
+@router.get("/consent", response_model=ConsentState, response_class=JSONResponse, summary="Mes autorisations et oppositions")
 def get_consent(ctx: Ctx) -> ConsentState:
-    return _consent_state(ctx, _own_patient(ctx))
+    patient = _own_patient(ctx)
+    ctx.record("dmp.consent.read", patient=patient.patient_id)
+    return _consent_state(ctx, patient)
 
 
-@router.post("/consent", response_model=ConsentState, summary="Autoriser, s'opposer, lever")
+@router.post("/consent", response_model=ConsentState, response_class=JSONResponse, summary="Autoriser, s'opposer, lever")
 def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
     patient = _own_patient(ctx)
     now = ctx.now()
@@ -340,9 +352,10 @@ def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
             else:
                 row.decision, row.at = decision, now
     elif body.decision == "opposer":
-        if not body.motif or len(body.motif.strip()) < 5:
+        problem = reason_problem(body.motif or "", minimum=5)
+        if problem is not None:
             raise ServiceError(400, "S'opposer à son DMP demande un motif légitime (champ "
-                                    "« motif », 5 caractères au moins).", expression=["motif"])
+                                    f"« motif ») : {problem}.", expression=["motif"])
         patient.opposed, patient.opposition_reason = True, body.motif.strip()
     elif body.decision == "lever":
         patient.opposed, patient.opposition_reason = False, None

@@ -10,7 +10,6 @@ from sandbox.injection import ServiceContext
 from sandbox.services.dmp import feed as dmp_feed
 from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxLineRow, ErxPrescriptionRow
-from sandbox.services.eprescription.rendering import utc
 
 PRESCRIPTION_LOINC = "57833-6"  # ordonnance de produits de santé (J57 class 42)
 
@@ -26,7 +25,7 @@ def ordonnance_text(row: ErxPrescriptionRow, lines: list[ErxLineRow]) -> str:
     """The ordonnance as filed in the DMP (readable text, one paragraph per line)."""
     text = [f"Ordonnance numérique n° {numbers.display(row.number)}",
             f"Prescripteur : {row.prescriber_login}",
-            f"Date : {utc(row.created_at).date().isoformat()}", ""]
+            f"Date : {row.created_at.date().isoformat()}", ""]
     for x in lines:
         atc = f" (ATC {x.atc})" if x.atc else ""
         text.append(f"{x.line}. {x.drug}{atc} — {x.dosage} — {x.quantity} boîte(s), "

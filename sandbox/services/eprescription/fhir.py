@@ -13,6 +13,12 @@ _REQUEST_STATUS = {"active": "active", "partially-dispensed": "active",
                    "completed": "completed", "cancelled": "cancelled"}
 
 
+def fhir_id(number: str) -> str:
+    """A prescription number as a FHIR id: the MOD 37-2 check character may be `*`, which ids
+    may not hold (`[A-Za-z0-9-.]`); `.` is outside the number's alphabet, so nothing collides."""
+    return number.replace("*", ".")
+
+
 def _medication(line) -> dict:
     concept: dict = {"text": line.medicament}
     if line.atc:
@@ -31,7 +37,7 @@ def bundle(p) -> dict:
         if p.statut == "partially-dispensed" and line.reste == 0:
             status = "completed"
         entries.append({"fullUrl": f"urn:uuid:erx-{number}-{line.ligne}", "resource": {
-            "resourceType": "MedicationRequest", "id": f"{number}-{line.ligne}",
+            "resourceType": "MedicationRequest", "id": f"{fhir_id(number)}-{line.ligne}",
             "identifier": [{"system": NUMBER_SYSTEM, "value": f"{p.numero}/{line.ligne}"}],
             "groupIdentifier": group, "status": status, "intent": "order",
             "medicationCodeableConcept": _medication(line), "subject": subject,

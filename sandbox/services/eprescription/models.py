@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sandbox.store.base import Base, TenantMixin
+from sandbox.store.base import Base, TenantMixin, UtcDateTime
 
 
 class ErxPrescriptionRow(TenantMixin, Base):
     __tablename__ = "erx_prescriptions"
     __table_args__ = (
-        UniqueConstraint("tenant", "idempotency_key", name="uq_erx_idempotency"),
+        # An Idempotency-Key belongs to its caller: two prescribers may use the same one.
+        UniqueConstraint("tenant", "prescriber_login", "idempotency_key",
+                         name="uq_erx_idempotency"),
         Index("ix_erx_patient", "tenant", "patient_id"),
     )
 
@@ -28,12 +30,14 @@ class ErxPrescriptionRow(TenantMixin, Base):
     prescriber_id: Mapped[str | None] = mapped_column(String(64))  # Practitioner id
     prescriber_login: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(24))  # active|partially-dispensed|completed|cancelled
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)  # pharmacist login
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     cancel_reason: Mapped[str | None] = mapped_column(String(512), default=None)
     note: Mapped[str | None] = mapped_column(String(1024), default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    # sha256 of the request that used the key: a replay must send the same body.
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     dmp_document_id: Mapped[str | None] = mapped_column(String(64), default=None)
     dmp_filing: Mapped[str | None] = mapped_column(String(24), default=None)  # DMP_FILING key
 
@@ -62,4 +66,4 @@ class ErxDispenseRow(TenantMixin, Base):
     quantity: Mapped[int] = mapped_column(Integer)
     pharmacist: Mapped[str] = mapped_column(String(128))  # login
     pharmacist_id: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

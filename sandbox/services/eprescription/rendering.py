@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from sandbox.injection import ServiceContext
@@ -19,11 +17,6 @@ from sandbox.services.eprescription.schemas import (
 )
 
 
-def utc(moment: datetime) -> datetime:
-    """Stored times are UTC; SQLite gives them back naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def rendered(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     lines = lines_of(ctx, row)
     acts = ctx.session.scalars(select(ErxDispenseRow).where(
@@ -32,7 +25,7 @@ def rendered(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
     return PrescriptionOut(
         numero=numbers.display(row.number), qr=numbers.qr_payload(row.number),
         patient=row.patient_id, ins=row.ins, prescripteur=row.prescriber_login,
-        statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=utc(row.created_at),
+        statut=row.status, statut_libelle=STATUS_LABELS[row.status], date=row.created_at,
         officine=row.claimed_by, motif_annulation=row.cancel_reason, note=row.note,
         document_dmp=row.dmp_document_id,
         versement_dmp=DMP_FILING[row.dmp_filing],
@@ -40,7 +33,7 @@ def rendered(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:
                         quantite=x.quantity, duree_jours=x.duration_days, delivre=x.dispensed,
                         reste=x.quantity - x.dispensed) for x in lines],
         delivrances=[DispenseOut(id=a.id, ligne=a.line, quantite=a.quantity,
-                                 pharmacien=a.pharmacist, date=utc(a.at)) for a in acts])
+                                 pharmacien=a.pharmacist, date=a.at) for a in acts])
 
 
 def answer(ctx: ServiceContext, row: ErxPrescriptionRow) -> PrescriptionOut:

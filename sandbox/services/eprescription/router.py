@@ -10,6 +10,7 @@ The ordonnance is filed in the patient's DMP (dmp_filing.py) through the DMP's p
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 import uuid
@@ -17,7 +18,6 @@ from typing import Annotated
 
 import segno
 from fastapi import Depends, Header, Request, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -53,6 +53,31 @@ def _dispense_id() -> str:
 
 
 
+def _replay(ctx: ServiceContext, key: str, request_hash: str) -> ErxPrescriptionRow | None:
+    """The prescription this caller already created under `key` (None: the key is new to
+    them), provided the request is the same; traced either way.
+
+    Keys are scoped to their caller (tenant + persona), as the unique constraint is: another
+    caller's key is unknown here, and their request simply creates their own prescription.
+    Answering them 422 instead would tell them someone else used that key, and let anyone
+    block a prescriber's retries by using her keys first.
+    """
+    existing = ctx.session.scalars(select(ErxPrescriptionRow).where(
+        ErxPrescriptionRow.tenant == ctx.tenant,
+        ErxPrescriptionRow.prescriber_login == ctx.actor.login,
+        ErxPrescriptionRow.idempotency_key == key)).first()
+    if existing is None:
+        return None
+    if existing.idempotency_hash != request_hash:
+        raise ctx.refuse("erx.replay", ServiceError(
+            422, f"Clé d'idempotence « {key} » déjà utilisée pour une autre demande (contenu "
+                 "différent) : renvoyez exactement la même demande pour la rejouer, ou "
+                 "choisissez une nouvelle clé pour une nouvelle e-prescription.",
+            code="business-rule"), **trace(existing))
+    ctx.record("erx.replay", **trace(existing), detail={"cle": key})
+    return existing
+
+
 @router.post("/prescriptions", response_model=PrescriptionOut, status_code=201,
              summary="Établir une e-prescription")
 def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, response: Response,
@@ -63,10 +88,9 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
     except ServiceError as error:
         raise ctx.refuse("erx.create", error) from None
     ctx.require("erx.create", patient=patient.patient_id)
+    request_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     if idempotency_key:
-        existing = ctx.session.scalars(select(ErxPrescriptionRow).where(
-            ErxPrescriptionRow.tenant == ctx.tenant,
-            ErxPrescriptionRow.idempotency_key == idempotency_key)).first()
+        existing = _replay(ctx, idempotency_key, request_hash)
         if existing is not None:
             response.status_code = 200
             return rendered(ctx, existing)
@@ -74,7 +98,8 @@ def create_prescription(body: PrescriptionIn, ctx: Ctx, request: Request, respon
         tenant=ctx.tenant, number=numbers.new_number(), patient_id=patient.patient_id,
         ins=patient.ins, prescriber_id=ctx.actor.practitioner_id,
         prescriber_login=ctx.actor.login, status="active", created_at=ctx.now(), note=body.note,
-        idempotency_key=idempotency_key)
+        idempotency_key=idempotency_key,
+        idempotency_hash=request_hash if idempotency_key else None)
     lines = [ErxLineRow(tenant=ctx.tenant, number=row.number, line=i, atc=x.atc,
                         drug=x.medicament, dosage=x.posologie, quantity=x.quantite,
                         duration_days=x.duree_jours, dispensed=0)
@@ -135,8 +160,9 @@ def read_prescription(number: str, ctx: Ctx) -> PrescriptionOut:
     return _read(ctx, number)
 
 
-@router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)")
-def read_prescription_fhir(number: str, ctx: Ctx) -> JSONResponse:
+@router.get("/prescriptions/{number}/fhir", summary="L'e-prescription en FHIR R4 (Bundle)",
+            response_class=FhirResponse)
+def read_prescription_fhir(number: str, ctx: Ctx) -> FhirResponse:
     """MedicationRequest per line + MedicationDispense per act; same rights as the read."""
     return FhirResponse(erx_fhir.bundle(_read(ctx, number)))
 

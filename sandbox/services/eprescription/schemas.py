@@ -25,6 +25,7 @@ DMP_FILING = {
                         "(le prescripteur la verse au retour du DMP : POST …/versement-dmp)",
 }
 _ATC = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
+MAX_LINES = 20  # lines of one prescription; a line number beyond is refused before any query
 
 
 class LineIn(BaseModel):
@@ -49,7 +50,7 @@ class PrescriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patient: str = Field(description="INS qualifiée du patient (ou urn:oid:1.2.250.1.213.1.4.10|INS)")
-    lignes: list[LineIn] = Field(min_length=1, max_length=20)
+    lignes: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     note: str | None = Field(None, max_length=1024)
 
 
@@ -100,7 +101,7 @@ class ScanIn(BaseModel):
 class DispenseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ligne: int = Field(ge=1, description="Numéro de la ligne de prescription")
+    ligne: int = Field(ge=1, le=MAX_LINES, description="Numéro de la ligne de prescription")
     quantite: int = Field(ge=1, le=100, description="Quantité délivrée maintenant")
 
 
