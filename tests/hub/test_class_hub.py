@@ -14,10 +14,12 @@ import nbformat
 import pytest
 from fixtures.class_hub import CONFIG, ClassHub
 from fixtures.jupyter_kernels import Kernel
+from fixtures.jupyterlab_page import keep_screenshot, run_set_up_cell
 
 from sandbox.auth import tenant_password
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# One hub for the module's tests: kept on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("class_hub")]
 
 TRAINER, STUDENTS = "prof", ["alice", "bob"]
 
@@ -83,7 +85,8 @@ def get_notebook(server: str, token: str, path: str) -> dict:
     return answer.json()["content"]
 
 
-def test_release_fetch_submit_collect_autograde_one_tenant_each(hub):
+@pytest.mark.browser
+def test_release_fetch_submit_collect_autograde_one_tenant_each(hub, page, record_property):
     trainer = hub.spawn(TRAINER)
     put(trainer, hub.token, "course/source/tp1", {"type": "directory"})
     put_notebook(trainer, hub.token, "course/source/tp1/tp1.ipynb", assignment())
@@ -103,9 +106,20 @@ def test_release_fetch_submit_collect_autograde_one_tenant_each(hub):
             released["cells"][1]["source"] = ANSWER  # the student's answer
             put_notebook(server, hub.token, "tp1/tp1.ipynb", released)
             assert f"bac à sable {student}" in kernel.run(sources[0])  # the set-up cell
+            assert kernel.run(  # the class's secrets stay with the trainers
+                "import os; print(sorted(os.environ.keys() & {'SANTELAB_CLASS_KEY', "
+                "'SANTELAB_FACILITATOR_PASSWORD'}))").strip() == "[]"
             kernel.run(ANSWER)
             kernel.run(sources[2])
             kernel.run(shell("nbgrader submit tp1"))
+
+    # Alice logs in to the hub in her browser and runs the set-up cell of her fetched copy.
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", "alice")
+    page.fill("#password_input", "un mot de passe")
+    page.click("#login_submit")
+    run_set_up_cell(page, f"{hub.url}/user/alice/lab/tree/tp1/tp1.ipynb", "bac à sable alice")
+    keep_screenshot(page, "hub-etudiante", record_property)
 
     with Kernel(trainer, hub.token) as kernel:
         kernel.run("import os; os.chdir(os.path.expanduser('~/course'))")
