@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $@
 
 lab: $(STAMP)
-	$(BIN)/santelab lab
+	$(BIN)/santelab lab $(LAB_ARGS)
 
 # Servers the tests start themselves on loopback (never as system services).
 system-deps:

@@ -148,6 +148,7 @@ def run_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import create_app
+    from sandbox.classroom import prepare_class
     from sandbox.deployment import require_for_start
     from sandbox.personas import default_personas_of
 
@@ -159,6 +160,7 @@ def run_up(args: argparse.Namespace) -> int:
     app = create_app(sandbox)
     mail = _messaging(sandbox)
     personas = default_personas_of(sandbox, settings.tenant)
+    prepare_class(sandbox)  # a class: its students' tenants seeded in the background
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:

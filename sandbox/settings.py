@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # from this key (the public one is then never accepted), and a tenant is seeded on its
     # first login (sandbox/classroom.py).
     class_key: str = ""
+    # The class's students (comma-separated tenants), seeded as soon as the sandbox starts.
+    class_tenants: str = ""
 
     @property
     def db_url(self) -> str:

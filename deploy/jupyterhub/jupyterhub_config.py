@@ -101,6 +101,8 @@ c.JupyterHub.services = [{
                        if k.startswith("SANTELAB_") and not k.startswith("SANTELAB_HUB_")},
                     "SANTELAB_DB": db, "SANTELAB_CLASS_KEY": key,
                     "SANTELAB_FACILITATOR_PASSWORD": facilitator,
+                    # seeded at once in the background: no queue when the class logs in
+                    "SANTELAB_CLASS_TENANTS": ",".join(sorted(students)),
                     "SANTELAB_TENANT": min(trainers, default="formateur")},
 }]
 if os.environ.get("SANTELAB_HUB_ADMIN_TOKEN"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from fixtures.class_hub import CONFIG, ClassHub
+from fixtures.class_hub import ANSWER, CHECK, CONFIG, SETUP, ClassHub
 from fixtures.jupyter_kernels import Kernel
 from fixtures.jupyterlab_page import keep_screenshot, run_set_up_cell
 
@@ -22,15 +22,6 @@ from sandbox.auth import tenant_password
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("class_hub")]
 
 TRAINER, STUDENTS = "prof", ["alice", "bob"]
-
-SETUP = """from sandbox.client import connect
-medecin = connect("medecin")
-ins = connect("patient").dmp.consent().ins
-print("bac à sable", medecin.tenant)"""
-ANSWER = """doc = medecin.dmp.add(ins, type="11488-4", class_code="10",
-                     title="Compte rendu de " + medecin.tenant, text="Synthèse du TP")"""
-CHECK = """titres = [d.title for d in medecin.dmp.search(patient=ins)]
-assert "Compte rendu de " + medecin.tenant in titres"""
 
 
 def nbgrader_cell(source: str, cell_id: str, **flags) -> nbformat.NotebookNode:

@@ -12,6 +12,7 @@ from fixtures.servers import LiveServer
 
 from sandbox import deployment
 from sandbox.auth import tenant_password, verify
+from sandbox.classroom import prepare_class
 from sandbox.cli import banner
 from sandbox.runtime import Sandbox
 from sandbox.seeding import is_seeded
@@ -101,3 +102,12 @@ def test_the_banner_of_a_class_prints_no_password(server):
     assert "SANTELAB_CLASS_KEY" in text
     for secret in ("bac-a-sable", server.sandbox.settings.facilitator_password, KEY):
         assert secret not in text
+
+
+def test_the_known_students_tenants_are_seeded_before_they_log_in(server):
+    settings = server.sandbox.settings.model_copy(update={"class_tenants": "erin, frank,"})
+    sandbox = Sandbox(settings=settings, store=server.sandbox.store, clock=server.sandbox.clock)
+    prepare_class(sandbox).join(120)
+    assert is_seeded(server.sandbox, "erin") and is_seeded(server.sandbox, "frank")
+    assert login(server, "frank", tenant_password(KEY, "frank")).status_code == 200
+    assert prepare_class(server.sandbox) is None  # no list: nothing to prepare
