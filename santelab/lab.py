@@ -26,10 +26,12 @@ from synthetic_data.errors import SantelabError
 
 SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
 STOP_TIMEOUT = 15.0
-# JupyterLab's "news" toast fetches from the Internet: off for every server of this venv.
+# Defaults for every JupyterLab server of this venv: the interface in French (its language
+# pack is a dependency of the lab), and no "news" toast fetching from the Internet.
 QUIET_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                     "checkForUpdates": False},
+    "@jupyterlab/translation-extension:plugin": {"locale": "fr_FR"},
 }
 
 
@@ -129,7 +131,25 @@ def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
     return workspace, student_config(data / "lab")
 
 
+def prepare(args: argparse.Namespace) -> int:
+    """Build what a first start needs and start nothing: the course's release, the student's
+    workspace, the sandbox's seeded template and a quiet JupyterLab (Binder's postBuild)."""
+    root, _config = lab_root(args)
+    quiet_jupyterlab()
+    if not args.no_sandbox and importlib.util.find_spec("sandbox.template_cache") is not None:
+        from sandbox.settings import Settings
+        from sandbox.template_cache import build_template
+
+        settings = Settings()
+        print(f"Peuplement du bac à sable ({settings.patients} patients fictifs)…", flush=True)
+        build_template(settings, settings.tenant)
+    print(f"Lab prêt à démarrer : {root}", flush=True)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.prepare:
+        return prepare(args)
     ports = ((args.port, "--port"), (args.sandbox_port, "--sandbox-port"),
              (args.smtp_port, "--smtp-port"), (args.imap_port, "--imap-port"))
     for port, option in ports:
@@ -193,4 +213,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="espace étudiant (défaut : espace-etudiant dans le dossier de données)")
     lab.add_argument("--trainer", action="store_true",
                      help="formateur : ouvrir le dossier du cours avec le formgrader de nbgrader")
+    lab.add_argument("--prepare", action="store_true",
+                     help="préparer le premier démarrage (cours publié, espace étudiant, bac à "
+                          "sable peuplé) sans rien lancer")
     lab.set_defaults(handler=run)
