@@ -37,6 +37,11 @@ def scenario(events: int) -> str:
 
 
 def run(events: int) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="santelab-bench-console-") as folder:
+        return _measure(Path(folder), events)
+
+
+def _measure(folder: Path, events: int) -> list[float]:
     import httpx
     from playwright.sync_api import sync_playwright
 
@@ -48,7 +53,6 @@ def run(events: int) -> list[float]:
     from sandbox.runtime import Sandbox
     from sandbox.settings import Settings
 
-    folder = Path(tempfile.mkdtemp(prefix="santelab-bench-console-"))
     sandbox = Sandbox.open(Settings(db=f"sqlite:///{folder / 'sandbox.sqlite'}", data_dir=folder))
     with sandbox.store.session() as session:
         session.add(PersonaRow(tenant="banc", login="facilitateur", role="facilitateur",
