@@ -301,7 +301,7 @@ def read_file(nom: str, ctx: Ctx) -> Response:
     return Response(row.content, media_type=media)
 
 
-@router.post("/fichiers/chiffrement", response_model=OperationFichiers,
+@router.post("/dossier-partage/chiffrement", response_model=OperationFichiers,
              summary="Inject d'exercice : chiffrer le dossier partagé (rançongiciel simulé)")
 def encrypt_files(ctx: Ctx) -> OperationFichiers:
     ctx.require(ev.FILES_ENCRYPTED, target="dpi/fichiers")
@@ -311,7 +311,7 @@ def encrypt_files(ctx: Ctx) -> OperationFichiers:
     return OperationFichiers(fichiers=names)
 
 
-@router.post("/fichiers/restauration", response_model=OperationFichiers,
+@router.post("/dossier-partage/restauration", response_model=OperationFichiers,
              summary="Restaurer le dossier partagé depuis la sauvegarde")
 def restore_files(ctx: Ctx) -> OperationFichiers:
     ctx.require(ev.FILES_RESTORED, target="dpi/fichiers")
