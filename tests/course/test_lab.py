@@ -3,6 +3,8 @@ the trainer — and Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import socket
 import subprocess
@@ -13,6 +15,8 @@ import psutil
 import pytest
 import requests
 from fixtures.lab import Lab
+
+from santelab.lab import TRAINER_PLUGINS
 
 
 @pytest.mark.slow
@@ -40,6 +44,13 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
         assert language["schema"]["properties"]["locale"]["default"] == "fr_FR", language
         french = requests.get(f"{lab}/lab/api/translations/fr_FR", headers=auth, timeout=5).json()
         assert french["data"].get("jupyterlab"), "le pack de langue français doit être installé"
+        page = requests.get(f"{lab}/lab", headers=auth, timeout=5).text
+        plugins = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page,
+                                       re.S).group(1)).get("disabledExtensions", [])
+        if trainer:
+            assert not set(TRAINER_PLUGINS) & set(plugins), "le formateur garde nbgrader"
+        else:
+            assert set(TRAINER_PLUGINS) <= set(plugins), f"outils du formateur visibles : {plugins}"
         lab_children = psutil.Process(launcher.pid).children(recursive=True)
         assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
         urls = {_environ(c).get("SANTELAB_URL") for c in lab_children}
