@@ -10,6 +10,7 @@ from sandbox.body_limit import BodyLimitMiddleware
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultBook, FaultMiddleware
 from sandbox.fhir import document_errors
+from sandbox.proxy_prefix import ProxyPrefixMiddleware
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES
 from sandbox.transactions import TransactionMiddleware
@@ -53,4 +54,5 @@ def create_app(sandbox: Sandbox | None = None) -> FastAPI:
     app.add_middleware(TransactionMiddleware)
     app.add_middleware(FaultMiddleware, prefixes=faultable, book=app.state.faults)
     app.add_middleware(BodyLimitMiddleware, limit=sandbox.settings.max_body_bytes)
+    app.add_middleware(ProxyPrefixMiddleware)
     return app

@@ -92,15 +92,24 @@ TRAINER_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:for
                    "@jupyter/nbgrader:menu")
 
 
-def student_config(folder: Path) -> Path:
-    """A Jupyter configuration folder (for JUPYTER_CONFIG_PATH) that turns the trainer's
-    server extensions and JupyterLab plugins off."""
+def lab_config(folder: Path, *, student: bool, sandbox_port: int | None) -> Path:
+    """A Jupyter configuration folder (for JUPYTER_CONFIG_PATH): the sandbox's pages as
+    launcher entries, proxied by JupyterLab (a browser of Binder or of a JupyterHub cannot
+    reach the sandbox's own port); for a student, the trainer's tools turned off."""
     labconfig = folder / "labconfig"
     labconfig.mkdir(parents=True, exist_ok=True)
-    (folder / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {
-        "jpserver_extensions": dict.fromkeys(TRAINER_EXTENSIONS, False)}}), encoding="utf-8")
-    (labconfig / "page_config.json").write_text(json.dumps({
-        "disabledExtensions": dict.fromkeys(TRAINER_PLUGINS, True)}), encoding="utf-8")
+    server: dict = {}
+    if student:
+        server["ServerApp"] = {"jpserver_extensions": dict.fromkeys(TRAINER_EXTENSIONS, False)}
+    if sandbox_port is not None:
+        server["ServerProxy"] = {"servers": {"santelab": {
+            "command": [], "port": sandbox_port, "new_browser_tab": True,
+            "launcher_entry": {"title": "Bac à sable : services et API", "path_info": "santelab/docs",
+                               "category": "santelab"}}}}
+    (folder / "jupyter_server_config.json").write_text(json.dumps(server), encoding="utf-8")
+    (labconfig / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": dict.fromkeys(TRAINER_PLUGINS, True)} if student else {}),
+        encoding="utf-8")
     return folder
 
 
@@ -121,20 +130,21 @@ def data_dir() -> Path:
     return Settings().data_dir
 
 
-def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    """The folder JupyterLab opens, and the configuration folder it needs (None: the
-    environment's own)."""
+def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple[Path, Path]:
+    """The folder JupyterLab opens, and the configuration folder it runs with."""
     course = Path(args.root)
     if not (course / "nbgrader_config.py").exists():
         raise SantelabError(f"dossier du cours introuvable : {course}")
-    if args.trainer:
-        return course, None
     data = data_dir()
+    if args.trainer:
+        return course, lab_config(data / "lab" / "formateur", student=False,
+                                  sandbox_port=sandbox_port)
     workspace = Path(args.workspace) if args.workspace else data / "espace-etudiant"
     release = released_course(course, data / "cours", progress=lambda line: print(line,
                                                                                   flush=True))
     print(fill_workspace(release, workspace).summary(), flush=True)
-    return workspace, student_config(data / "lab" / "config")
+    return workspace, lab_config(data / "lab" / "etudiant", student=True,
+                                 sandbox_port=sandbox_port)
 
 
 def prepare(args: argparse.Namespace) -> int:
@@ -163,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
             raise SantelabError(f"option {option} : port invalide {port}")
     if not _port_free(args.port):
         raise SantelabError(f"le port {args.port} est déjà pris : choisissez-en un autre avec --port")
-    root, config = lab_root(args)
     with_sandbox = not args.no_sandbox and importlib.util.find_spec("sandbox.cli") is not None
+    root, config = lab_root(args, args.sandbox_port if with_sandbox else None)
     env = dict(os.environ)
     children: list[subprocess.Popen] = []
     # Ctrl-C and a polite kill both stop everything, even where SIGINT came in ignored
@@ -185,9 +195,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
         quiet_jupyterlab()
-        if config is not None:
-            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
-                [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
         lab = _start(jupyter_command(args.port, root, args.browser), env)
         children.append(lab)
         print(f"JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout arrêter)",

@@ -59,6 +59,17 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
             assert f"http://127.0.0.1:{sandbox_port}" in urls, urls
             docs = requests.get(f"http://127.0.0.1:{sandbox_port}/docs", timeout=5)
             assert docs.status_code == 200, "les services du bac à sable doivent répondre"
+            # ... and through the lab (all a Binder or JupyterHub browser can reach)
+            entries = requests.get(f"{lab}/server-proxy/servers-info", headers=auth,
+                                   timeout=5).json()["server_processes"]
+            assert [e["launcher_entry"]["title"] for e in entries] == [
+                "Bac à sable : services et API"], entries
+            proxied = requests.get(f"{lab}/santelab/docs", headers=auth, timeout=10)
+            assert proxied.status_code == 200, proxied.text[:300]
+            assert "'/santelab/openapi.json'" in proxied.text or \
+                '"/santelab/openapi.json"' in proxied.text, "le lien vers l'OpenAPI doit passer par le lab"
+            spec = requests.get(f"{lab}/santelab/openapi.json", headers=auth, timeout=10).json()
+            assert "/dmp/fhir/DocumentReference" in spec["paths"]
         else:
             assert urls == {None}, urls
         launcher.signal(signal.SIGINT)  # what Ctrl-C sends to the launcher

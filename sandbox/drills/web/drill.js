@@ -5,6 +5,9 @@
 const Drill = (() => {
   const KEY = "santelab.jeton";
   const POLL_MS = Number(document.body.dataset.poll || 500);
+  // The sandbox's root as this page sees it (pages live at /drill/<page>/<name>): behind
+  // JupyterLab's server proxy it is /…/santelab/, not /.
+  const ROOT = new URL("../../", location.href);
 
   function token() {
     const hash = new URLSearchParams(location.hash.slice(1));
@@ -18,7 +21,7 @@ const Drill = (() => {
   async function call(method, path, body) {
     const headers = {"Accept": "application/json", "Authorization": "Bearer " + (token() || "")};
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, {method, headers,
+    const response = await fetch(new URL(path.replace(/^\//, ""), ROOT), {method, headers,
       body: body === undefined ? undefined : JSON.stringify(body)});
     const data = await response.json().catch(() => null);
     if (!response.ok) {
