@@ -161,9 +161,45 @@ def weighted_country(rng: random.Random) -> Country:
     return _country_table().pick(rng)
 
 
+class _FormerCode(NamedTuple):
+    code: str  # the code in force for a birth before `until`
+    until: date
+
+
+@cache
+def _former_codes() -> dict[str, _FormerCode]:
+    """Today's commune code → its code before a département change (INSEE COG, see the build
+    script `data_sources/build_birthplace_history.py` for the laws fixing each date)."""
+    return {
+        row["insee"]: _FormerCode(row["former"], date.fromisoformat(row["until"]))
+        for row in _rows("birthplace_history.csv")
+    }
+
+
+@cache
+def _current_of_former() -> dict[str, str]:
+    return {former.code: insee for insee, former in _former_codes().items()}
+
+
+def birthplace_in_force(code: str, birth_date: date) -> str:
+    """The INSEE code of a birthplace as in force at the birth date, as the RNIV and the INSi
+    record it: Ajaccio 2A004 was 20004 before 1976, Argenteuil 95018 was 78018 before 1968.
+
+    >>> birthplace_in_force("2A004", date(1960, 5, 1)), birthplace_in_force("2A004", date(1990, 5, 1))
+    ('20004', '2A004')
+    """
+    former = _former_codes().get(code)
+    return former.code if former is not None and birth_date < former.until else code
+
+
+def current_birthplace(code: str) -> str:
+    """Today's code of a birthplace recorded under a former code (the code itself otherwise)."""
+    return _current_of_former().get(code, code)
+
+
 def birthplace_exists(code: str) -> bool:
-    """True when `code` is a commune/arrondissement or a country of the referential."""
-    return code in communes() or code in countries()
+    """True when `code` is a commune/arrondissement (today's or a former code), or a country."""
+    return current_birthplace(code) in communes() or code in countries()
 
 
 # --- names ---------------------------------------------------------------------------------

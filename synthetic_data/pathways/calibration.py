@@ -32,7 +32,7 @@ class StubContext:
             n = len(self.made) + 1
             self.made[key] = model.Practitioner(
                 f"pra-{n}", f"{10000000000 + n}", "MARTIN", "Claire", model.Sex.FEMALE, profession,
-                specialty, f"org-{n}", f"claire.martin{n}@medecin.mssante.fr",
+                specialty, f"org-{n}", f"claire.martin{n}@medecin.bac-a-sable.mssante.fr",
             )
         return self.made[key]
 
@@ -45,7 +45,7 @@ class StubContext:
 
 
 def bare_patient(pid: str, sex: model.Sex, birth: date) -> model.Patient:
-    identity = model.Identity("DUPONT", ["Camille"], sex, birth, "75056")
+    identity = model.Identity("DUPONT", ["CAMILLE"], sex, birth, "75056")
     return model.Patient(pid, identity, ADDRESS, "0600000000", f"V{pid}", None)
 
 

@@ -105,16 +105,22 @@ def test_observation_threshold_on_a_change_within_three_days(tmp_path: Path) -> 
 
 def test_document_is_french_text_built_from_the_patient(tmp_path: Path) -> None:
     patient = bare_patient("a", model.Sex.FEMALE, date(1960, 3, 1))
-    simulate(engine_for(tmp_path, "document"), patient)
+    engine = engine_for(tmp_path, "document")
+    simulate(engine, patient)
     (document,) = patient.documents
     assert (document.type.code, document.class_code) == ("11488-4", "10")
     assert document.encounter_id == patient.encounters[0].id
     text = document.text
-    for expected in ("Madame Camille DUPONT", "55 ans", "née le 01/03/1960", "Hypertension essentielle",
+    for expected in ("Madame DUPONT CAMILLE", "55 ans", "née le 01/03/1960", "Hypertension essentielle",
                      "Pression artérielle : 152/88 mmHg (élevé)", "AMLODIPINE 5 mg, gélule", "Dr Claire MARTIN"):
         assert expected in text
     assert "{" not in text
     assert patient.observations[0].interpretation == "H"
+    married = bare_patient("b", model.Sex.FEMALE, date(1960, 3, 1))
+    married.identity.used_name = "Martin"
+    simulate(engine, married)
+    # RNIV: the birth name and first given name first, the used name beside them
+    assert "Madame DUPONT CAMILLE (nom utilisé : Martin)" in married.documents[0].text
     assert patient.medications[0].requester_id == patient.encounters[0].practitioner_id
 
 
@@ -208,7 +214,7 @@ def test_a_user_folder_may_bring_its_own_templates(tmp_path: Path) -> None:
     (tmp_path / "documents").mkdir()
     (tmp_path / "documents" / "consultation.txt").write_text("Vu {civilite} {patient} le {date}.", encoding="utf-8")
     patient = simulate(engine_for(tmp_path, "document"), bare_patient("a", model.Sex.MALE, date(1960, 3, 1)))
-    assert patient.documents[0].text == "Vu Monsieur Camille DUPONT le 01/01/2016."
+    assert patient.documents[0].text == "Vu Monsieur DUPONT CAMILLE le 01/01/2016."
 
 
 def test_a_template_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
