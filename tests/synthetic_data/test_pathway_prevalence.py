@@ -52,15 +52,15 @@ def test_every_prevalence_within_tolerance_on_the_french_pyramid() -> None:
 
 
 def test_measure_counts_what_each_kind_of_target_says() -> None:
-    """Hand-made histories: two adults of three with E11, one of them resolved before the end."""
-    cim = model.Coding("cim10", "E11", "Diabète sucré de type 2")
+    """Hand-made histories: two adults of three with E11.9, one of them resolved before the end."""
+    cim = model.Coding("cim10", "E11.9", "Diabète sucré de type 2, sans complication")
     patients = [bare_patient(f"m{k}", model.Sex.MALE, date(1960, 1, 1)) for k in range(3)]
     patients.append(bare_patient("child", model.Sex.FEMALE, date(2020, 1, 1)))
     patients[0].conditions.append(model.Condition("c1", [cim], date(2010, 5, 1), None))
     patients[1].conditions.append(model.Condition("c2", [cim], date(2020, 5, 1), None, date(2021, 1, 1)))
 
     def target(population: str, kind: str) -> Prevalence:
-        return Prevalence(0.1, 0.01, population, "cim10:E11", kind, "test")
+        return Prevalence(0.1, 0.01, population, "cim10:E11.9", kind, "test")
 
     assert measure(patients, target("adults", "active_at_end")) == pytest.approx(1 / 3)
     assert measure(patients, target("adults", "ever")) == pytest.approx(2 / 3)
