@@ -420,3 +420,32 @@ def prescribing_rules() -> tuple[PrescribingRule, ...]:
     """Contraindications and dose rules, each with its source (ANSM RCP, CRAT, HAS)."""
     rows = _records("prescribing_rules.csv", PrescribingRule, threshold=lambda t: float(t) if t else None)
     return tuple(rows)
+
+
+# --- mortality -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MortalityBand:
+    age_from: int
+    male: float  # probability of dying within the year, per 1,000
+    female: float
+
+
+@cache
+def mortality_table() -> tuple[MortalityBand, ...]:
+    """INSEE's probabilities of dying within the year by sex and age band (see the file)."""
+    return tuple(_records("mortality.csv", MortalityBand, age_from=int, male=float, female=float))
+
+
+def death_probability(sex: Sex, age: int) -> float:
+    """Probability that a person of this sex and age dies within the year (life table)."""
+    bands = mortality_table()
+    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    return (band.male if sex is Sex.MALE else band.female) / 1000.0
+
+
+@cache
+def mortality_hazard_ratios() -> dict[str, float]:
+    """Condition key ("cim10:I50.9") → all-cause hazard ratio, each with its source in the file."""
+    return {row["condition"]: float(row["hazard_ratio"]) for row in _rows("mortality_hazard_ratios.csv")}

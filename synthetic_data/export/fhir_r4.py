@@ -417,13 +417,18 @@ def observation(o: model.Observation, p: model.Patient, ctx: ExportContext) -> d
 
 
 def medication_request(m: model.MedicationRequest, p: model.Patient, ctx: ExportContext) -> dict:
-    """A prescription line; still `active` on the reference date if its course is not over."""
+    """A prescription line; still `active` on the reference date if its course is not over,
+    `stopped` if the patient died before its end."""
     course_end = m.authored.date() + timedelta(days=m.duration_days)
+    if p.deceased is not None and course_end > p.deceased:
+        status = "stopped"
+    else:
+        status = "active" if course_end >= ctx.reference_date else "completed"
     resource = {
         "resourceType": "MedicationRequest",
         "id": m.id,
         "meta": ctx.meta,
-        "status": "active" if course_end >= ctx.reference_date else "completed",
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": concept(m.medication, text=m.drug_name),
         "subject": _patient_ref(p),

@@ -1,9 +1,8 @@
 """Each pathway's prevalence target (declared in its YAML, with its source) holds on a sample
-of 5,000 patients drawn from the French age pyramid."""
+of 5,000 patients drawn from the French age pyramid (`pyramid_histories`, conftest.py)."""
 
 from __future__ import annotations
 
-import random
 from datetime import date
 
 import pytest
@@ -11,25 +10,15 @@ import pytest
 from synthetic_data import model
 from synthetic_data.pathways import REFERENCE_END, PathwayEngine
 from synthetic_data.pathways.calibration import (
-    StubContext,
     age_at,
     bare_patient,
     measure,
-    pyramid_sample,
 )
 from synthetic_data.pathways.pathway import Prevalence
 
-SAMPLE = 5000
-ENGINE = PathwayEngine.load()
-TARGETS = {p.name: p.prevalence for p in ENGINE.pathways if p.prevalence is not None}
+pytestmark = pytest.mark.xdist_group("pyramid_histories")
 
-
-def simulated_sample() -> list[model.Patient]:
-    patients = pyramid_sample(SAMPLE, seed=2026)
-    ctx = StubContext()
-    for patient in patients:
-        ENGINE.run(patient, random.Random(f"prevalence:{patient.id}"), ctx)
-    return patients
+TARGETS = {p.name: p.prevalence for p in PathwayEngine.load().pathways if p.prevalence is not None}
 
 
 def test_several_pathways_declare_a_sourced_prevalence() -> None:
@@ -37,9 +26,8 @@ def test_several_pathways_declare_a_sourced_prevalence() -> None:
     assert all(t.source and 0 < t.tolerance < t.target for t in TARGETS.values())
 
 
-def test_every_prevalence_within_tolerance_on_the_french_pyramid() -> None:
-    """One test for all targets, so that the sample is simulated once whatever the workers."""
-    histories = simulated_sample()
+def test_every_prevalence_within_tolerance_on_the_french_pyramid(pyramid_histories) -> None:
+    histories = pyramid_histories
     ages = [age_at(p, REFERENCE_END) for p in histories]
     assert 0.18 < sum(a < 18 for a in ages) / len(ages) < 0.24, "sample is not the French pyramid"
     assert 0.18 < sum(a >= 65 for a in ages) / len(ages) < 0.25, "sample is not the French pyramid"
