@@ -449,3 +449,28 @@ def death_probability(sex: Sex, age: int) -> float:
 def mortality_hazard_ratios() -> dict[str, float]:
     """Condition key ("cim10:I50.9") → all-cause hazard ratio, each with its source in the file."""
     return {row["condition"]: float(row["hazard_ratio"]) for row in _rows("mortality_hazard_ratios.csv")}
+
+
+# --- epidemiology --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrevalenceBand:
+    condition: str  # "cim10:I10"
+    sex: str  # "M", "F" or "all"
+    age_from: int
+    age_to: int | None  # excluded; None: no upper limit
+    prevalence: float
+    tolerance: float
+    source: str
+
+    def holds(self, sex: Sex, age: int) -> bool:
+        return (self.sex in ("all", sex.value) and age >= self.age_from
+                and (self.age_to is None or age < self.age_to))
+
+
+@cache
+def epidemiology() -> tuple[PrevalenceBand, ...]:
+    """French prevalences by sex and age band the population must show, each with its source."""
+    return tuple(_records("epidemiology.csv", PrevalenceBand, age_from=int, prevalence=float,
+                          tolerance=float, age_to=lambda t: int(t) if t else None))
