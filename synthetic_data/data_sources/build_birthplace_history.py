@@ -25,15 +25,13 @@ out: a birth there keeps today's code.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
+from synthetic_data.data_sources.build_communes import package_argument, table_text
 from synthetic_data.referentials import DATA_DIR
 
-SOURCE = "@etalab/decoupage-administratif"
 TARGET = DATA_DIR / "birthplace_history.csv"
 COLUMNS = ["insee", "former", "until", "basis"]
 # (current départements, former départements) → first day the current code applies, legal basis
@@ -69,22 +67,15 @@ def rows(package: Path) -> list[list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage : build_birthplace_history.py <dossier du paquet npm décompressé>", file=sys.stderr)
+    package = package_argument(argv, "build_birthplace_history.py")
+    if package is None:
         return 2
-    package = Path(argv[1])
-    version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
-    text = io.StringIO()
-    text.write(f"# source: npm {SOURCE}@{version} (Etalab, MIT, from INSEE's COG), data/communes.json "
-               "'anciensCodes'; dates: the laws named in `basis` (see build_birthplace_history.py)\n")
-    text.write("# insee: today's code; former: the code in force for a birth before `until`\n")
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows(package))
-    TARGET.write_text(text.getvalue(), encoding="utf-8")
+    comments = ["built from INSEE's COG: data/communes.json 'anciensCodes'; dates: the laws named in "
+                "`basis` (see build_birthplace_history.py)",
+                "insee: today's code; former: the code in force for a birth before `until`"]
+    TARGET.write_text(table_text(package, comments, COLUMNS, rows(package)), encoding="utf-8")
     print(f"{TARGET} écrit")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
