@@ -231,6 +231,7 @@ def test_a_birth_date_known_by_its_year_alone(connect_as, population):
     ("1950-25-00", "mois fictif 20 à 42 ou 50 à 99 n'existe que dans le matricule"),
     ("1950-00-12", "jour de naissance connu mais mois inconnu"),
     ("1950-02-30", "inexistante"),
+    ("0000-00-00", "inexistante"),
     ("12/03/1950", "AAAA-MM-JJ attendu"),
 ])
 def test_a_malformed_birth_date_is_answered_with_its_diagnosis(live, value, diagnosis):

@@ -35,11 +35,10 @@ def ins_birth_date(value: object) -> str:
     if month == 0 and day != 0:
         raise ValueError("jour de naissance connu mais mois inconnu : écrivez aussi le jour à 00 "
                          f"({year:04d}-00-00)")
-    if day:
-        try:
-            date(year, month, day)
-        except ValueError:
-            raise ValueError(f"date de naissance « {text} » inexistante au calendrier") from None
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        raise ValueError(f"date de naissance « {text} » inexistante au calendrier") from None
     return text
 
 
