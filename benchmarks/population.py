@@ -8,11 +8,18 @@ resources of a small population, so figures compare on the same machine.
 
     .venv/bin/python benchmarks/population.py              # 1,000 and 10,000 patients (~5 min)
     .venv/bin/python benchmarks/population.py --sizes 200  # quick look
+    .venv/bin/python benchmarks/population.py --baseline main  # each run beside main's code
+
+With `--baseline REV`, every run is made twice in a row, by this code and by the code of REV
+(checked out with `git worktree` into a temporary folder and put first on PYTHONPATH, so the
+same interpreter and libraries run it), and the ratio of their CPU times is printed: a change's
+cost measured in the same run, on the same loaded machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -20,16 +27,33 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import psutil
 
 MB = 1024 * 1024
+REPO = Path(__file__).resolve().parent.parent
 
 
-def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
-    """Run `santelab generate` in a child; return wall time and peak RSS of its tree."""
+@contextlib.contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """The repository at `revision`, in a temporary git worktree removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "baseline"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(folder),
+                        revision], check=True)
+        try:
+            yield folder
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
+                           check=False)
+
+
+def run_generate(n: int, workers: int, validate: bool, formats: str, code: Path | None = None) -> dict:
+    """Run `santelab generate` in a child (by the code in `code` when given, else this code);
+    return wall time, CPU time and peak RSS of its tree."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pop"
         cmd = [
@@ -40,7 +64,9 @@ def run_generate(n: int, workers: int, validate: bool, formats: str) -> dict:
             cmd.append("--validate")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        env = {**os.environ, "PYTHONPATH": str(code)} if code else None
+        # cwd outside any checkout: `python -m` puts the working folder first on sys.path
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=tmp)
         proc = psutil.Process(child.pid)
         peak_parent = peak_tree = 0
         while child.poll() is None:
@@ -119,7 +145,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-validate", action="store_true",
                         help="skip the runs with full R4B validation")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run each case with the code of this git revision")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        baseline = stack.enter_context(checkout(args.baseline)) if args.baseline else None
+        report(args, baseline)
+
+
+def _row(label: str, r: dict) -> str:
+    return (
+        f"{label:>8} {r['patients']:>9} {r['workers']:>7} {r['validate']!s:>8} {r['seconds']:>8.1f} "
+        f"{r['patients_per_s']:>10.0f} {r['resources']:>10} {r['resources_per_s']:>8.0f} "
+        f"{r['cpu_seconds']:>7.1f} {r['peak_parent_mb']:>9.0f} {r['peak_tree_mb']:>8.0f} "
+        f"{r['output_mb']:>9.0f} {os.getloadavg()[0]:>5.1f}"
+    )
+
+
+def report(args: argparse.Namespace, baseline: Path | None) -> None:
     print(
         f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / MB / 1024:.0f} GiB, "
         f"load average before: {os.getloadavg()[0]:.1f} (other work slows the wall-clock figures; "
@@ -138,19 +181,20 @@ def main() -> None:
             for validate in ((False,) if args.no_validate else (False, True))]
     runs.append((sizes[0], 1, False, "ndjson"))
     header = (
-        f"{'patients':>9} {'workers':>7} {'validate':>8} {'seconds':>8} {'patients/s':>10} "
+        f"{'code':>8} {'patients':>9} {'workers':>7} {'validate':>8} {'seconds':>8} {'patients/s':>10} "
         f"{'resources':>10} {'res/s':>8} {'cpu s':>7} {'parent MB':>9} {'tree MB':>8} "
         f"{'output MB':>9} {'load':>5}"
     )
-    print(header)
+    print(header, flush=True)
     for n, workers, validate, formats in runs:
         r = run_generate(n, workers, validate, formats)
-        print(
-            f"{r['patients']:>9} {r['workers']:>7} {r['validate']!s:>8} {r['seconds']:>8.1f} "
-            f"{r['patients_per_s']:>10.0f} {r['resources']:>10} {r['resources_per_s']:>8.0f} "
-            f"{r['cpu_seconds']:>7.1f} {r['peak_parent_mb']:>9.0f} {r['peak_tree_mb']:>8.0f} "
-            f"{r['output_mb']:>9.0f} {os.getloadavg()[0]:>5.1f}"
-        )
+        print(_row("this", r), flush=True)
+        if baseline is not None:
+            base = run_generate(n, workers, validate, formats, code=baseline)
+            print(_row(args.baseline[:8], base), flush=True)
+            print(f"{'':>8} this/baseline: cpu ×{r['cpu_seconds'] / base['cpu_seconds']:.2f}, "
+                  f"wall ×{r['seconds'] / base['seconds']:.2f}, resources per patient "
+                  f"{r['resources'] / n:.0f} vs {base['resources'] / n:.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def default_personas(population) -> list[PersonaInfo]:
     def doc_count(p: model.Patient) -> int:
         return len(p.documents)
 
-    qualified = [p for p in patients if p.identity.status is model.IdentityStatus.QUAL]
+    qualified = [p for p in patients if p.identity.status is model.IdentityStatus.QUAL
+                 and p.deceased is None]
     pool = [p for p in qualified if p.gp_id == gp.id] or qualified or patients
     patient = max(pool, key=lambda p: (doc_count(p), -patients.index(p)))
     # medecin2 works elsewhere and is outside that patient's care team (authored none of the
@@ -94,8 +95,8 @@ def default_personas(population) -> list[PersonaInfo]:
                     mailbox=gp_org.mssante if gp_org else None),
         PersonaInfo("etudiant", "etudiant", "Étudiant en santé"),
         PersonaInfo("patient", "patient",
-                    f"{ident.used_given_name or ident.first_given_name} "
-                    f"{ident.used_name or ident.birth_name}", patient_id=patient.id),
+                    f"{ident.used_given_name or ident.display_given_names[0]} "
+                    f"{ident.used_name or ident.display_birth_name}", patient_id=patient.id),
         PersonaInfo("facilitateur", "facilitateur", "Animateur de l'exercice"),
     ]
     return [p for p in found if p is not None]
@@ -125,7 +126,7 @@ def seed(session: Session, tenant: str, population, hashes: tuple[str, str]) -> 
         if pa.id not in rows:
             ident = pa.identity
             rows[pa.id] = PersonaInfo(pa.id, "patient",
-                                      f"{ident.first_given_name} {ident.birth_name}",
+                                      f"{ident.display_given_names[0]} {ident.display_birth_name}",
                                       patient_id=pa.id)
     session.execute(insert(PersonaRow), [
         {"tenant": tenant, "login": p.login, "role": p.role,

@@ -9,6 +9,13 @@ matricule unique; a group rebuilt alone therefore matches except, rarely, its or
 Pitfall flags are computed from the identity actually produced (a composite birth name is
 flagged because it contains a hyphen or space, never because a draw said so), which keeps the
 ground truth honest whatever the rates.
+
+Identities are written as the RNIV and the INSi have them: strict traits normalised
+(`nir.normalize_trait`), the names as written on the civil-status record kept for display; the
+birthplace under the INSEE code in force at the birth date (`referentials.birthplace_in_force`);
+every identity but a provisional one has a matricule in the national base, yet only those
+retrieved from the INSi (RECUP, QUAL) carry it as their INS. A few people born abroad have a
+birth date known by its year alone, and a matricule with a fictitious month (20–42).
 """
 
 from __future__ import annotations
@@ -21,7 +28,12 @@ from functools import cache
 
 from synthetic_data import referentials as ref
 from synthetic_data.model import Address, Identity, IdentityStatus, Patient, Pitfall, Sex
-from synthetic_data.nir import make_matricule, matricule_prefix
+from synthetic_data.nir import (
+    UNKNOWN_MONTH_CODES,
+    make_matricule,
+    matricule_prefix,
+    normalize_trait,
+)
 
 ADULT_AGE = 20  # used names (marriage, civil union) are only drawn from this age on
 PAIR_PITFALLS = (Pitfall.TWIN, Pitfall.HOMONYM)  # pitfalls that come as a pair of people
@@ -40,6 +52,7 @@ class PitfallRates:
     born_abroad: float = 0.10
     provisional: float = 0.03
     multiple_given_names: float = 0.30
+    year_only_birth_date: float = 0.005  # drawn among people born abroad, single births only
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -131,7 +144,8 @@ def _birthplace(rng: random.Random, abroad: bool, avoid: str = "") -> str:
 
 def _wished_order(rng: random.Random, birthplace: str) -> int:
     """Order numbers run higher where more births are registered each month."""
-    births = ref.communes()[birthplace].population // 2000 if birthplace in ref.communes() else 999
+    place = ref.communes().get(ref.current_birthplace(birthplace))
+    births = place.population // 2000 if place is not None else 999
     return rng.randint(1, max(3, min(999, births + 3)))
 
 
@@ -213,6 +227,7 @@ def _used_names(
 
 def _address(rng: random.Random, birthplace: str) -> tuple[Address, str]:
     """Address in a real commune with one of its real postal codes, and the commune's region."""
+    birthplace = ref.current_birthplace(birthplace)
     if birthplace in ref.communes() and rng.random() < 0.3:
         place = ref.communes()[birthplace]
     else:
@@ -244,14 +259,16 @@ def _draft(
         birth_name, given, sex, birth_date, birthplace = identity_core
     used_name, used_given = _used_names(rng, plan, sex, birth_date, birth_name, given)
     identity = Identity(
-        birth_name=birth_name,
-        given_names=given,
+        birth_name=normalize_trait(birth_name),
+        given_names=[normalize_trait(name) for name in given],
         sex=sex,
         birth_date=birth_date,
-        birthplace=birthplace,
+        birthplace=ref.birthplace_in_force(birthplace, birth_date),
         used_name=used_name,
         used_given_name=used_given,
         status=_status(rng, plan, allow_provisional),
+        written_birth_name=birth_name,
+        written_given_names=list(given),
     )
     address, region = _address(rng, birthplace)
     return _Draft(identity, _wished_order(rng, birthplace), address, ref.fictional_phone(rng, region))
@@ -266,9 +283,10 @@ def _twins(rng: random.Random, plan: _Plan) -> list[_Draft]:
     one = first.identity
     sex = Sex.FEMALE if rng.random() < 0.5 else Sex.MALE
     year = one.birth_date.year
-    shape = ref.name_shape(one.given_names[0]) if ref.has_given_names(sex, year, ref.name_shape(one.given_names[0])) else "plain"
-    given = _given_names(rng, sex, year, shape, _given_count(rng, plan), avoid_first=one.given_names[0])
-    second = _draft(rng, plan, (one.birth_name, given, sex, one.birth_date, one.birthplace))
+    written_first = one.display_given_names[0]
+    shape = ref.name_shape(written_first) if ref.has_given_names(sex, year, ref.name_shape(written_first)) else "plain"
+    given = _given_names(rng, sex, year, shape, _given_count(rng, plan), avoid_first=written_first)
+    second = _draft(rng, plan, (one.display_birth_name, given, sex, one.birth_date, one.birthplace))
     return _pair(first, second, Pitfall.TWIN)
 
 
@@ -328,12 +346,13 @@ def _missing_pair(plan: _Plan, index: int, room: int, seen: set[Pitfall]) -> Pit
 def identity_pitfalls(identity: Identity) -> set[Pitfall]:
     """Pitfalls readable from the identity itself (twins and homonyms need the population)."""
     found: set[Pitfall] = set()
-    shapes = {ref.name_shape(identity.birth_name), *(ref.name_shape(n) for n in identity.given_names)}
+    written = identity.display_birth_name
+    shapes = {ref.name_shape(written), *(ref.name_shape(n) for n in identity.display_given_names)}
     if any("marked" in shape for shape in shapes):
         found.add(Pitfall.APOSTROPHE_ACCENT)
-    if "composite" in ref.name_shape(identity.birth_name) or "-" in identity.given_names[0]:
+    if "composite" in ref.name_shape(written) or "-" in identity.given_names[0]:
         found.add(Pitfall.COMPOSITE_NAME)
-    if identity.used_name and identity.used_name != identity.birth_name:
+    if identity.used_name and normalize_trait(identity.used_name) != identity.birth_name:
         found.add(Pitfall.USED_NAME)
     if identity.birthplace.startswith("99"):
         found.add(Pitfall.BORN_ABROAD)
@@ -341,7 +360,21 @@ def identity_pitfalls(identity: Identity) -> set[Pitfall]:
         found.add(Pitfall.PROVISIONAL)
     if len(identity.given_names) > 1:
         found.add(Pitfall.MULTIPLE_GIVEN_NAMES)
+    if identity.birth_year_only:
+        found.add(Pitfall.YEAR_ONLY_BIRTH_DATE)
     return found
+
+
+def _year_only(draft: _Draft, rng: random.Random, plan: _Plan) -> int | None:
+    """For a few single people born abroad, a birth date known by its year alone (their record
+    says 1 January); returns the fictitious month code their matricule then carries."""
+    identity = draft.identity
+    share = plan.rates.year_only_birth_date / plan.rates.born_abroad if plan.rates.born_abroad else 0.0
+    if draft.partner is not None or not identity.birthplace.startswith("99") or rng.random() >= share:
+        return None
+    identity.birth_date = identity.birth_date.replace(month=1, day=1)
+    identity.birth_year_only = True
+    return rng.randint(*UNKNOWN_MONTH_CODES)
 
 
 def _vitale_serials(seed: int) -> tuple[int, int]:
@@ -376,10 +409,13 @@ def people(
         ids = [f"pat-{index + k + 1:06d}" for k in range(len(drafts))]
         for k, draft in enumerate(drafts):
             identity = draft.identity
+            # Own stream: the draws above stay those of the population before this feature.
+            month_code = _year_only(draft, random.Random(f"{seed}:{group}:{k}:civil"), plan)
             if identity.status is not IdentityStatus.PROV:
-                wished = make_matricule(identity.sex, identity.birth_date, identity.birthplace, draft.order)
+                traits = (identity.sex, identity.birth_date, identity.birthplace)
+                wished = make_matricule(*traits, draft.order, month_code)
                 order = orders.claim(matricule_prefix(wished), draft.order)
-                identity.ins = make_matricule(identity.sex, identity.birth_date, identity.birthplace, order)
+                identity.matricule = make_matricule(*traits, order, month_code)
             yield Patient(
                 id=ids[k],
                 identity=identity,

@@ -40,6 +40,7 @@ class Pitfall(StrEnum):
     BORN_ABROAD = "ne_a_l_etranger"  # birthplace code 99xxx
     PROVISIONAL = "identite_provisoire"  # no INS, status PROV
     MULTIPLE_GIVEN_NAMES = "prenoms_multiples"  # several birth given names
+    YEAR_ONLY_BIRTH_DATE = "date_naissance_incomplete"  # day and month of birth unknown
 
 
 @dataclass(slots=True)
@@ -50,23 +51,56 @@ class Address:
     insee: str  # INSEE code of the commune of residence ("69383")
 
 
+# Statuses whose identity was retrieved from the INSi and so carries the INS (RNIV).
+FROM_INSI = frozenset({IdentityStatus.RECUP, IdentityStatus.QUAL})
+
+
 @dataclass(slots=True)
 class Identity:
-    """Strict identity traits (traits INS) and complementary traits."""
+    """Strict identity traits (traits INS) and complementary traits.
 
-    birth_name: str  # nom de naissance, upper case as on the ID document
-    given_names: list[str]  # prénoms de naissance, in order; given_names[0] is the first
+    The strict traits are written as the INSi returns them and the RNIV stores them (upper case,
+    no diacritics: `nir.normalize_trait`); the names as written on the civil-status record, with
+    their accents and case, are kept apart for display (`written_*`), as are the used names.
+    """
+
+    birth_name: str  # nom de naissance, INS form ("LEFEVRE")
+    given_names: list[str]  # prénoms de naissance, INS form, in order; [0] is the first
     sex: Sex
-    birth_date: date
-    birthplace: str  # INSEE code of the birth commune, or 99xxx country code if born abroad
+    birth_date: date  # 1 January of the year when only the year is known (`birth_year_only`)
+    birthplace: str  # INSEE code in force at the birth date, or 99xxx country code if born abroad
     used_name: str | None = None  # nom utilisé (complementary trait)
     used_given_name: str | None = None  # prénom utilisé (complementary trait)
     status: IdentityStatus = IdentityStatus.PROV
-    ins: str | None = None  # 15-char INS matricule (NIR shape, key included); None if PROV
+    matricule: str | None = None  # 15-char NIR in the national base; None if unknown to INSi
+    written_birth_name: str = ""  # as on the civil-status record ("LEFÈVRE"); "" = birth_name
+    written_given_names: list[str] = field(default_factory=list)  # ("Céline"); [] = given_names
+    birth_year_only: bool = False  # day and month unknown (matricule with a fictitious month)
 
     @property
     def first_given_name(self) -> str:
         return self.given_names[0]
+
+    @property
+    def ins(self) -> str | None:
+        """The INS the local record carries: only an identity retrieved from the INSi (RECUP,
+        QUAL) has it; a PROV or VALI identity has none, whatever the national base holds."""
+        return self.matricule if self.status in FROM_INSI else None
+
+    @property
+    def display_birth_name(self) -> str:
+        return self.written_birth_name or self.birth_name
+
+    @property
+    def display_given_names(self) -> list[str]:
+        return self.written_given_names or self.given_names
+
+    @property
+    def ins_birth_date(self) -> str:
+        """The birth date as the INSi writes it, unknown parts as 00 ("1950-00-00")."""
+        if self.birth_year_only:
+            return f"{self.birth_date.year:04d}-00-00"
+        return self.birth_date.isoformat()
 
 
 @dataclass(slots=True)
@@ -91,7 +125,7 @@ class Practitioner:
     profession: str  # TRE_G15 profession code ("10" médecin, "60" infirmier…)
     specialty: str | None  # TRE_R38 specialty code for physicians ("SM54" médecine générale…)
     organization_id: str
-    mssante: str  # personal mailbox (PER), e.g. "jean.dupont@medecin.mssante.fr"
+    mssante: str  # personal mailbox (PER), e.g. "jean.dupont@medecin.bac-a-sable.mssante.fr"
     phone: str = ""
 
     @property

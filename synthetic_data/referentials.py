@@ -161,9 +161,45 @@ def weighted_country(rng: random.Random) -> Country:
     return _country_table().pick(rng)
 
 
+class _FormerCode(NamedTuple):
+    code: str  # the code in force for a birth before `until`
+    until: date
+
+
+@cache
+def _former_codes() -> dict[str, _FormerCode]:
+    """Today's commune code → its code before a département change (INSEE COG, see the build
+    script `data_sources/build_birthplace_history.py` for the laws fixing each date)."""
+    return {
+        row["insee"]: _FormerCode(row["former"], date.fromisoformat(row["until"]))
+        for row in _rows("birthplace_history.csv")
+    }
+
+
+@cache
+def _current_of_former() -> dict[str, str]:
+    return {former.code: insee for insee, former in _former_codes().items()}
+
+
+def birthplace_in_force(code: str, birth_date: date) -> str:
+    """The INSEE code of a birthplace as in force at the birth date, as the RNIV and the INSi
+    record it: Ajaccio 2A004 was 20004 before 1976, Argenteuil 95018 was 78018 before 1968.
+
+    >>> birthplace_in_force("2A004", date(1960, 5, 1)), birthplace_in_force("2A004", date(1990, 5, 1))
+    ('20004', '2A004')
+    """
+    former = _former_codes().get(code)
+    return former.code if former is not None and birth_date < former.until else code
+
+
+def current_birthplace(code: str) -> str:
+    """Today's code of a birthplace recorded under a former code (the code itself otherwise)."""
+    return _current_of_former().get(code, code)
+
+
 def birthplace_exists(code: str) -> bool:
-    """True when `code` is a commune/arrondissement or a country of the referential."""
-    return code in communes() or code in countries()
+    """True when `code` is a commune/arrondissement (today's or a former code), or a country."""
+    return current_birthplace(code) in communes() or code in countries()
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -384,3 +420,57 @@ def prescribing_rules() -> tuple[PrescribingRule, ...]:
     """Contraindications and dose rules, each with its source (ANSM RCP, CRAT, HAS)."""
     rows = _records("prescribing_rules.csv", PrescribingRule, threshold=lambda t: float(t) if t else None)
     return tuple(rows)
+
+
+# --- mortality -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MortalityBand:
+    age_from: int
+    male: float  # probability of dying within the year, per 1,000
+    female: float
+
+
+@cache
+def mortality_table() -> tuple[MortalityBand, ...]:
+    """INSEE's probabilities of dying within the year by sex and age band (see the file)."""
+    return tuple(_records("mortality.csv", MortalityBand, age_from=int, male=float, female=float))
+
+
+def death_probability(sex: Sex, age: int) -> float:
+    """Probability that a person of this sex and age dies within the year (life table)."""
+    bands = mortality_table()
+    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    return (band.male if sex is Sex.MALE else band.female) / 1000.0
+
+
+@cache
+def mortality_hazard_ratios() -> dict[str, float]:
+    """Condition key ("cim10:I50.9") → all-cause hazard ratio, each with its source in the file."""
+    return {row["condition"]: float(row["hazard_ratio"]) for row in _rows("mortality_hazard_ratios.csv")}
+
+
+# --- epidemiology --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrevalenceBand:
+    condition: str  # "cim10:I10"
+    sex: str  # "M", "F" or "all"
+    age_from: int
+    age_to: int | None  # excluded; None: no upper limit
+    prevalence: float
+    tolerance: float
+    source: str
+
+    def holds(self, sex: Sex, age: int) -> bool:
+        return (self.sex in ("all", sex.value) and age >= self.age_from
+                and (self.age_to is None or age < self.age_to))
+
+
+@cache
+def epidemiology() -> tuple[PrevalenceBand, ...]:
+    """French prevalences by sex and age band the population must show, each with its source."""
+    return tuple(_records("epidemiology.csv", PrevalenceBand, age_from=int, prevalence=float,
+                          tolerance=float, age_to=lambda t: int(t) if t else None))

@@ -33,10 +33,10 @@ def qualifiee(p):
 
 
 def piece_identite(p):
-    """Ce que l'on lit sur la pièce d'identité du patient."""
+    """Ce que l'on lit sur la pièce d'identité du patient (accents compris)."""
     i = p.identity
-    return {"nom_naissance": i.birth_name, "prenoms": list(i.given_names), "sexe": str(i.sex),
-            "date_naissance": i.birth_date.isoformat(), "lieu_naissance": i.birthplace,
+    return {"nom_naissance": i.display_birth_name, "prenoms": list(i.display_given_names),
+            "sexe": str(i.sex), "date_naissance": i.ins_birth_date, "lieu_naissance": i.birthplace,
             "nom_usage": i.used_name}
 '''
 

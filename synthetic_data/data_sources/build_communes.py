@@ -53,20 +53,33 @@ def rows(package: Path) -> list[list[str]]:
     return sorted(out)
 
 
-def main(argv: list[str]) -> int:
+def package_argument(argv: list[str], script: str) -> Path | None:
+    """The unpacked npm package named on the command line, or None after printing the usage."""
     if len(argv) != 2:
-        print("usage : build_communes.py <dossier du paquet npm décompressé>", file=sys.stderr)
-        return 2
-    package = Path(argv[1])
+        print(f"usage : {script} <dossier du paquet npm décompressé>", file=sys.stderr)
+        return None
+    return Path(argv[1])
+
+
+def table_text(package: Path, comments: list[str], columns: list[str], table: list[list[str]]) -> str:
+    """A referential CSV derived from the package: its source line and `comments` first."""
     version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
     text = io.StringIO()
-    text.write(f"# source: npm {SOURCE}@{version} (Etalab, MIT), data/communes.json\n")
+    text.write(f"# source: npm {SOURCE}@{version} (Etalab, MIT), " + "\n# ".join(comments) + "\n")
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows(package))
+    writer.writerow(columns)
+    writer.writerows(table)
+    return text.getvalue()
+
+
+def main(argv: list[str]) -> int:
+    package = package_argument(argv, "build_communes.py")
+    if package is None:
+        return 2
+    text = table_text(package, ["data/communes.json"], COLUMNS, rows(package))
     # mtime=0 keeps the archive byte-identical from one rebuild to the next.
     with TARGET.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(text.getvalue().encode("utf-8"))
+        gz.write(text.encode("utf-8"))
     print(f"{TARGET} écrit")
     return 0
 

@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from synthetic_data import model, nir, terminology
+from synthetic_data import referentials as ref
 from synthetic_data.export import systems
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,6 +57,10 @@ class ExportContext:
                 {"system": systems.SANTELAB_SEED, "code": str(self.seed)},
             ]
         }
+
+    def profiled(self, *profiles: str) -> dict:
+        """`meta` declaring the FR Core profiles the resource conforms to."""
+        return {"profile": list(profiles), **self.meta}
 
 
 def deterministic_uuid(*parts: object) -> str:
@@ -116,16 +121,30 @@ def address(a: model.Address) -> dict:
 
 
 def _birth_place(code: str) -> dict:
-    """FR Core birth place: district holds the COG code (commune, or 99xxx country)."""
-    value: dict = {"district": code}
-    if not code.startswith("99"):
-        value["extension"] = [
+    """FR Core birth place, born in France or abroad: the COG code in force at the birth date
+    (commune, or 99xxx country) in `district` and in the INSEE-code extension, coded in the ANS
+    table of communes (TRE_R13) or of countries (TRE_R20), plus the country's name abroad."""
+    abroad = code.startswith("99")
+    value: dict = {
+        "extension": [
             {
                 "url": systems.ADDRESS_INSEE_CODE,
-                "valueCoding": {"system": systems.INSEE_COMMUNE, "code": code},
+                "valueCoding": {
+                    "system": systems.INSEE_COUNTRY if abroad else systems.INSEE_COMMUNE,
+                    "code": code,
+                },
             }
-        ]
+        ],
+        "district": code,
+    }
+    if abroad and code in ref.countries():
+        value["country"] = ref.countries()[code].name
     return {"url": systems.BIRTH_PLACE, "valueAddress": value}
+
+
+def _birth_date(ident: model.Identity) -> str:
+    """FHIR's own partial date when only the year is known ("1950"); the full date otherwise."""
+    return str(ident.birth_date.year) if ident.birth_year_only else ident.birth_date.isoformat()
 
 
 def _identifier_type(system: str, code: str, display: str) -> dict:
@@ -135,10 +154,14 @@ def _identifier_type(system: str, code: str, display: str) -> dict:
 def patient(p: model.Patient, ctx: ExportContext) -> dict:
     """FR Core Patient: RNIV status, birth place, official and usual names, INS if qualified.
 
-    Only a qualified identity carries the INS (RNIV); it uses the *test* OID 1.2.250.1.213.1.4.10
-    since everything here is synthetic. The local id is always present as a PI identifier.
+    Only a qualified identity shares the INS (RNIV), then declaring FR Core's INS profile; it uses
+    the *test* OID 1.2.250.1.213.1.4.10 since everything here is synthetic. The official name
+    holds the strict traits as the INSi writes them; the usual name, for display, the used name
+    and given name, or the names as written on the civil-status record. The local id is always
+    present as a PI identifier.
     """
     ident = p.identity
+    qualified = bool(ident.ins) and ident.status is model.IdentityStatus.QUAL
     identifiers = [
         {
             "use": "usual",
@@ -147,7 +170,7 @@ def patient(p: model.Patient, ctx: ExportContext) -> dict:
             "value": p.id,
         }
     ]
-    if ident.ins and ident.status is model.IdentityStatus.QUAL:
+    if qualified:
         identifiers.append(
             {
                 "use": "official",
@@ -166,18 +189,15 @@ def patient(p: model.Patient, ctx: ExportContext) -> dict:
             "given": [ident.first_given_name],
         }
     ]
-    if ident.used_name or ident.used_given_name:
-        names.append(
-            {
-                "use": "usual",
-                "family": ident.used_name or ident.birth_name,
-                "given": [ident.used_given_name or ident.first_given_name],
-            }
-        )
+    usual_family = ident.used_name or ident.display_birth_name
+    usual_given = ident.used_given_name or ident.display_given_names[0]
+    if (usual_family, usual_given) != (ident.birth_name, ident.first_given_name):
+        names.append({"use": "usual", "family": usual_family, "given": [usual_given]})
+    profiles = (systems.PROFILE_PATIENT_INS,) if qualified else (systems.PROFILE_PATIENT,)
     resource = {
         "resourceType": "Patient",
         "id": p.id,
-        "meta": ctx.meta,
+        "meta": ctx.profiled(*profiles),
         "extension": [
             {
                 "url": systems.IDENTITY_RELIABILITY,
@@ -199,7 +219,7 @@ def patient(p: model.Patient, ctx: ExportContext) -> dict:
         "name": names,
         "telecom": [{"system": "phone", "value": p.phone, "use": "mobile"}],
         "gender": _GENDER[ident.sex],
-        "birthDate": ident.birth_date.isoformat(),
+        "birthDate": _birth_date(ident),
         "address": [address(p.address)],
     }
     if p.deceased:
@@ -221,7 +241,7 @@ def practitioner(pr: model.Practitioner, ctx: ExportContext) -> dict:
     return {
         "resourceType": "Practitioner",
         "id": pr.id,
-        "meta": ctx.meta,
+        "meta": ctx.profiled(systems.PROFILE_PRACTITIONER),
         "identifier": [
             {
                 "use": "official",
@@ -256,7 +276,7 @@ def practitioner_role(pr: model.Practitioner, ctx: ExportContext) -> dict:
     resource = {
         "resourceType": "PractitionerRole",
         "id": practitioner_role_id(pr),
-        "meta": ctx.meta,
+        "meta": ctx.profiled(systems.PROFILE_PRACTITIONER_ROLE),
         "active": True,
         "practitioner": reference("Practitioner", pr.id),
         "organization": reference("Organization", pr.organization_id),
@@ -277,7 +297,7 @@ def organization(o: model.Organization, ctx: ExportContext) -> dict:
     return {
         "resourceType": "Organization",
         "id": o.id,
-        "meta": ctx.meta,
+        "meta": ctx.profiled(systems.PROFILE_ORGANIZATION),
         "identifier": [
             {
                 "use": "official",
@@ -320,7 +340,7 @@ def encounter(e: model.Encounter, p: model.Patient, ctx: ExportContext) -> dict:
     resource = {
         "resourceType": "Encounter",
         "id": e.id,
-        "meta": ctx.meta,
+        "meta": ctx.profiled(systems.PROFILE_ENCOUNTER),
         "status": "finished",
         "class": {
             "system": systems.V3_ACT_CODE,
@@ -397,13 +417,18 @@ def observation(o: model.Observation, p: model.Patient, ctx: ExportContext) -> d
 
 
 def medication_request(m: model.MedicationRequest, p: model.Patient, ctx: ExportContext) -> dict:
-    """A prescription line; still `active` on the reference date if its course is not over."""
+    """A prescription line; still `active` on the reference date if its course is not over,
+    `stopped` if the patient died before its end."""
     course_end = m.authored.date() + timedelta(days=m.duration_days)
+    if p.deceased is not None and course_end > p.deceased:
+        status = "stopped"
+    else:
+        status = "active" if course_end >= ctx.reference_date else "completed"
     resource = {
         "resourceType": "MedicationRequest",
         "id": m.id,
         "meta": ctx.meta,
-        "status": "active" if course_end >= ctx.reference_date else "completed",
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": concept(m.medication, text=m.drug_name),
         "subject": _patient_ref(p),

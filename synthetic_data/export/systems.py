@@ -23,6 +23,15 @@ BIRTH_LIST_GIVEN_NAME = (
     "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-birth-list-given-name"
 )
 
+# FR Core profiles each resource declares in meta.profile (FR Core IG 2.x canonical URLs).
+_FR_CORE_PROFILE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+PROFILE_PATIENT = _FR_CORE_PROFILE + "fr-core-patient"
+PROFILE_PATIENT_INS = _FR_CORE_PROFILE + "fr-core-patient-ins"
+PROFILE_PRACTITIONER = _FR_CORE_PROFILE + "fr-core-practitioner"
+PROFILE_PRACTITIONER_ROLE = _FR_CORE_PROFILE + "fr-core-practitioner-role"
+PROFILE_ORGANIZATION = _FR_CORE_PROFILE + "fr-core-organization"
+PROFILE_ENCOUNTER = _FR_CORE_PROFILE + "fr-core-encounter"
+
 # Professionals and structures.
 RPPS = "https://rpps.esante.gouv.fr"
 ID_NAT_PS = "urn:oid:1.2.250.1.71.4.2.1"

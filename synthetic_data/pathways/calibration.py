@@ -32,7 +32,7 @@ class StubContext:
             n = len(self.made) + 1
             self.made[key] = model.Practitioner(
                 f"pra-{n}", f"{10000000000 + n}", "MARTIN", "Claire", model.Sex.FEMALE, profession,
-                specialty, f"org-{n}", f"claire.martin{n}@medecin.mssante.fr",
+                specialty, f"org-{n}", f"claire.martin{n}@medecin.bac-a-sable.mssante.fr",
             )
         return self.made[key]
 
@@ -45,7 +45,7 @@ class StubContext:
 
 
 def bare_patient(pid: str, sex: model.Sex, birth: date) -> model.Patient:
-    identity = model.Identity("DUPONT", ["Camille"], sex, birth, "75056")
+    identity = model.Identity("DUPONT", ["CAMILLE"], sex, birth, "75056")
     return model.Patient(pid, identity, ADDRESS, "0600000000", f"V{pid}", None)
 
 
@@ -79,16 +79,18 @@ def in_population(patient: model.Patient, population: str, end: date = REFERENCE
 
 def measure(patients: list[model.Patient], target: Prevalence, end: date = REFERENCE_END) -> float:
     """The figure a target speaks of, from generated histories: the share of the population
-    with the condition active at `end` (or `ever` had), or onsets per person-year (`per_year`)."""
+    alive at `end` with the condition active then (or `ever` had), or onsets per person-year
+    lived (`per_year`)."""
     system, _, code = target.condition.partition(":")
-    group = [p for p in patients if in_population(p, target.population, end)]
+    group = [p for p in patients if in_population(p, target.population, end)
+             and (target.measure != "active_at_end" or p.deceased is None)]
     if not group:
         return 0.0
     matching = [[c for c in p.conditions if (c.codes[0].system, c.codes[0].code) == (system, code)]
                 for p in group]
     if target.measure == "per_year":
         starts = [history_start(p.identity.birth_date, end) for p in group]
-        years = sum((end - s).days for s in starts) / 365.25
+        years = sum((min(end, p.deceased or end) - s).days for p, s in zip(group, starts, strict=True)) / 365.25
         onsets = sum(c.onset >= s for conds, s in zip(matching, starts, strict=True) for c in conds)
         return onsets / years
     if target.measure == "ever":

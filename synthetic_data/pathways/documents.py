@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthetic_data import model
+from synthetic_data.nir import normalize_trait
 from synthetic_data.pathways.errors import SpecError
 
 if TYPE_CHECKING:
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
 FIELDS = {
     "titre": "document title",
     "civilite": "Madame / Monsieur",
-    "patient": "given name and used (or birth) name",
+    "patient": "birth name and first given name (strict traits), then the used name if any",
     "ne": "« né » or « née »",
-    "naissance": "birth date, dd/mm/yyyy",
+    "naissance": "birth date, dd/mm/yyyy (00/00/yyyy when only the year is known)",
     "age": "age in years on the document date",
     "date": "document date, dd/mm/yyyy",
     "praticien": "author, with title",
@@ -53,6 +54,15 @@ def describe(obs: model.Observation) -> str:
         text = f"{obs.code.display} : {measure(obs.value or 0.0, obs.unit or '')}"
     return text + INTERPRETATION_TEXT[obs.interpretation]
 
+
+
+def patient_designation(identity: model.Identity) -> str:
+    """The patient as the RNIV asks documents to name them: birth name and first given name
+    (strict traits, INS form), then the used name when there is one."""
+    name = f"{identity.birth_name} {identity.first_given_name}"
+    if identity.used_name and normalize_trait(identity.used_name) != identity.birth_name:
+        name += f" (nom utilisé : {identity.used_name})"
+    return name
 
 class Templates:
     """The templates a pathway folder may name: `<folder>/<name>.txt`, first folder first,
@@ -92,8 +102,8 @@ class Template:
             titre=title,
             civilite="Madame" if woman else "Monsieur",
             ne="née" if woman else "né",
-            patient=f"{identity.used_given_name or identity.first_given_name} {identity.used_name or identity.birth_name}",
-            naissance=identity.birth_date.strftime("%d/%m/%Y"),
+            patient=patient_designation(identity),
+            naissance="/".join(reversed(identity.ins_birth_date.split("-"))),
             age=run.age(when),
             date=when.strftime("%d/%m/%Y"),
             praticien=f"{TITLES.get(author.profession, '')} {author.given_name} {author.birth_name}".strip() if author else "",

@@ -17,6 +17,7 @@ from synthetic_data.model import Patient
 from synthetic_data.pathways.context import SimulationContext
 from synthetic_data.pathways.errors import PathwayError, SpecError
 from synthetic_data.pathways.loader import DEFAULT_DIRECTORY, load_directory
+from synthetic_data.pathways.mortality import close_history, draw_death
 from synthetic_data.pathways.pathway import Instance, Pathway
 from synthetic_data.pathways.simulation import PatientRun
 from synthetic_data.pathways.states import CallSubmodule
@@ -50,7 +51,8 @@ class PathwayEngine:
         self, patient: Patient, rng: random.Random, ctx: SimulationContext,
         start: date | None = None, end: date = REFERENCE_END,
     ) -> None:
-        """Simulate from `start` (default: `history_start`) to `end` or death."""
+        """Simulate from `start` (default: `history_start`) to `end`, then draw whether and when
+        the patient died over it (`mortality`): nothing is kept after a death."""
         if start is None:
             start = history_start(patient.identity.birth_date, end)
         stop = min(end, patient.deceased) if patient.deceased else end
@@ -62,6 +64,10 @@ class PathwayEngine:
             wake = self._advance(run, inst, now)
             if wake is not None and wake < run.end:
                 heapq.heappush(queue, (wake, order, inst))
+        if patient.deceased is None:
+            death = draw_death(patient, rng, begin.date(), stop)
+            if death is not None:
+                close_history(patient, death)
         patient.pathways = list(dict.fromkeys(e.pathway for e in patient.encounters))
 
     @staticmethod

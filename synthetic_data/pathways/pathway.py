@@ -23,7 +23,7 @@ class Prevalence:
     target: float
     tolerance: float
     population: str
-    condition: str  # "cim10:E11": counted when active at the end (or ever, by `measure`)
+    condition: str  # "cim10:E11.9": counted when active at the end (or ever, by `measure`)
     measure: str  # one of MEASURES
     source: str
 

@@ -49,11 +49,11 @@ GFR_AGE_DECLINE = 1.0  # mL/min/1.73 m² per year after 40
 GFR_FLOOR = 5.0
 # Faster decline with the conditions diagnosed (mL/min/1.73 m² per year, on top of age): about
 # 2 more in type 2 diabetes, 2.5 in heart failure (KDIGO 2024 CKD guideline, progression data).
-GFR_CONDITION_DECLINE = {"cim10:E11": 2.0, "cim10:I50": 2.5}
+GFR_CONDITION_DECLINE = {"cim10:E11.9": 2.0, "cim10:I50.9": 2.5}
 # Mean plasma glucose of a person without diabetes (HbA1c ~5.3 %), and the slow rise of
 # untreated type 2 diabetes (UKPDS: HbA1c +0.2 point per year whatever the treatment).
 GLUCOSE_NORMAL, GLUCOSE_SD = 5.9, 0.4
-GLUCOSE_CONDITION_RISE = {"cim10:E11": 0.2 * ADAG_SLOPE}  # mmol/L per year
+GLUCOSE_CONDITION_RISE = {"cim10:E11.9": 0.2 * ADAG_SLOPE}  # mmol/L per year
 
 VARIABLES = ("gfr", "glucose")  # what `effects:` may move
 DERIVED = ("creatinine", "egfr", "hba1c", "glucose")  # what `derived:` may measure

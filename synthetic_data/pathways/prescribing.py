@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from synthetic_data.pathways.simulation import PatientRun
 
 EGFR_KEY = "loinc:62238-1"
-PREGNANCY_KEY = "cim10:Z34"
+PREGNANCY_KEY = "cim10:Z34.9"
 
 
 def applies(rule: PrescribingRule, run: PatientRun, now: datetime) -> bool:

@@ -33,7 +33,7 @@ class PatientRun:
         self.birth = datetime.combine(patient.identity.birth_date, time())
         self.attributes: dict[str, Any] = {}
         self.visited: dict[tuple[str, str], datetime] = {}
-        self.active: dict[str, Condition] = {}  # "cim10:E11" → the active condition
+        self.active: dict[str, Condition] = {}  # "cim10:E11.9" → the active condition
         self.series: dict[str, list[tuple[datetime, float]]] = {}  # "loinc:…" → values
         self.treatments: dict[str, dict[str, MedicationRequest]] = {}  # pathway → ATC → order
         self.staff: dict[str, Practitioner] = {}

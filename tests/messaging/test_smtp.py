@@ -79,7 +79,7 @@ def test_sender_spoofing_is_refused(world):
 def test_unknown_recipient_is_refused(world):
     with world.smtp("medecin") as smtp:
         smtp.mail(world.address("medecin"))
-        code, reply = smtp.rcpt("personne.inconnue@medecin.mssante.fr")
+        code, reply = smtp.rcpt("personne.inconnue@medecin.bac-a-sable.mssante.fr")
     assert code == 550
     assert _text(reply).startswith("5.1.1 Destinataire inconnu")
 
@@ -229,7 +229,7 @@ def test_swaks_delivers_with_verified_tls(world):
 
 
 def test_swaks_unknown_recipient(world):
-    done = _swaks(world, "--to", "nobody@medecin.mssante.fr")
+    done = _swaks(world, "--to", "nobody@medecin.bac-a-sable.mssante.fr")
     assert done.returncode != 0
     assert "550 5.1.1 Destinataire inconnu" in done.stdout
 

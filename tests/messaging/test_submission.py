@@ -99,8 +99,8 @@ def test_recipients_per_transaction_are_bounded_failed_ones_included(world):
     traced = len(_events(world, "mssante.recipient"))
     with world.smtp("medecin") as smtp:
         assert smtp.mail(me)[0] == 250
-        codes = [smtp.rcpt(f"inconnu{n}@medecin.mssante.fr")[0] for n in range(limit)]
-        extra = [smtp.rcpt(f"inconnu-bis{n}@medecin.mssante.fr") for n in range(limit)]
+        codes = [smtp.rcpt(f"inconnu{n}@medecin.bac-a-sable.mssante.fr")[0] for n in range(limit)]
+        extra = [smtp.rcpt(f"inconnu-bis{n}@medecin.bac-a-sable.mssante.fr") for n in range(limit)]
         late = smtp.rcpt(to)  # even a valid one, once the bound is reached
     assert codes == [550] * limit
     assert {c for c, _ in extra} == {452} and late[0] == 452
@@ -210,7 +210,7 @@ def test_http_send_by_a_role_without_mssante_send_is_refused_by_the_matrix(world
 
 def test_http_send_refusals_keep_their_status(world):
     with world.web.http("medecin") as http:
-        unknown = http.post("/mssante/messages", json={"to": ["personne@medecin.mssante.fr"]})
+        unknown = http.post("/mssante/messages", json={"to": ["personne@medecin.bac-a-sable.mssante.fr"]})
         relay = http.post("/mssante/messages", json={"to": ["ami@gmail.com"]})
         garbage = http.post("/mssante/messages", json={"to": ["pas une adresse"]})
     assert unknown.status_code == 404 and relay.status_code == 403

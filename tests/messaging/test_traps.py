@@ -52,7 +52,7 @@ def test_unknown_template_and_recipient_are_french_404s(world):
         unknown = client.post("/mssante/pieges", json={
             "modele": "inexistant", "destinataires": [world.address("kine")]})
         nobody = client.post("/mssante/pieges", json={
-            "modele": "faux-support-mssante", "destinataires": ["x@medecin.mssante.fr"]})
+            "modele": "faux-support-mssante", "destinataires": ["x@medecin.bac-a-sable.mssante.fr"]})
     assert unknown.status_code == 404 and "faux-support-mssante" in unknown.text
     assert nobody.status_code == 404 and "Annuaire" in nobody.text
 

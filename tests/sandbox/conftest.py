@@ -30,7 +30,7 @@ def population() -> SeedPopulation:
     import synthetic_data
     from synthetic_data.identities import PitfallRates
 
-    rates = PitfallRates(homonym=0.2, twin=0.1, provisional=0.05)
+    rates = PitfallRates(homonym=0.2, twin=0.1, provisional=0.05, year_only_birth_date=0.05)
     return SeedPopulation(synthetic_data.generate(n=120, seed=11, rates=rates, years=3))
 
 

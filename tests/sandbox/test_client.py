@@ -104,7 +104,7 @@ def test_over_http(live, connect_as, population):
     answer = s.insi.search(nom=patient.identity.birth_name,
                            prenoms=" ".join(patient.identity.given_names),
                            sexe=patient.identity.sex.value,
-                           date_naissance=patient.identity.birth_date)
+                           date_naissance=patient.identity.ins_birth_date)
     assert answer.identite.matricule == patient.identity.ins
 
 

@@ -90,13 +90,13 @@ def test_everyone_can_log_in_with_one_password_hashed_once_facilitator_apart(see
     assert actor.practitioner_id == population.practitioners[0].id
 
 
-def test_only_identities_with_an_ins_are_national(seeded, population):
+def test_only_identities_with_a_matricule_are_national(seeded, population):
     from sqlalchemy import func, select
 
     with seeded.store.session() as session:
         count = session.scalar(select(func.count()).select_from(NationalIdentity).where(
             NationalIdentity.tenant == TENANT))
-    assert count == sum(1 for p in population.identities() if p.identity.ins)
+    assert count == sum(1 for p in population.identities() if p.identity.matricule)
     assert count < len(population.patients)
 
 

@@ -87,7 +87,7 @@ def test_no_contraindicated_drug_during_a_pregnancy(histories: list[model.Patien
     pregnancies = exposed = 0
     for patient in histories:
         for condition in patient.conditions:
-            if condition.codes[0].code != "Z34":
+            if condition.codes[0].code != "Z34.9":
                 continue
             pregnancies += 1
             end = condition.resolved or date.max

@@ -29,15 +29,16 @@ def _practitioner() -> model.Practitioner:
     return model.Practitioner(
         id="pra-0001", rpps="10001234567", birth_name="MARTIN", given_name="Claire",
         sex=model.Sex.FEMALE, profession="10", specialty="SM54", organization_id="org-0001",
-        mssante="claire.martin@medecin.mssante.fr",
+        mssante="claire.martin@medecin.bac-a-sable.mssante.fr",
     )
 
 
 def _patient(status: model.IdentityStatus = model.IdentityStatus.QUAL) -> model.Patient:
     identity = model.Identity(
-        birth_name="DUPONT-D'ALMEIDA", given_names=["Jean", "Loïc"], sex=model.Sex.MALE,
+        birth_name="DUPONT-D'ALMEIDA", given_names=["JEAN", "LOIC"], sex=model.Sex.MALE,
         birth_date=date(1963, 12, 7), birthplace="84077", used_name="DUPONT",
-        used_given_name="Jeannot", status=status, ins="163128407704294",
+        used_given_name="Jeannot", status=status, matricule="163128407704294",
+        written_given_names=["Jean", "Loïc"],
     )
     loinc = model.Coding("loinc", "8480-6", "Pression artérielle systolique")
     enc = model.Encounter(
@@ -168,14 +169,50 @@ def test_names_birth_place_and_gp_follow_fr_core() -> None:
     resource = fhir_r4.patient(_patient(), CTX)
     official, usual = resource["name"]
     assert official["use"] == "official" and official["family"] == "DUPONT-D'ALMEIDA"
-    assert official["given"] == ["Jean"]
-    assert official["extension"][0]["valueString"] == "Jean Loïc"
+    assert official["given"] == ["JEAN"]  # strict traits as the INSi returns them
+    assert official["extension"][0]["valueString"] == "JEAN LOIC"
     assert usual == {"use": "usual", "family": "DUPONT", "given": ["Jeannot"]}
     birth_place = resource["extension"][1]
     assert birth_place["url"] == "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
     assert birth_place["valueAddress"]["extension"][0]["valueCoding"]["code"] == "84077"
     assert resource["generalPractitioner"] == [{"reference": "Practitioner/pra-0001"}]
     assert resource["gender"] == "male" and resource["birthDate"] == "1963-12-07"
+    assert resource["meta"]["profile"] == [
+        "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins"]
+
+
+def test_unqualified_patients_declare_fr_core_patient_and_display_the_written_names() -> None:
+    patient = _patient(model.IdentityStatus.VALI)
+    patient.identity.used_name = patient.identity.used_given_name = None
+    resource = fhir_r4.patient(patient, CTX)
+    assert resource["meta"]["profile"] == [
+        "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient"]
+    assert resource["name"][1] == {"use": "usual", "family": "DUPONT-D'ALMEIDA", "given": ["Jean"]}
+
+
+def test_born_abroad_patients_carry_the_birth_place_extension_and_a_partial_date() -> None:
+    patient = _patient()
+    patient.identity.birthplace, patient.identity.birth_year_only = "99350", True
+    resource = fhir_r4.patient(patient, CTX)
+    place = resource["extension"][1]["valueAddress"]
+    assert place["extension"][0]["valueCoding"] == {
+        "system": "https://mos.esante.gouv.fr/NOS/TRE_R20-Pays/FHIR/TRE-R20-Pays", "code": "99350"}
+    assert place["district"] == "99350" and place["country"] == "Maroc"
+    assert resource["birthDate"] == "1963"
+    validate_resource(resource)
+
+
+def test_every_directory_resource_and_encounter_declares_its_fr_core_profile() -> None:
+    resources = [fhir_r4.practitioner(_practitioner(), CTX),
+                 fhir_r4.practitioner_role(_practitioner(), CTX),
+                 fhir_r4.organization(_organization(), CTX),
+                 *(r for r in fhir_r4.patient_resources(_patient(), CTX) if r["resourceType"] == "Encounter")]
+    profiles = {r["resourceType"]: r["meta"]["profile"] for r in resources}
+    base = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+    assert profiles == {"Practitioner": [base + "fr-core-practitioner"],
+                        "PractitionerRole": [base + "fr-core-practitioner-role"],
+                        "Organization": [base + "fr-core-organization"],
+                        "Encounter": [base + "fr-core-encounter"]}
 
 
 def test_professional_and_structure_identifiers() -> None:
@@ -187,7 +224,7 @@ def test_professional_and_structure_identifiers() -> None:
     role = fhir_r4.practitioner_role(_practitioner(), CTX)
     assert role["code"][0]["coding"][0]["code"] == "10"
     assert role["specialty"][0]["coding"][0]["code"] == "SM54"
-    assert {"system": "email", "value": "claire.martin@medecin.mssante.fr", "use": "work"} in role[
+    assert {"system": "email", "value": "claire.martin@medecin.bac-a-sable.mssante.fr", "use": "work"} in role[
         "telecom"
     ]
     org = fhir_r4.organization(_organization(), CTX)
@@ -234,7 +271,8 @@ def test_ground_truth_row_sorts_pitfalls_and_keeps_true_traits() -> None:
     row = dict(zip(ground_truth.COLUMNS, ground_truth.row(_patient()), strict=True))
     assert row["pitfalls"] == "apostrophe_accent|nom_compose|nom_usage_different"
     assert row["related_ids"] == "pat-000002"
-    assert row["birth_name"] == "DUPONT-D'ALMEIDA" and row["given_names"] == "Jean Loïc"
+    assert row["birth_name"] == "DUPONT-D'ALMEIDA" and row["given_names"] == "JEAN LOIC"
+    assert row["written_given_names"] == "Jean Loïc" and row["matricule"] == "163128407704294"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from synthetic_data import referentials as ref
 from synthetic_data.identities import PitfallRates, identity_pitfalls, people
 from synthetic_data.model import IdentityStatus, Pitfall, Sex
-from synthetic_data.nir import is_valid_matricule, strict_traits_key
+from synthetic_data.nir import is_valid_matricule, normalize_trait, strict_traits_key
 
 PHONE = re.compile(r"^(01 99 00|02 61 91|03 53 01|04 65 71|05 36 49|06 39 98) \d{2} \d{2}$")
 
@@ -41,14 +41,75 @@ def test_matricule_agrees_with_the_traits(population):
     for patient in population:
         identity = patient.identity
         if identity.status is IdentityStatus.PROV:
-            assert identity.ins is None
+            assert identity.matricule is None and identity.ins is None
             continue
-        ins = identity.ins
-        assert is_valid_matricule(ins), ins
-        assert ins[0] == ("1" if identity.sex is Sex.MALE else "2")
-        assert ins[1:3] == f"{identity.birth_date.year % 100:02d}"
-        assert ins[3:5] == f"{identity.birth_date.month:02d}"
-        assert ins[5:10] == identity.birthplace
+        matricule = identity.matricule
+        assert is_valid_matricule(matricule), matricule
+        assert matricule[0] == ("1" if identity.sex is Sex.MALE else "2")
+        assert matricule[1:3] == f"{identity.birth_date.year % 100:02d}"
+        if identity.birth_year_only:  # a fictitious month: the record gives the year alone
+            assert 20 <= int(matricule[3:5]) <= 42
+        else:
+            assert matricule[3:5] == f"{identity.birth_date.month:02d}"
+        assert matricule[5:10] == identity.birthplace
+
+
+def test_only_identities_retrieved_from_insi_carry_the_ins(population):
+    """RNIV: RECUP and QUAL come from the INSi and carry the INS; VALI means no INS retrieved
+    (the person still has a matricule in the national base), PROV is unknown there."""
+    for patient in population:
+        identity = patient.identity
+        if identity.status in (IdentityStatus.RECUP, IdentityStatus.QUAL):
+            assert identity.ins == identity.matricule is not None
+        else:
+            assert identity.ins is None
+        if identity.status is IdentityStatus.VALI:
+            assert identity.matricule is not None
+
+
+def test_strict_traits_are_written_as_the_insi_returns_them(population):
+    accented = 0
+    for patient in population:
+        identity = patient.identity
+        for trait, written in [(identity.birth_name, identity.display_birth_name),
+                               *zip(identity.given_names, identity.display_given_names, strict=True)]:
+            assert re.fullmatch(r"[A-Z]+(?:[ '-][A-Z]+)*", trait), trait
+            assert normalize_trait(written) == trait
+            accented += written != trait.upper() or written != written.upper()
+    assert accented > len(population)  # given names are written "Céline" on the record
+
+
+def test_birthplaces_carry_the_code_in_force_at_birth(large):
+    """Corsica is 20 before 1976, Seine and Seine-et-Oise 75/78 before 1968, Mayotte 985 before
+    2011 (INSEE COG, referentials_data/birthplace_history.csv)."""
+    seen = Counter()
+    for patient in large:
+        code, born = patient.identity.birthplace, patient.identity.birth_date
+        current = ref.current_birthplace(code)
+        if code.startswith(("2A", "2B")) or current.startswith(("2A", "2B")):
+            assert code.startswith("20") == (born < date(1976, 1, 1)), (code, born)
+            seen["corse"] += 1
+        if current[:2] in {"91", "92", "93", "94", "95"} and current != code:
+            assert code[:2] in {"75", "78"} and born < date(1968, 1, 1), (code, born)
+            seen["seine"] += 1
+        if code.startswith(("976", "985")):
+            assert code.startswith("985") == (born < date(2011, 3, 31)), (code, born)
+            seen["mayotte"] += 1
+    assert seen["corse"] and seen["seine"] and seen["mayotte"], seen
+    assert ref.birthplace_in_force("2B033", date(1975, 12, 31)) == "20033"
+    assert ref.birthplace_in_force("92012", date(1967, 6, 1)) == "75012"
+    assert ref.birthplace_in_force("92012", date(1968, 1, 1)) == "92012"
+    assert ref.birthplace_in_force("97608", date(2000, 1, 1)) == "98508"
+
+
+def test_year_only_birth_dates_are_born_abroad_single_people(large):
+    partial = [p for p in large if p.identity.birth_year_only]
+    assert partial
+    for patient in partial:
+        identity = patient.identity
+        assert identity.birthplace.startswith("99") and not patient.related_to
+        assert (identity.birth_date.month, identity.birth_date.day) == (1, 1)
+        assert identity.ins_birth_date == f"{identity.birth_date.year}-00-00"
 
 
 def test_matricules_and_vitale_serials_are_unique(large):
@@ -85,7 +146,7 @@ def test_flags_describe_the_identity_itself(population):
         if Pitfall.APOSTROPHE_ACCENT not in readable:
             assert all(
                 ch.isascii() and (ch.isalpha() or ch in " -")
-                for ch in identity.birth_name + "".join(identity.given_names)
+                for ch in identity.display_birth_name + "".join(identity.display_given_names)
             )
 
 
@@ -103,7 +164,7 @@ def test_homonyms_share_every_strict_trait_but_one(large):
     assert len(pairs) > 100
     kinds = Counter()
     for one, two in pairs:
-        assert one.identity.ins and two.identity.ins  # both known to INSi: a search finds two
+        assert one.identity.matricule and two.identity.matricule  # both in the national base
         a, b = strict_traits_key(one.identity), strict_traits_key(two.identity)
         differing = [i for i in range(5) if a[i] != b[i]]
         assert len(differing) == 1, (one.identity, two.identity)
@@ -142,6 +203,7 @@ def test_pitfall_rates_match_the_configuration(large):
         Pitfall.BORN_ABROAD: rates.born_abroad,
         Pitfall.PROVISIONAL: rates.provisional,
         Pitfall.MULTIPLE_GIVEN_NAMES: rates.multiple_given_names,
+        Pitfall.YEAR_ONLY_BIRTH_DATE: rates.year_only_birth_date,
     }
     for pitfall, rate in expected.items():
         assert _within(counts[pitfall], len(large), rate), (pitfall, counts[pitfall] / len(large))

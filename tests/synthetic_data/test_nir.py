@@ -14,6 +14,7 @@ from synthetic_data.nir import (
     OID_INS_TEST,
     is_valid_matricule,
     make_matricule,
+    matricule_problem,
     nir_key,
     normalize_trait,
     strict_traits_key,
@@ -126,3 +127,16 @@ def test_strict_traits_key_ignores_case_accents_and_complementary_traits():
     assert strict_traits_key(one) == strict_traits_key(two)
     three = Identity("LEFÈVRE", ["Zoé", "Anne-Sophie"], Sex.FEMALE, date(1990, 5, 2), "75116")
     assert strict_traits_key(one) != strict_traits_key(three)
+
+
+def test_fictitious_month_codes_are_valid_and_each_fault_is_named():
+    """INSEE's NIR: months 01–12, or 20–42 / 50–99 when the civil-status record has no month."""
+    body = "1502599350012"
+    assert is_valid_matricule(body + nir_key(body))
+    assert make_matricule(Sex.MALE, date(1950, 1, 1), "99350", 12, month_code=25) == body + nir_key(body)
+    for month in ("13", "00", "45"):
+        bad = f"150{month}99350012"
+        assert "Mois de naissance" in matricule_problem(bad + nir_key(bad))
+    assert "15 caractères" in matricule_problem("15025993500")
+    assert "Premier caractère" in matricule_problem("350259935001299")
+    assert "clé de contrôle" in matricule_problem(body + f"{(int(nir_key(body)) + 1) % 97:02d}")

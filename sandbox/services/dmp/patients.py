@@ -34,10 +34,10 @@ def parse_ins(value: str, *, system: str | None = None, where: str = "patient") 
             raise ServiceError(
                 400, f"« {where} » : système d'identifiant « {system} » inconnu ; l'INS se "
                 f"donne avec le système {nir.OID_INS_TEST}.", expression=[where])
-    if not nir.is_valid_matricule(value):
+    problem = nir.matricule_problem(value)
+    if problem is not None:
         raise ServiceError(
-            400, f"« {where} » : « {value} » n'est pas une INS valide (15 caractères, clé de "
-            "contrôle = 97 − (13 premiers caractères mod 97)) : vérifiez la saisie.",
+            400, f"« {where} » : « {value} » n'est pas une INS valide. {problem}",
             expression=[where])
     return value
 

@@ -36,7 +36,7 @@ def seed(session: Session, tenant: str, population) -> None:
         patients.append({
             "tenant": tenant, "patient_id": p.id, "ins": ident.ins,
             "identity_status": ident.status.value, "family": ident.birth_name,
-            "given": ident.first_given_name, "birth_date": ident.birth_date.isoformat(),
+            "given": ident.first_given_name, "birth_date": ident.ins_birth_date,
             "gp_id": p.gp_id, "opposed": False, "opposition_reason": None,
         })
         if not qualified:

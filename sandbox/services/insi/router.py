@@ -3,13 +3,16 @@
 Answers mirror the real teleservice's return codes: 00 one identity (matricule, OID, traits),
 01 none, 02 several (traits only: add the other given names, then the birthplace code). Traits
 are normalised as INSi does (upper case, no diacritics, ligatures spelt out, hyphens and
-apostrophes kept). Only identities with an INS exist in the national base: provisional
-identities of the population are unknown to INSi. The sandbox emits the TEST OID only.
+apostrophes kept). Only identities with a matricule exist in the national base: provisional
+identities of the population are unknown to INSi. The sandbox emits the TEST OID only. A birth
+date known by its year alone is written 1950-00-00, as the matricule's fictitious month (20+)
+says; a malformed matricule is answered with what is wrong in it (`nir.matricule_problem`).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -28,7 +31,7 @@ from sandbox.services.insi.schemas import (
     Traits,
     Verification,
 )
-from synthetic_data.nir import is_valid_matricule, normalize_trait
+from synthetic_data.nir import matricule_problem, month_is_unknown, normalize_trait
 
 router = ServiceRouter(prefix="/insi", tags=["INSi — identité nationale de santé"])
 Ctx = Annotated[ServiceContext, Depends(service_context("insi"))]
@@ -63,11 +66,24 @@ def _given(values: list[str]) -> list[str]:
     return names
 
 
+def _birth_date(row: NationalIdentity) -> str:
+    """The INSi's form: 1950-00-00 when the matricule says the month is unknown."""
+    if month_is_unknown(row.matricule):
+        return f"{row.birth_date.year:04d}-00-00"
+    return row.birth_date.isoformat()
+
+
+def _stored_date(text: str) -> date:
+    """The date the base keeps for an INSi date (unknown parts as 1): the rows to compare."""
+    year, month, day = (int(part) for part in text.split("-"))
+    return date(year, month or 1, day or 1)
+
+
 def _identity(row: NationalIdentity) -> Identite:
     given = row.given_names.split(" ")
     return Identite(matricule=row.matricule, oid=row.oid, nom_naissance=row.birth_name,
                     prenoms=given, premier_prenom=given[0], sexe=row.sex,
-                    date_naissance=row.birth_date, lieu_naissance=row.birthplace)
+                    date_naissance=_birth_date(row), lieu_naissance=row.birthplace)
 
 
 @router.post("/recuperation/traits", response_model=ReponseRecuperation,
@@ -78,11 +94,13 @@ def search_by_traits(body: Traits, ctx: Ctx) -> ReponseRecuperation:
     given = _given(body.prenoms)
     query = select(NationalIdentity).where(
         NationalIdentity.tenant == ctx.tenant, NationalIdentity.birth_name == birth_name,
-        NationalIdentity.birth_date == body.date_naissance, NationalIdentity.sex == body.sexe)
+        NationalIdentity.birth_date == _stored_date(body.date_naissance),
+        NationalIdentity.sex == body.sexe)
     if body.lieu_naissance:
         query = query.where(NationalIdentity.birthplace == body.lieu_naissance)
     rows = [r for r in ctx.session.scalars(query)
-            if r.given_names.split(" ")[: len(given)] == given]
+            if r.given_names.split(" ")[: len(given)] == given
+            and _birth_date(r) == body.date_naissance]
     code = "00" if len(rows) == 1 else "01" if not rows else "02"
     answer = ReponseRecuperation(code_retour=code, libelle=LIBELLES[code])
     if code == "00":
@@ -117,11 +135,10 @@ def verify(body: Verification, ctx: Ctx) -> ReponseVerification:
         raise ServiceError(
             400, f"OID « {body.oid} » non pris en charge : ce bac à sable ne connaît que les "
                  f"identités de test (OID {TEST_OID}).", expression=["oid"])
-    if not is_valid_matricule(body.matricule):
-        raise ServiceError(
-            400, f"Matricule INS « {body.matricule} » invalide : la clé de contrôle (deux "
-                 "derniers chiffres) ne correspond pas. Vérifiez la saisie.",
-            expression=["matricule"])
+    problem = matricule_problem(body.matricule)
+    if problem is not None:
+        raise ServiceError(400, f"Matricule INS « {body.matricule} » invalide. {problem}",
+                           expression=["matricule"])
     row = ctx.session.get(NationalIdentity, (ctx.tenant, body.matricule))
     if row is None:
         ctx.record("insi.verify", target=f"INS/{body.matricule}",
