@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     (("sandbox",), "sandbox.cli", "sandbox"),
     (("course",), "santelab.course", "lab"),
     (("lab",), "santelab.lab", "lab"),
+    (("grade", "report"), "santelab.grading", "lab"),
 )
 OWN_PACKAGES = ("synthetic_data", "sandbox", "santelab")
 
