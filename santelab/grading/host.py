@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from santelab.grading.settings import GradingSettings
+from santelab.grading.settings import MIB, GradingSettings
 from synthetic_data.errors import SantelabError
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
@@ -51,8 +51,13 @@ def describe(settings: GradingSettings) -> str:
         return "isolation : AUCUNE (noyaux lancés comme le correcteur, accès à tout le disque)"
     who = (f"utilisateurs dédiés uid {settings.grading_uid}+" if os.getuid() == 0
            else "même utilisateur (lancez en root pour un utilisateur dédié)")
+    nproc = (f"{settings.max_processes} processus par poste (RLIMIT_NPROC), "
+             if os.getuid() == 0 else "")
     return ("isolation : bubblewrap (espaces de noms montage/processus/réseau/IPC, "
-            f"{who}, réseau : boucle locale du bac à sable seulement)")
+            f"{who}, réseau : boucle locale du bac à sable seulement) ; limites par noyau : "
+            f"{nproc}{settings.cpu_seconds} s de CPU par processus (RLIMIT_CPU), "
+            f"{settings.memory_bytes // MIB} Mio de mémoire (RLIMIT_AS), processus laissés "
+            "par une cellule arrêtés à sa fin")
 
 
 def _package_dirs() -> list[Path]:
@@ -153,6 +158,7 @@ class KernelHost:
             "preload": list(settings.preload),
             "memory_bytes": settings.memory_bytes,
             "max_processes": settings.max_processes,
+            "cpu_seconds": settings.cpu_seconds,
             "max_file_bytes": settings.max_file_bytes,
             "uid": None,
             "exchange": str(self.exchange),

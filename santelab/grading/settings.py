@@ -55,6 +55,12 @@ class GradingSettings(Configurable):
     max_processes = Integer(
         64, help="Processes a kernel's uid may own (RLIMIT_NPROC; needs root, see grading_uid)."
     ).tag(config=True)
+    cpu_seconds = Integer(
+        900, help=dedent("""
+        CPU seconds each kernel process may use (RLIMIT_CPU; a process the kernel starts gets
+        as much again). A backstop: the time limits interrupt a cell long before.
+        """),
+    ).tag(config=True)
     max_file_bytes = Integer(256 * MIB, help="Largest file a kernel may write.").tag(config=True)
     scratch_bytes = Integer(512 * MIB, help="Size of a worker's writable tmpfs.").tag(config=True)
     max_output_bytes = Integer(

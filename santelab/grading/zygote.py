@@ -5,6 +5,8 @@ then waits on a Unix socket. Each `spawn` forks a child that drops to the gradin
 the resource limits and becomes an ipykernel: a kernel costs a fork, not an interpreter start
 and a minute of imports. A child is never reused: every notebook gets a kernel no other
 notebook has touched, and `reset` kills whatever a kernel left behind before the next one.
+`sweep`, asked after every cell, kills the processes a cell left running beside its kernel (a
+fork bomb's copies spin until killed: they would starve the kernels graded beside them).
 
 Protocol: one JSON request per connection, one JSON answer (`{"ok": ...}` or `{"error": ...}`).
 Run as `python -m santelab.grading.zygote SOCKET CONFIG_JSON`; it prints `ready` once listening.
@@ -39,6 +41,7 @@ def _limit(config: dict) -> None:
     pairs = {
         resource.RLIMIT_AS: config.get("memory_bytes"),
         resource.RLIMIT_NPROC: config.get("max_processes"),
+        resource.RLIMIT_CPU: config.get("cpu_seconds"),
         resource.RLIMIT_FSIZE: config.get("max_file_bytes"),
         resource.RLIMIT_CORE: 0,
     }
@@ -75,6 +78,47 @@ def _become_kernel(request: dict, config: dict) -> None:
     from ipykernel.kernelapp import IPKernelApp
 
     IPKernelApp.launch_instance(argv=["-f", connection, *request.get("argv", [])])
+
+
+def _status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in handle if ":\t" in line)
+
+
+def _strays(kernel: int, config: dict) -> list[int]:
+    """The processes kernel `kernel` started (and their descendants), but not the kernel.
+
+    Under its own uid (the grader is root) they are every process of that uid, wherever they
+    moved; otherwise the processes of the kernel's session (it called setsid).
+    """
+    uid = config.get("uid") if os.getuid() == 0 else None
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (kernel, os.getpid()):
+            continue
+        pid = int(entry)
+        try:
+            status = _status(pid)  # (/proc/PID itself is root's: a kernel is not dumpable)
+            if status.get("State", "Z").startswith(("Z", "X")):
+                continue  # already dead, waiting for its parent
+            mine = (int(status["Uid"].split()[0]) == uid if uid is not None
+                    else os.getsid(pid) == kernel)
+        except (OSError, KeyError, ValueError):  # already gone
+            continue
+        if mine:
+            found.append(pid)
+    return found
+
+
+def _sweep(children: dict[int, int | None], kernel: int, config: dict) -> int:
+    """Kill what a cell left running beside kernel `kernel`; how many processes that was."""
+    if kernel not in children or children[kernel] is not None:
+        return 0
+    strays = _strays(kernel, config)
+    for pid in strays:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return len(strays)
 
 
 def _reap(children: dict[int, int | None]) -> None:
@@ -157,6 +201,8 @@ def _answer(request: dict, config: dict, children: dict[int, int | None],
         return None
     if op == "poll":
         return children.get(int(request["pid"]), -1)
+    if op == "sweep":
+        return _sweep(children, int(request["pid"]), config)
     if op == "reset":
         _reset(children, config)
         return None

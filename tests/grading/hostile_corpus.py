@@ -57,12 +57,15 @@ class Kind:
     # depends on the machine's load: a fork bomb meets the process or the time limit)
     reasons: set[str] = field(default_factory=set)
     edit: str | None = None  # a structural change: "delete", "reorder", "edit", "raw:<text>"
+    # Runs until a time limit stops it: the tests grade such kinds one after the other, with
+    # nothing beside them, so that no other kind's score depends on how loaded the machine is.
+    burns: bool = False
 
 
 KINDS = {
     "honnete": Kind(GOOD, 5),
     "boucle_infinie": Kind({**GOOD, "reponse": "while True:\n    pass"}, 3,
-                           {"temps_cellule", "temps_depasse"}),
+                           {"temps_cellule", "temps_depasse"}, burns=True),
     "sys_exit": Kind({**GOOD, "reponse": "import sys\nsys.exit(1)"}, 3),
     "os_exit": Kind({**GOOD, "reponse": "os._exit(0)"}, 0, {"noyau_arrete"}),
     "segfault": Kind({**GOOD, "reponse": "import ctypes\nctypes.string_at(0)"}, 0,
@@ -70,15 +73,17 @@ KINDS = {
     # 8 GiB at once: refused by the address-space limit before a page is touched.
     "bombe_memoire": Kind({**GOOD, "reponse": "blocs = [bytearray(8 * 1024 ** 3)]"}, 3,
                           {"memoire"}),
+    # Its copies spin until the cell's time limit; what is left is killed when the cell ends,
+    # so the next cells run as usual.
     "bombe_fork": Kind({**GOOD, "reponse": "while True:\n    os.fork()"}, 3,
-                       {"temps_cellule", "temps_depasse", "processus", "noyau_arrete"}),
+                       {"temps_cellule", "processus"}, burns=True),
     "sortie_abondante": Kind({**GOOD, "reponse": "for _ in range(20):\n"
                               "    print('x' * 100_000, flush=True)\nreponse = VALEUR * 2"}, 5,
                              {"sortie_excessive"}),
     # Gigabytes: the kernel either dies of its own output buffer (memory limit) or is
     # interrupted at the cell time limit; either way the grader holds at most its caps.
     "sortie_geante": Kind({**GOOD, "reponse": "for _ in range(100_000):\n"
-                           "    print('x' * 100_000)"}, (0, 3)),
+                           "    print('x' * 100_000)"}, (0, 3), burns=True),
     "image_geante": Kind({**GOOD, "reponse": "from IPython.display import display\n"
                           "display({'image/png': 'A' * (48 * 1024 * 1024)}, raw=True)\n"
                           "reponse = VALEUR * 2"}, 5),
@@ -106,8 +111,10 @@ KINDS = {
         "submitted/honnete/hostile/exercice.ipynb") + "\nopen(chemins[0] if chemins else "
         "'/cours/submitted/honnete/hostile/exercice.ipynb', 'w').write('{}')\n"
         "reponse = VALEUR * 2"}, 3, {"fichier"}),
+    # Loopback, on a port no sandbox service uses (the kernel's own network namespace has
+    # nothing listening anyway): the test sends nothing beyond 127.0.0.1.
     "reseau": Kind({**GOOD, "reponse": "import socket\n"
-                    "socket.create_connection(('192.0.2.1', 80), timeout=3)\n"
+                    "socket.create_connection(('127.0.0.1', 9), timeout=3)\n"
                     "reponse = VALEUR * 2"}, 3, {"reseau"}),
     "pas_du_json": Kind(GOOD, 0, {"illisible"}, edit="raw:ceci n'est pas un notebook"),
     "mauvais_nbformat": Kind(GOOD, 0, {"illisible"}, edit="raw:" + json.dumps(

@@ -66,7 +66,24 @@ class KernelExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._current = index
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code":
+            self._sweep(resources, index)
+        return cell, resources
+
+    def _sweep(self, resources, index: int) -> None:
+        """Stop the processes the cell left beside its kernel: the next cell, and the kernels
+        graded beside this one, never run next to them."""
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if pid is None:
+            return
+        try:
+            killed = self.host.request("sweep", pid=pid)
+        except HostLost:  # the next cell finds the kernel gone
+            return
+        if killed:
+            incident(resources, "processus", f"processus laissés par la cellule {index + 1} "
+                                             "arrêtés à sa fin (limite de processus)")
 
     def _expire(self) -> None:
         self._expired = True
