@@ -156,6 +156,7 @@ class KernelHost:
         env = kernel_env()
         zygote = {
             "preload": list(settings.preload),
+            "warmup": list(settings.warmup),
             "memory_bytes": settings.memory_bytes,
             "max_processes": settings.max_processes,
             "cpu_seconds": settings.cpu_seconds,

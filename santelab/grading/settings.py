@@ -23,6 +23,9 @@ DEFAULT_PRELOAD = [
     "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "zmq",
 ]
 
+# Then called once, in that order ("module:function"): see santelab/grading/warmup.py.
+DEFAULT_WARMUP = ["santelab.grading.warmup:population", "santelab.grading.warmup:sandbox_app"]
+
 
 class GradingSettings(Configurable):
     """How `santelab grade` runs submissions: workers, isolation, limits."""
@@ -71,6 +74,10 @@ class GradingSettings(Configurable):
     ).tag(config=True)
     preload = List(
         Unicode(), DEFAULT_PRELOAD, help="Modules imported once per worker before forking kernels."
+    ).tag(config=True)
+    warmup = List(
+        Unicode(), DEFAULT_WARMUP,
+        help="Functions (module:function) each worker calls once after preloading, before forking.",
     ).tag(config=True)
     zero_on_tampering = Bool(
         True, help="A notebook that tampers with the tests or the grader scores zero."

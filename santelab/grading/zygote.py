@@ -1,9 +1,9 @@
 """The fork server that runs inside a grading sandbox and forks one fresh kernel per notebook.
 
-It imports the course's heavy modules once (pandas, matplotlib, fhir.resources, the sandbox),
-then waits on a Unix socket. Each `spawn` forks a child that drops to the grading uid, sets
-the resource limits and becomes an ipykernel: a kernel costs a fork, not an interpreter start
-and a minute of imports. A child is never reused: every notebook gets a kernel no other
+It imports the course's heavy modules once (pandas, matplotlib, fhir.resources, the sandbox)
+and does their first-use work (santelab.grading.warmup), then waits on a Unix socket. Each
+`spawn` forks a child that drops to the grading uid, sets the resource limits and becomes an
+ipykernel: a kernel costs a fork, not an interpreter start and a minute of imports. A child is never reused: every notebook gets a kernel no other
 notebook has touched, and `reset` kills whatever a kernel left behind before the next one.
 `sweep`, asked after every cell, kills the processes a cell left running beside its kernel (a
 fork bomb's copies spin until killed: they would starve the kernels graded beside them).
@@ -28,12 +28,18 @@ import sys
 PR_SET_DUMPABLE = 4
 
 
-def _preload(modules: list[str]) -> None:
+def _preload(modules: list[str], warmup: list[str]) -> None:
     # Same backend as a normal ipykernel picks, set before matplotlib reads it at import.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in modules:
         with contextlib.suppress(Exception):  # a missing optional module only costs speed
             importlib.import_module(name)
+    for target in warmup:
+        module, _, function = target.partition(":")
+        try:
+            getattr(importlib.import_module(module), function)()
+        except Exception as exc:  # likewise: a kernel then does it itself (the host log says)
+            print(f"warm-up {target} skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _limit(config: dict) -> None:
@@ -210,7 +216,7 @@ def _answer(request: dict, config: dict, children: dict[int, int | None],
 
 
 def serve(path: str, config: dict) -> None:
-    _preload(config.get("preload", []))
+    _preload(config.get("preload", []), config.get("warmup", []))
     # A kernel runs as another uid, but the server also refuses to be read or traced.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

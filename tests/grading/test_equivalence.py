@@ -1,23 +1,30 @@
 """`santelab grade` gives the scores `nbgrader autograde` gives, cell by cell, on every
-notebook of the course (a full solution, a blank copy and wrong answers per notebook)."""
+notebook of the course (a full solution, a blank copy and wrong answers per notebook).
+
+The reference is the course tests' own nbgrader run of each assignment (`graded`, cached per
+test worker): this test lands in the same xdist group as them, so the course is autograded by
+nbgrader once per suite, not twice.
+"""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from course.harness import ASSIGNMENTS, grade_assignment
+from course.conftest import graded  # noqa: F401  (the course tests' fixture, shared)
+from course.harness import ASSIGNMENTS
 
 from grading.classroom import _run, scores
 from grading.conftest import grade_args
 from santelab.grading.command import grade
 
-pytestmark = [pytest.mark.slow, pytest.mark.notebook]
+pytestmark = [pytest.mark.slow, pytest.mark.notebook, pytest.mark.timeout(3600)]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_same_scores_as_nbgrader(assignment, tmp_path, bwrap):
-    reference = grade_assignment(assignment, tmp_path / "nbgrader")
+@pytest.mark.parametrize("assignment", [
+    pytest.param(a, marks=pytest.mark.xdist_group(name=a)) for a in ASSIGNMENTS])
+def test_same_scores_as_nbgrader(assignment, graded, tmp_path, bwrap):  # noqa: F811
+    reference = graded(assignment)
     assert reference.autograde.returncode == 0, reference.log()
     ours = tmp_path / "santelab"
     ours.mkdir()
