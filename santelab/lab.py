@@ -26,10 +26,12 @@ from synthetic_data.errors import SantelabError
 
 SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
 STOP_TIMEOUT = 15.0
-# JupyterLab's "news" toast fetches from the Internet: off for every server of this venv.
+# Defaults for every JupyterLab server of this venv: the interface in French (its language
+# pack is a dependency of the lab), and no "news" toast fetching from the Internet.
 QUIET_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                     "checkForUpdates": False},
+    "@jupyterlab/translation-extension:plugin": {"locale": "fr_FR"},
 }
 
 

@@ -56,8 +56,8 @@ class ServiceClient:
 
 
 class Connection:
-    """One persona logged in to one sandbox tenant, what `connect()` returns; the service
-    clients hang off it (`s.dmp`, `s.mssante`…)."""
+    """Une persona connectée à un bac à sable, ce que rend `connect()` ; les services sont ses
+    attributs (`s.insi`, `s.dmp`, `s.mssante`…)."""
 
     def __init__(self, transport: Transport, *, persona: str, tenant: str, token: str,
                  role: str, local: Any = None):
@@ -72,6 +72,7 @@ class Connection:
         return f"<Connection {self.persona} ({self.role}) @ {self.tenant}>"
 
     def me(self) -> dict:
+        """Qui je suis pour le bac à sable : persona, rôle, bac à sable (tenant)."""
         return self.transport.json("GET", "/auth/me", token=self.token)
 
 
@@ -90,12 +91,14 @@ def _default_password(persona: str, local: Any) -> str:
 
 def connect(persona: str = "medecin", *, url: str | None = None, tenant: str | None = None,
             password: str | None = None) -> Connection:
-    """Log in as `persona` and return its Connection.
+    """Se connecter au bac à sable en tant que `persona` (« medecin », « pharmacien »,
+    « infirmier », « patient »…) ; rend la connexion, dont les services sont les attributs.
 
-    `url` defaults to `SANTELAB_URL`; without one the sandbox runs in-process. `tenant`
-    defaults to `SANTELAB_TENANT` (else "demo"), `password` to `SANTELAB_PASSWORD` (else the
-    local sandbox's public persona password); the facilitator's to
-    `SANTELAB_FACILITATOR_PASSWORD` (else, in-process, the one this sandbox generated).
+    `url` vaut par défaut `SANTELAB_URL` ; sans adresse, le bac à sable tourne dans le
+    notebook même. `tenant` vaut par défaut `SANTELAB_TENANT` (sinon « demo »), `password`
+    `SANTELAB_PASSWORD` (sinon le mot de passe public du bac à sable local) ; celui de
+    l'animateur, `SANTELAB_FACILITATOR_PASSWORD` (sinon, en local, celui que ce bac à sable a
+    généré).
     """
     url = url or os.environ.get("SANTELAB_URL") or None
     local = None

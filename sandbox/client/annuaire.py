@@ -1,4 +1,4 @@
-"""`s.annuaire`: FHIR search in the Annuaire Santé (practitioners, roles, organisations)."""
+"""`s.annuaire` : recherche FHIR dans l'Annuaire santé (professionnels, exercices, structures)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def _parameter(keyword: str) -> str:
 
 
 class SearchResult:
-    """One page of a FHIR searchset: iterate over resources; `total` counts every match."""
+    """Une page de résultats FHIR : on la parcourt ressource par ressource ; `total` compte
+    toutes les correspondances."""
 
     def __init__(self, bundle: dict, resource: Resource):
         self.bundle = bundle
@@ -38,6 +39,7 @@ class SearchResult:
         return self.resources[index]
 
     def next_page(self) -> SearchResult | None:
+        """La page suivante, ou None s'il n'y en a plus."""
         link = next((x["url"] for x in self.bundle.get("link", [])
                      if x.get("relation") == "next"), None)
         if link is None:
@@ -50,21 +52,28 @@ class SearchResult:
 
 
 class Annuaire(Resource):
+    """L'Annuaire santé : professionnels (Practitioner), exercices (PractitionerRole),
+    structures (Organization)."""
+
     TYPES = ("Practitioner", "PractitionerRole", "Organization")
 
     def search(self, resource: str = "Practitioner", **params: Any) -> SearchResult:
-        """Search one resource type: `name=`, `rpps=`, `profession=`, `commune=`…"""
+        """Rechercher un type de ressource : `name=`, `rpps=`, `profession=`, `commune=`…"""
         query = {_parameter(k): v for k, v in params.items() if v is not None}
         return SearchResult(self._get(f"/annuaire/fhir/{resource}", params=query), self)
 
     def practitioners(self, **params: Any) -> SearchResult:
+        """Rechercher des professionnels (mêmes critères que `search`)."""
         return self.search("Practitioner", **params)
 
     def roles(self, **params: Any) -> SearchResult:
+        """Rechercher des exercices (qui exerce où, dans quelle profession)."""
         return self.search("PractitionerRole", **params)
 
     def organizations(self, **params: Any) -> SearchResult:
+        """Rechercher des structures (établissements, cabinets, officines)."""
         return self.search("Organization", **params)
 
     def get(self, resource: str, resource_id: str) -> dict:
+        """Lire une ressource par son type et son identifiant."""
         return self._get(f"/annuaire/fhir/{resource}/{resource_id}")

@@ -1,8 +1,8 @@
-"""`s.dmp`: the DMP (Mon espace santé) from a notebook, over its FHIR MHD-like API.
+"""`s.dmp` : le DMP (Mon espace santé) depuis un notebook, par son API FHIR (profil MHD).
 
     docs = s.dmp.search(patient=ins, type="11490-0", date_from="2025-01-01")
     doc = s.dmp.add(patient=ins, type="11488-4", title="CR de consultation", text="…")
-    s.dmp.content(doc.id)                     # the bytes of the document (ITI-68)
+    s.dmp.content(doc.id)                     # le contenu du document (ITI-68)
     s.dmp.break_glass(patient=ins, reason="Patient inconscient aux urgences")
 """
 
@@ -39,7 +39,7 @@ def _coding(concept: dict | None, system: str) -> dict:
 
 @dataclass
 class Document:
-    """One DMP document (its DocumentReference, summarised; `resource` holds it whole)."""
+    """Un document du DMP (sa fiche DocumentReference résumée ; `resource` la contient en entier)."""
 
     id: str
     type_code: str
@@ -58,6 +58,7 @@ class Document:
 
     @classmethod
     def from_fhir(cls, r: dict) -> Document:
+        """Le Document résumé à partir de sa fiche FHIR DocumentReference."""
         attachment = (r.get("content") or [{}])[0].get("attachment", {})
         type_coding = _coding(r.get("type"), LOINC)
         tags = (r.get("meta") or {}).get("tag") or []
@@ -77,6 +78,7 @@ class Document:
 
     @property
     def binary_id(self) -> str:
+        """L'identifiant du contenu du document (sa ressource Binary)."""
         url = (self.resource.get("content") or [{}])[0].get("attachment", {}).get("url", "")
         return url.removeprefix("Binary/")
 
@@ -87,7 +89,7 @@ class Document:
 
 @dataclass
 class AuditEntry:
-    """One access to the DMP, as the patient sees it."""
+    """Un accès au DMP, tel que le patient le voit dans son historique."""
 
     id: str
     recorded: str
@@ -101,6 +103,7 @@ class AuditEntry:
 
     @classmethod
     def from_fhir(cls, r: dict) -> AuditEntry:
+        """L'accès résumé à partir de sa ressource FHIR AuditEvent."""
         agent = (r.get("agent") or [{}])[0]
         targets = [e["what"]["reference"] for e in r.get("entity", [])
                    if not e["what"]["reference"].startswith("Patient/")]
@@ -123,7 +126,7 @@ def _day(value: date | datetime | str) -> str:
 
 
 class DMP(Resource):
-    """The DMP service as the connection's persona."""
+    """Le DMP, vu par la persona de la connexion (ce qu'elle a le droit d'y voir et d'y faire)."""
 
     base = "/dmp"
 
@@ -157,7 +160,8 @@ class DMP(Resource):
                date_from: Any = None, date_to: Any = None, author: str | None = None,
                category: str | None = None, status: str | None = None,
                archived: bool = False) -> list[Document]:
-        """ITI-67: `GET /dmp/fhir/DocumentReference` (a patient persona may omit `patient`)."""
+        """Rechercher les documents du DMP d'un patient (ITI-67) : `patient` est son INS (la
+        persona patient peut l'omettre), filtres par type, dates, auteur, catégorie, statut."""
         params = self._search_params(patient, type, date_from, date_to, author, category,
                                      status, archived)
         return self._all_pages(params)
@@ -176,18 +180,18 @@ class DMP(Resource):
 
     def break_glass(self, patient: str, reason: str, *, type: str | list[str] | None = None,
                     date_from: Any = None) -> list[Document]:
-        """Emergency search ("bris de glace"): traced, and the patient is alerted."""
+        """Recherche en urgence (« bris de glace ») avec son motif : tracée, et le patient est alerté."""
         params = self._search_params(patient, type, date_from, None, None, None, None, False)
         return self._all_pages(params, headers={BREAK_GLASS_HEADER: quote(reason)})
 
     def read(self, id: str, *, emergency_reason: str | None = None) -> Document:
-        """`GET /dmp/fhir/DocumentReference/{id}`."""
+        """Lire la fiche d'un document par son identifiant."""
         headers = {BREAK_GLASS_HEADER: quote(emergency_reason)} if emergency_reason else None
         return Document.from_fhir(self._get(f"{self.base}/fhir/DocumentReference/{id}",
                                             headers=headers))
 
     def content(self, id: str | Document, *, emergency_reason: str | None = None) -> bytes:
-        """ITI-68: the document's bytes (from its DocumentReference id, or a Document)."""
+        """Le contenu d'un document (ITI-68), en octets : donner son identifiant ou le Document."""
         doc = id if isinstance(id, Document) else self.read(id, emergency_reason=emergency_reason)
         headers = {"Accept": "*/*"}
         if emergency_reason:
@@ -196,7 +200,7 @@ class DMP(Resource):
                          headers=headers).content
 
     def text(self, id: str | Document) -> str:
-        """The content of a text document, decoded."""
+        """Le contenu d'un document texte, décodé."""
         return self.content(id).decode("utf-8")
 
     # --- feed ------------------------------------------------------------------------------
@@ -233,8 +237,8 @@ class DMP(Resource):
             pdf: bytes | None = None, confidentiality: str | list[str] = "N",
             class_code: str | None = None, date: Any = None,
             master_identifier: str | None = None) -> Document:
-        """ITI-65 (simple form): file a document; sending the same masterIdentifier again
-        returns the document already filed, never a second copy."""
+        """Alimenter le DMP d'un document (ITI-65) ; renvoyer le même identifiant de document
+        (masterIdentifier) rend le document déjà versé, jamais une seconde copie."""
         resource = self._resource(patient=patient, type=type, title=title, text=text, pdf=pdf,
                                   confidentiality=confidentiality, class_code=class_code,
                                   date=date, master_identifier=master_identifier)
@@ -244,7 +248,7 @@ class DMP(Resource):
     def replace(self, id: str, *, text: str | None = None, pdf: bytes | None = None,
                 title: str | None = None, type: str | None = None,
                 confidentiality: str | list[str] | None = None) -> Document:
-        """File a new version (relatesTo replaces): the old one becomes "superseded"."""
+        """Verser une nouvelle version d'un document : l'ancienne devient « remplacée » (superseded)."""
         old = self.read(id)
         resource = self._resource(
             patient=old.patient_ins or "", type=type or old.type_code, title=title or old.title,
@@ -256,7 +260,7 @@ class DMP(Resource):
                                              json=resource))
 
     def archive(self, id: str, *, archived: bool = True) -> Document:
-        """Archive a document (hidden from default searches) or, with archived=False, restore it."""
+        """Archiver un document (masqué des recherches par défaut) ou, avec archived=False, le restaurer."""
         return Document.from_fhir(self._post(
             f"{self.base}/fhir/DocumentReference/{id}/$archive",
             params={"archived": str(archived).lower()}))
@@ -264,17 +268,18 @@ class DMP(Resource):
     # --- the patient's side ----------------------------------------------------------------
 
     def audit(self, patient: str | None = None) -> list[AuditEntry]:
-        """Every access to the DMP, newest first (the patient persona: own DMP)."""
+        """L'historique des accès au DMP, du plus récent au plus ancien (la persona patient : le sien)."""
         params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
         bundle = self._get(f"{self.base}/fhir/AuditEvent", params=params)
         return [AuditEntry.from_fhir(e["resource"]) for e in bundle.get("entry", [])]
 
     def alerts(self, patient: str | None = None) -> list[Alert]:
-        """The "bris de glace" alerts of the DMP."""
+        """Les alertes « bris de glace » du DMP."""
         params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
         return [Alert.model_validate(r) for r in self._get(f"{self.base}/alerts", params=params)]
 
     def consent(self) -> ConsentState:
+        """Les choix du patient sur son DMP : professionnels autorisés ou bloqués, opposition."""
         return ConsentState.model_validate(self._get(f"{self.base}/consent"))
 
     def _consent(self, decision: str, professional: str | None, reason: str | None) -> ConsentState:
@@ -282,13 +287,14 @@ class DMP(Resource):
         return ConsentState.model_validate(self._post(f"{self.base}/consent", json=body))
 
     def authorise(self, professional: str) -> ConsentState:
-        """Let a professional (practitioner id) consult the DMP: joins the care team."""
+        """Autoriser un professionnel (son identifiant) à consulter le DMP : il rejoint l'équipe de soins."""
         return self._consent("autoriser", professional, None)
 
     def oppose(self, professional: str | None = None, *, reason: str | None = None) -> ConsentState:
-        """Oppose one professional's access, or (no professional, with a reason) the whole DMP."""
+        """Bloquer l'accès d'un professionnel, ou (sans professionnel, avec un motif) s'opposer au DMP
+        entier."""
         return self._consent("opposer", professional, reason)
 
     def lift(self, professional: str | None = None) -> ConsentState:
-        """Withdraw a decision about a professional, or reopen the DMP."""
+        """Retirer une décision sur un professionnel, ou rouvrir le DMP."""
         return self._consent("lever", professional, None)

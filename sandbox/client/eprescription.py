@@ -1,10 +1,10 @@
-"""`s.eprescription`: prescribe, scan, dispense line by line, cancel.
+"""`s.eprescription` : prescrire, scanner, délivrer ligne par ligne, annuler.
 
     p = s.eprescription.create(patient=ins, lines=[
         {"drug": "METFORMINE 1000 mg cp", "atc": "A10BA02", "dosage": "1 cp matin et soir",
          "quantity": 2, "duration_days": 60}])
-    p.number, p.qr                           # unique number, single-use QR payload
-    s.eprescription.get(p.number)            # as a pharmacist: the scan (reserves it)
+    p.number, p.qr                           # numéro unique, QR code à usage unique
+    s.eprescription.get(p.number)            # en pharmacien : le scan (la réserve)
     s.eprescription.dispense(p.number, line=1, quantity=1)
 """
 
@@ -23,6 +23,8 @@ _LINE_FIELDS = {"drug": "medicament", "atc": "atc", "dosage": "posologie",
 
 @dataclass
 class Line:
+    """Une ligne de l'ordonnance : médicament, posologie, quantité prescrite et délivrée."""
+
     line: int
     drug: str
     atc: str | None
@@ -39,6 +41,8 @@ class Line:
 
 @dataclass
 class Dispense:
+    """Une délivrance en officine (MedicationDispense) : ligne, quantité, pharmacien, date."""
+
     id: str
     line: int
     quantity: int
@@ -48,6 +52,8 @@ class Dispense:
 
 @dataclass
 class Prescription:
+    """Une e-prescription : numéro, QR code, patient (INS), prescripteur, statut, lignes."""
+
     number: str
     qr: str
     patient: str
@@ -66,7 +72,7 @@ class Prescription:
 
     @classmethod
     def from_json(cls, d: dict) -> Prescription:
-        """The service's answer, read through its own schema (`PrescriptionOut`), in English."""
+        """La réponse du service, lue par son propre schéma (`PrescriptionOut`)."""
         p = PrescriptionOut.model_validate(d)
         wire = p.model_dump(mode="json")  # dates as the service wrote them
         return cls(
@@ -89,48 +95,51 @@ def _line(value: dict[str, Any]) -> dict[str, Any]:
 
 
 class EPrescription(Resource):
+    """L'e-prescription : le prescripteur crée, le pharmacien scanne et délivre."""
+
     base = "/eprescription"
 
     def create(self, patient: str, lines: list[dict[str, Any]], *, note: str | None = None,
                idempotency_key: str | None = None) -> Prescription:
-        """Prescribe (physician, midwife) for a patient with a qualified INS."""
+        """Prescrire (médecin, sage-femme) pour un patient dont l'INS est qualifiée."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         body = {"patient": patient, "lignes": [_line(x) for x in lines], "note": note}
         return Prescription.from_json(self._post(f"{self.base}/prescriptions", json=body,
                                                  headers=headers))
 
     def get(self, number: str) -> Prescription:
-        """Read a prescription; for a pharmacist this is the scan (it reserves the QR)."""
+        """Lire une ordonnance ; pour un pharmacien, c'est le scan (qui réserve le QR code)."""
         return Prescription.from_json(self._get(f"{self.base}/prescriptions/{number}"))
 
     def scan(self, qr: str) -> Prescription:
-        """Scan a QR payload (or type the number): pharmacists only."""
+        """Scanner un QR code (ou saisir le numéro) : pharmaciens seulement."""
         return Prescription.from_json(self._post(f"{self.base}/scan", json={"code": qr}))
 
     def list(self) -> list[Prescription]:
-        """The patient's prescriptions, the prescriber's, or those the pharmacist scanned."""
+        """Les ordonnances du patient, celles du prescripteur, ou celles que le pharmacien a scannées."""
         return [Prescription.from_json(d) for d in self._get(f"{self.base}/prescriptions")]
 
     def dispense(self, number: str, *, line: int, quantity: int) -> Prescription:
-        """Record the dispensing of `quantity` for one line (MedicationDispense)."""
+        """Enregistrer la délivrance de `quantity` pour une ligne (MedicationDispense)."""
         return Prescription.from_json(self._post(
             f"{self.base}/prescriptions/{number}/dispense",
             json={"ligne": line, "quantite": quantity}))
 
     def cancel(self, number: str, *, reason: str | None = None) -> Prescription:
-        """Cancel (the prescriber who wrote it)."""
+        """Annuler l'ordonnance (par le prescripteur qui l'a rédigée), avec un motif."""
         return Prescription.from_json(self._post(
             f"{self.base}/prescriptions/{number}/cancel", json={"motif": reason}))
 
     def file_in_dmp(self, number: str) -> Prescription:
-        """File in the DMP an ordonnance a DMP outage kept out (the prescriber, once it is back)."""
+        """Verser au DMP une ordonnance qu'une panne du DMP avait empêché d'y verser (le
+        prescripteur, une fois le DMP rétabli)."""
         return Prescription.from_json(self._post(f"{self.base}/prescriptions/{number}/versement-dmp"))
 
     def fhir(self, number: str) -> dict:
-        """The prescription as a FHIR Bundle (MedicationRequest per line, MedicationDispense)."""
+        """L'ordonnance en Bundle FHIR (un MedicationRequest par ligne, les MedicationDispense)."""
         return self._get(f"{self.base}/prescriptions/{number}/fhir")
 
     def qr_png(self, number: str) -> bytes:
-        """The QR code as a PNG image (patient, prescriber)."""
+        """Le QR code en image PNG (patient, prescripteur)."""
         return self._raw("GET", f"{self.base}/prescriptions/{number}/qr.png",
                          headers={"Accept": "image/png"}).content

@@ -11,7 +11,7 @@ from typing import Any
 
 
 class SandboxError(Exception):
-    """A refusal or failure of the sandbox; `str(error)` is its French diagnostic."""
+    """Un refus ou une panne du bac à sable ; `str(erreur)` donne son explication en français."""
 
     def __init__(self, message: str, *, status: int | None = None,
                  outcome: dict[str, Any] | None = None):
@@ -22,43 +22,43 @@ class SandboxError(Exception):
 
 
 class InvalidRequest(SandboxError):
-    """400/422: the request is malformed or its values are invalid."""
+    """400/422 : la demande est mal formée ou ses valeurs sont invalides."""
 
 
 class AuthenticationError(SandboxError):
-    """401: no token, a wrong password or an expired token."""
+    """401 : pas de jeton, mauvais mot de passe ou jeton expiré."""
 
 
 class AccessDenied(SandboxError):
-    """403: the persona's role may not perform this action (access matrix)."""
+    """403 : le rôle de la persona n'a pas le droit de faire cette action (matrice d'accès)."""
 
 
 class NotFound(SandboxError):
-    """404: no such resource (or route)."""
+    """404 : cette ressource n'existe pas."""
 
 
 class Conflict(SandboxError):
-    """409/412: the resource's state forbids the action (already done, replaced…)."""
+    """409/412 : l'état de la ressource interdit l'action (déjà faite, remplacée…)."""
 
 
 class Gone(SandboxError):
-    """410: the resource was deleted or used up (a single-use QR code…)."""
+    """410 : la ressource a été supprimée ou déjà utilisée (un QR code à usage unique…)."""
 
 
 class RateLimited(SandboxError):
-    """429: too many requests."""
+    """429 : trop de demandes ; patientez avant de réessayer."""
 
 
 class ServiceUnavailable(SandboxError):
-    """503: the service is down (often a fault injected by the drill facilitator)."""
+    """503 : le service est indisponible (souvent une panne simulée par l'animateur)."""
 
 
 class ServerError(SandboxError):
-    """Any other 5xx: a simulated failure or a sandbox bug."""
+    """Autre erreur 5xx : une panne simulée, ou un défaut du bac à sable."""
 
 
 class ConnectionFailed(SandboxError):
-    """The sandbox could not be reached at all (wrong URL, server stopped)."""
+    """Le bac à sable est injoignable (mauvaise adresse, serveur arrêté)."""
 
 
 _BY_STATUS: dict[int, type[SandboxError]] = {

@@ -1,4 +1,4 @@
-"""`s.insi`: récupération of the INS (by traits or Vitale card) and vérification."""
+"""`s.insi` : récupération de l'INS (par les traits ou la carte Vitale) et vérification."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ def _traits(nom: str, prenoms: str | list[str], sexe: str, date_naissance: date 
 
 
 class Insi(Resource):
-    """The INSi teleservice: answers carry `code_retour` 00 (one), 01 (none), 02 (several)."""
+    """Le téléservice INSi : chaque réponse porte un `code_retour` 00 (une identité trouvée),
+    01 (aucune) ou 02 (plusieurs)."""
 
     def search(self, nom: str | None = None, prenoms: str | list[str] | None = None,
                sexe: str | None = None, date_naissance: date | str | None = None,
                lieu_naissance: str | None = None, *,
                carte_vitale: str | None = None) -> ReponseRecuperation:
-        """Récupération: by the strict traits, or by `carte_vitale` (its serial number)."""
+        """Récupérer l'INS par les traits stricts (nom de naissance, prénoms, sexe, date et lieu de
+        naissance) ou par la carte Vitale (`carte_vitale` : son numéro de série)."""
         if carte_vitale is not None:
             body = self._post("/insi/recuperation/carte-vitale",
                               json={"numero_carte": carte_vitale})
@@ -40,7 +42,7 @@ class Insi(Resource):
     def verify(self, matricule: str, *, nom: str, prenoms: str | list[str], sexe: str,
                date_naissance: date | str, lieu_naissance: str | None = None,
                oid: str | None = None) -> ReponseVerification:
-        """Vérification: does the national base hold this INS with these traits?"""
+        """Vérifier qu'une INS (`matricule`) correspond bien à ces traits dans la base nationale."""
         body = {"matricule": matricule,
                 **_traits(nom, prenoms, sexe, date_naissance, lieu_naissance)}
         if oid:

@@ -1,11 +1,11 @@
-"""`s.mssante`: secure messaging from a notebook, over real SMTP/IMAP when the servers run.
+"""`s.mssante` : la messagerie sécurisée de santé depuis un notebook (vrais SMTP/IMAP s'ils tournent).
 
     >>> s.mssante.send(to="pauline.robin@pharmacien.mssante.fr", subject="Ordonnance",
     ...                body="Bonjour…", attachments=[Path("cr.pdf")])
-    >>> s.mssante.inbox()                       # summaries, newest last
-    >>> m = s.mssante.read(3)                   # marks it \\Seen
-    >>> m.documents()[0].ins                    # the CDA documents of its IHE_XDM.ZIP
-    >>> s.mssante.report(3)                     # report phishing
+    >>> s.mssante.inbox()                       # résumés, le plus récent en dernier
+    >>> m = s.mssante.read(3)                   # le marque lu (\\Seen)
+    >>> m.documents()[0].ins                    # les documents CDA de son IHE_XDM.ZIP
+    >>> s.mssante.report(3)                     # signaler un hameçonnage
     >>> s.mssante.send_document(to=…, document=pdf_bytes, ins=…, type_code="11488-4", …)
 
 When `santelab sandbox up` runs the SMTP and IMAP servers (the HTTP API says so at
@@ -47,21 +47,25 @@ INS_TEST_OID = xdm.INS_TEST_OID
 
 @dataclass
 class Attachment:
+    """Une pièce jointe : nom, contenu, type."""
+
     filename: str
     data: bytes
     content_type: str = "application/octet-stream"
 
     @property
     def is_xdm(self) -> bool:
+        """Vrai pour une archive IHE_XDM.ZIP (un document de santé structuré)."""
         name = self.filename.upper()
         return name == xdm.ZIP_NAME or (name.endswith(".ZIP") and "XDM" in name)
 
     def open(self) -> ClinicalDocument:
-        """The clinical document of an IHE_XDM.ZIP (checked: limits, structure, INS)."""
+        """Le document de santé d'une IHE_XDM.ZIP (vérifié : tailles, structure, INS)."""
         return xdm.open_xdm(self.data)
 
     @classmethod
     def of(cls, item: Any) -> Attachment:
+        """Une pièce jointe à partir d'un chemin de fichier, d'octets nommés ou d'une pièce jointe."""
         if isinstance(item, Attachment):
             return item
         if isinstance(item, str | Path):
@@ -79,6 +83,8 @@ class Attachment:
 
 @dataclass
 class Summary:
+    """Un message de la boîte, résumé : numéro, expéditeur, objet, date, drapeaux."""
+
     id: int
     sender: str
     subject: str
@@ -87,11 +93,14 @@ class Summary:
 
     @property
     def seen(self) -> bool:
+        """Vrai si le message a été lu."""
         return "\\Seen" in self.flags
 
 
 @dataclass
 class Message:
+    """Un message lu : expéditeur, destinataires, objet, corps, pièces jointes, en-têtes."""
+
     id: int
     sender: str
     to: list[str]
@@ -104,11 +113,12 @@ class Message:
     raw: bytes = field(repr=False)
 
     def documents(self) -> list[ClinicalDocument]:
-        """The documents of its IHE_XDM.ZIP attachments."""
+        """Les documents de santé de ses pièces jointes IHE_XDM.ZIP."""
         return [a.open() for a in self.attachments if a.is_xdm]
 
     @classmethod
     def parse(cls, uid: int, raw: bytes, flags: list[str]) -> Message:
+        """Le message lu à partir de sa forme brute (RFC 5322) et de ses drapeaux IMAP."""
         msg = email.message_from_bytes(raw, policy=policy.default)
         body_part = msg.get_body(preferencelist=("plain", "html"))
         body = body_part.get_content() if body_part is not None else ""
@@ -135,7 +145,7 @@ def _smtp_error(code: int, text: bytes | str) -> SandboxError:
 
 
 class Mssante(Resource):
-    """The persona's MSSanté mailbox."""
+    """La boîte aux lettres MSSanté de la persona : envoyer, lire, signaler."""
 
     def __init__(self, connection: Any):
         super().__init__(connection)
@@ -150,7 +160,7 @@ class Mssante(Resource):
 
     @property
     def mode(self) -> str:
-        """"smtp" (real SMTP/IMAP servers) or "http" (the HTTP API, e.g. in-process)."""
+        """« smtp » (vrais serveurs SMTP/IMAP) ou « http » (l'API HTTP, par exemple dans le notebook)."""
         return "smtp" if self._server().get("smtp") else "http"
 
     def _context(self) -> ssl.SSLContext:
@@ -180,13 +190,14 @@ class Mssante(Resource):
     # --- sending ----------------------------------------------------------------------------
     @property
     def address(self) -> str | None:
-        """The persona's MSSanté address (None for personas without a mailbox)."""
+        """L'adresse MSSanté de la persona (None si elle n'a pas de boîte)."""
         return self._server().get("adresse")
 
     def send(self, to: str | list[str], subject: str = "", body: str = "",
              attachments: list[Any] | None = None,
              headers: dict[str, str] | None = None) -> dict:
-        """Send a message; its id and recipients. Refusals raise typed errors in French."""
+        """Envoyer un message ; rend son identifiant et ses destinataires. Un refus lève une
+        erreur typée, expliquée en français."""
         recipients = [to] if isinstance(to, str) else list(to)
         items = [Attachment.of(a) for a in attachments or []]
         if self.mode == "http":
@@ -249,7 +260,7 @@ class Mssante(Resource):
 
     # --- reading ----------------------------------------------------------------------------
     def inbox(self) -> list[Summary]:
-        """The persona's messages, oldest first."""
+        """Les messages de la boîte, du plus ancien au plus récent."""
         if self.mode == "http":
             return [Summary(m["id"], m["de"], m["objet"], m["date"], m["drapeaux"])
                     for m in self._get("/mssante/messages")]
@@ -271,7 +282,7 @@ class Mssante(Resource):
         return sorted(found, key=lambda s: s.id)
 
     def read(self, id: int) -> Message:
-        """One message, parsed (body, attachments, headers); it becomes \\Seen."""
+        """Lire un message (corps, pièces jointes, en-têtes) ; il est marqué lu."""
         if self.mode == "http":
             response = self._raw("GET", f"/mssante/messages/{int(id)}")
             flags = response.headers.get("X-MSS-Drapeaux", "").split()
@@ -289,7 +300,7 @@ class Mssante(Resource):
         return Message.parse(int(id), parts[0][1], flags)
 
     def report(self, id: int) -> dict:
-        """Report a message as phishing (flag $Phishing; a `mssante.report` event)."""
+        """Signaler un message comme hameçonnage (drapeau $Phishing, tracé dans le flux d'événements)."""
         if self.mode == "http":
             return self._post(f"/mssante/messages/{int(id)}/signalement")
         imap = self._imap()
@@ -302,8 +313,8 @@ class Mssante(Resource):
         return {"id": int(id), "signale": True}
 
     def certificate(self, path: str | Path | None = None) -> Path:
-        """Write the persona's client certificate + key (PEM) for mutual TLS and
-        `AUTH EXTERNAL` (e.g. `swaks --tls-cert F --tls-key F`); its path."""
+        """Écrire le certificat client de la persona et sa clé (PEM), pour le TLS mutuel et
+        `AUTH EXTERNAL` (par exemple `swaks --tls-cert F --tls-key F`) ; rend le chemin."""
         pem = self._raw("GET", "/mssante/certificat").content
         target = Path(path) if path else Path(tempfile.mkdtemp()) / f"{self._connection.persona}.pem"
         target.write_bytes(pem)
@@ -315,7 +326,8 @@ class Mssante(Resource):
     def xdm(document: bytes, *, ins: str, type_code: str, title: str, class_code: str = "10",
             confidentiality: str = "N", ins_oid: str = INS_TEST_OID, patient_name: str = "",
             author: str = "") -> Attachment:
-        """An IHE_XDM.ZIP attachment for a CDA (bytes) or a PDF (wrapped in a CDA level 1)."""
+        """Une pièce jointe IHE_XDM.ZIP pour un document CDA (octets) ou un PDF (placé dans un CDA
+        de niveau 1)."""
         data = xdm.build_xdm(document, ins=ins, ins_oid=ins_oid, type_code=type_code,
                              class_code=class_code, confidentiality=confidentiality,
                              title=title, patient_name=patient_name, author=author)
@@ -325,7 +337,8 @@ class Mssante(Resource):
                       type_code: str, title: str, class_code: str = "10",
                       confidentiality: str = "N", subject: str | None = None,
                       body: str = "", patient_name: str = "") -> dict:
-        """Send a document as MSSanté requires: IHE_XDM.ZIP + X-MSS-CODECDA / X-MSS-INS."""
+        """Envoyer un document comme MSSanté l'exige : IHE_XDM.ZIP et en-têtes X-MSS-CODECDA /
+        X-MSS-INS."""
         package = self.xdm(document, ins=ins, type_code=type_code, title=title,
                            class_code=class_code, confidentiality=confidentiality,
                            patient_name=patient_name)
@@ -334,7 +347,7 @@ class Mssante(Resource):
                          attachments=[package], headers=headers)
 
     def file_to_dmp(self, id: int) -> list[Any]:
-        """File the documents of a received message into the DMP (via `s.dmp.add`)."""
+        """Verser au DMP les documents d'un message reçu (par `s.dmp.add`)."""
         filed = []
         for doc in self.read(id).documents():
             kwargs = {"pdf": doc.pdf} if doc.pdf is not None else {"text": doc.cda.decode()}

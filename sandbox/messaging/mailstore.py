@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sandbox import events
 from sandbox.messaging.models import MailboxRow, MessageRow, QuarantineRow, UidValidityCounter
 from sandbox.runtime import Sandbox
+from sandbox.vocabulary import REFUSED, SUCCESS
 
 SERVICE = "mssante"
 
@@ -70,7 +71,7 @@ def deliver(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
             tenant=tenant, at=now, service=SERVICE,
             action="mssante.inject" if kind == "piege" else "mssante.send",
             persona=sender.login, role=sender.role, target=f"message/{message_id}",
-            patient=None, outcome="success",
+            patient=None, outcome=SUCCESS,
             detail={"de": mail_from, "a": sorted(recipients), "objet": subject[:200],
                     "taille": len(raw), **(detail or {})}))
 
@@ -170,7 +171,7 @@ def quarantine(sandbox: Sandbox, tenant: str, sender: Sender, mail_from: str,
         events.record(session, events.Event(
             tenant=tenant, at=now, service=SERVICE, action="mssante.quarantine",
             persona=sender.login, role=sender.role, target=f"quarantaine/{qid}", patient=None,
-            outcome="refused", detail={"raison": reason, "de": mail_from, "a": recipients}))
+            outcome=REFUSED, detail={"raison": reason, "de": mail_from, "a": recipients}))
     return qid
 
 
@@ -181,7 +182,7 @@ def refusal(sandbox: Sandbox, tenant: str, sender: Sender, action: str, reason: 
         events.record(session, events.Event(
             tenant=tenant, at=sandbox.clock.now(), service=SERVICE, action=action,
             persona=sender.login, role=sender.role, target=None, patient=None,
-            outcome="refused", detail={"raison": reason, **detail}))
+            outcome=REFUSED, detail={"raison": reason, **detail}))
 
 
 # --- reading (IMAP and the client) -----------------------------------------------------------
@@ -292,7 +293,7 @@ def report_event(sandbox: Sandbox, tenant: str, persona: str | None, role: str |
                  mailbox: str, message_id: str, via: str) -> events.Event:
     return events.Event(tenant=tenant, at=sandbox.clock.now(), service=SERVICE,
                         action="mssante.report", persona=persona, role=role,
-                        target=f"message/{message_id}", patient=None, outcome="success",
+                        target=f"message/{message_id}", patient=None, outcome=SUCCESS,
                         detail={"boite": normalise(mailbox), "via": via})
 
 

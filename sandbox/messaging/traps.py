@@ -21,6 +21,7 @@ from sandbox import events, personas
 from sandbox.messaging import mailstore
 from sandbox.messaging.models import TrapRow
 from sandbox.runtime import Sandbox
+from sandbox.vocabulary import SUCCESS
 
 CLICK = "mssante.piege.clic"
 VISIT = "mssante.piege.visite"
@@ -92,6 +93,6 @@ def record(sandbox: Sandbox, trap: TrapRow, action: str, detail: dict) -> None:
             tenant=trap.tenant, at=sandbox.clock.now(), service=mailstore.SERVICE,
             action=action, persona=owner[0] if owner else None,
             role=owner[1] if owner else None, target=f"message/{trap.message_id}",
-            patient=None, outcome="success",
+            patient=None, outcome=SUCCESS,
             detail={"boite": trap.mailbox, "modele": trap.template, "jeton": trap.token,
                     **detail}))

@@ -9,6 +9,7 @@ fake students at once: "solution" (the source's solutions pasted into the studen
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,10 +91,17 @@ class GradedAssignment:
     exercises: dict[str, list[Exercise]]  # notebook -> autograded exercises
 
     def log(self) -> str:
-        return "\n".join(
-            [self.generate.stdout, self.generate.stderr, self.autograde.stdout,
-             self.autograde.stderr]
-        )[-6000:]
+        """What a failing test prints: every ERROR block of nbgrader's log (a student's
+        traceback can sit far from the end), then its tail."""
+        text = "\n".join([self.generate.stdout, self.generate.stderr, self.autograde.stdout,
+                          self.autograde.stderr])
+        errors: list[str] = []
+        shown_until = 0
+        for match in re.finditer(r"^.*(ERROR|Traceback).*$", text, re.MULTILINE):
+            if match.start() >= shown_until and len(errors) < 8:
+                errors.append(text[match.start():match.start() + 4000])
+                shown_until = match.start() + 4000
+        return "\n[...]\n".join([*errors, text[-4000:]])
 
 
 def grade_assignment(assignment: str, workdir: Path) -> GradedAssignment:

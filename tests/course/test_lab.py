@@ -58,6 +58,11 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
         else:
             assert names >= {"d1_donnees_sante", "d4_outils_numeriques"} and "source" not in names
             assert (tmp_path / "sandbox" / "espace-etudiant" / "d1_donnees_sante").is_dir()
+        language = requests.get(f"{lab}/lab/api/settings/@jupyterlab/translation-extension:plugin",
+                                headers=auth, timeout=5).json()
+        assert language["schema"]["properties"]["locale"]["default"] == "fr_FR", language
+        french = requests.get(f"{lab}/lab/api/translations/fr_FR", headers=auth, timeout=5).json()
+        assert french["data"].get("jupyterlab"), "le pack de langue français doit être installé"
         lab_children = psutil.Process(launcher.pid).children(recursive=True)
         assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
         urls = {_environ(c).get("SANTELAB_URL") for c in lab_children}

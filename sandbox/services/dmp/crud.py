@@ -145,10 +145,10 @@ def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilte
     """One page of the patient's documents matching `where` (the shared FHIR search clause),
     `dates` and `visible` (what the actor may see), and how many match in all.
 
-    Paged in the database (LIMIT/OFFSET on the patient-and-date index), and counted there
-    unless the page is the last one: the cost of a search no longer grows with the patient's
-    documents. Plain rows, the resource left
-    as JSON text (`resource_of` decodes it): ORM objects were most of a search's time.
+    Paged and counted in the database, in one statement (LIMIT/OFFSET on the patient-and-date
+    index): the cost of a search does not grow with the patient's documents. Core rows, the
+    resource left as JSON text (`resource_of` decodes it): ORM execution was most of a
+    search's time.
     """
     conditions = [DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id,
                   visible]
@@ -161,20 +161,24 @@ def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilte
         conditions.append({"eq": column == f.value, "ge": column >= f.value,
                            "gt": column > f.value, "le": column <= f.value,
                            "lt": column < f.value}[f.op])
-    rows: list[Row] = []
-    if count:
-        page = (select(*_SUMMARY, cast(DmpDocumentRow.resource, Text).label("resource_json"))
-                .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
-                .offset(offset).limit(count))
-        rows = list(ctx.session.execute(page))
-        if len(rows) < count and (rows or offset == 0):  # the last page: no count needed
-            return Page(offset + len(rows), rows)
-    total = ctx.session.scalar(select(func.count()).select_from(DmpDocumentRow)
-                               .where(*conditions))
-    return Page(total or 0, rows)
+    database = ctx.session.connection()  # Core: plain rows, no ORM entities
+    total = select(func.count()).select_from(DmpDocumentRow).where(*conditions)
+    if not count:
+        return Page(database.scalar(total) or 0, [])
+    # The count rides along as an uncorrelated subquery (evaluated once): one statement.
+    page = (select(*_SERVED, cast(DmpDocumentRow.resource, Text).label("resource_json"),
+                   total.scalar_subquery().correlate(None).label("total"))
+            .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
+            .offset(offset).limit(count))
+    rows = list(database.execute(page))
+    if not rows:  # past the last page: the count alone
+        return Page(database.scalar(total) or 0, [])
+    return Page(rows[0].total, rows)
 
 
-_SUMMARY = [c for c in DmpDocumentRow.__table__.columns if c.key != "resource"]
+# What `documents.served` reads besides the resource: a narrow row is a cheaper statement.
+_SERVED = (DmpDocumentRow.status, DmpDocumentRow.version, DmpDocumentRow.archived,
+           DmpDocumentRow.replaces)
 
 
 def resource_of(found: Row) -> dict:
