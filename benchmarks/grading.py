@@ -4,7 +4,9 @@ Builds one class of the real course (half full solutions, half alternating wrong
 answers, from the course harness), copies it twice, grades one copy with `nbgrader autograde`
 and the other with `santelab grade`, each in a child process whose whole process tree's RSS
 is sampled (psutil), then diffs every cell's score between the two gradebooks. Also prints
-the time to the first graded submission (the first line of santelab's journal).
+the time to the first graded submission (the first line of santelab's journal) and, where a
+cgroup v1 `cpuacct` hierarchy is writable (as root here), the CPU seconds of each whole tree
+per notebook: on a machine shared with others, wall time alone says little.
 
     .venv/bin/python benchmarks/grading.py                          # 104 submissions of d1
     .venv/bin/python benchmarks/grading.py --submissions 6 --workers 4   # a quick look
@@ -31,10 +33,44 @@ from grading.classroom import _run, release, scores, submit  # noqa: E402
 MB = 1024 * 1024
 
 
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def cpu_group(name: str) -> Path | None:
+    """A fresh cpuacct cgroup (v1), or None where cgroups are not writable."""
+    group = CPUACCT / name
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    return group
+
+
 def run_tree(command: list[str], cwd: Path, journal: Path | None = None) -> dict:
-    """Run `command`; wall time, peak RSS of its process tree, time to first journal line."""
+    """Run `command`; wall time, peak RSS of its process tree, time to first journal line,
+    CPU seconds of the whole tree (None without a cgroup)."""
+    group = cpu_group(f"bench-grading-{time.time_ns()}")
+    if group is not None:  # the child joins the group before exec: every descendant counts
+        command = ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *command]
+    # Output to a file, not a pipe: nbgrader's log fills a pipe nobody reads until the end,
+    # and the grader then waits, blocked on write (it did, and its time doubled).
+    with tempfile.TemporaryFile() as log:
+        result = _watch(command, cwd, journal, log)
+    cpu = None
+    if group is not None:
+        cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+        for _ in range(50):  # the last kernels may still be on their way out
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return {**result, "cpu": cpu}
+
+
+def _watch(command: list[str], cwd: Path, journal: Path | None, log) -> dict:
     started = time.monotonic()
-    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = psutil.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     peak, first = 0, None
     while process.poll() is None:
         try:
@@ -45,9 +81,13 @@ def run_tree(command: list[str], cwd: Path, journal: Path | None = None) -> dict
         if first is None and journal is not None and journal.exists() and journal.stat().st_size:
             first = time.monotonic() - started
         time.sleep(0.2)
-    output = process.stdout.read().decode(errors="replace")
+    log.seek(0)
     return {"seconds": time.monotonic() - started, "peak_mb": peak / MB, "first": first,
-            "code": process.returncode, "output": output}
+            "code": process.returncode, "output": log.read().decode(errors="replace")}
+
+
+def per_notebook(cpu: float | None, notebooks: int) -> float | None:
+    return None if cpu is None else round(cpu / notebooks, 2)
 
 
 def main() -> int:
@@ -95,6 +135,8 @@ def main() -> int:
             "santelab_first_submission_s": round(santelab["first"] or 0, 1),
             "nbgrader_seconds": round(reference["seconds"], 1),
             "santelab_seconds": round(santelab["seconds"], 1),
+            "nbgrader_cpu_s_per_notebook": per_notebook(reference["cpu"], notebooks),
+            "santelab_cpu_s_per_notebook": per_notebook(santelab["cpu"], notebooks),
             "cells_compared": len(expected),
             "cells_different": len(differences),
         }
