@@ -19,7 +19,8 @@ from grading.classroom import _run, scores
 from grading.conftest import grade_args
 from santelab.grading.command import grade
 
-pytestmark = pytest.mark.slow
+# One worker grades the corpus once for every kind (a module fixture would run on each worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-hostile")]
 
 LIMITS = """
 c.GradingSettings.memory_bytes = 2 * 1024 ** 3

@@ -20,6 +20,8 @@ from santelab.course.framework import COURSE_ROOT
 
 # alice: test 2/2, written answer 3/3; bob: test 0/2, answer not graded yet; carol: 2/2, 1/3.
 SCORES = {"alice": (2, 3), "bob": (0, None), "carol": (2, 1)}
+# Its tests share one course and one report: on one xdist worker, built once.
+pytestmark = pytest.mark.xdist_group("grading-report")
 
 
 @pytest.fixture(scope="module")
