@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*; touch $@
 
 lab: $(STAMP)
-	$(BIN)/santelab lab
+	$(BIN)/santelab lab $(LAB_ARGS)
 
 # Servers the tests start themselves on loopback (never as system services).
 system-deps:
 	@bash .ci/system-deps
+	@bash .ci/hub-proxy $(VENV)
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

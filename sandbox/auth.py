@@ -50,6 +50,12 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
+def tenant_password(class_key: str, tenant: str) -> str:
+    """The persona password of `tenant` in a class keyed by `class_key` (sandbox/classroom.py)."""
+    digest = hmac.new(class_key.encode(), tenant.encode(), hashlib.sha256).hexdigest()
+    return f"classe-{digest[:24]}"
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -126,7 +126,10 @@ def banner(settings, personas, *, seconds: float, seeded: bool, mail: MailServer
     ]
     lines.append(f"  MSSanté    : SMTP {mail.host}:{mail.smtp_port}, IMAP "
                  f"{mail.host}:{mail.imap_port} (STARTTLS, AC : {mail.ca_file})")
-    if is_local(settings):
+    if settings.class_key:  # a class: no password is public, none is printed
+        lines.append("  Personas (un mot de passe par tenant, dérivé de la clé de classe "
+                     "SANTELAB_CLASS_KEY ; l'animateur : SANTELAB_FACILITATOR_PASSWORD) :")
+    elif is_local(settings):
         lines.append(f"  Personas (mot de passe commun « {settings.persona_password} » ; "
                      f"animateur : « {settings.facilitator_password} », propre à ce bac à "
                      "sable) :")
@@ -145,6 +148,7 @@ def run_up(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import create_app
+    from sandbox.classroom import prepare_class
     from sandbox.deployment import require_for_start
     from sandbox.personas import default_personas_of
 
@@ -156,6 +160,7 @@ def run_up(args: argparse.Namespace) -> int:
     app = create_app(sandbox)
     mail = _messaging(sandbox)
     personas = default_personas_of(sandbox, settings.tenant)
+    prepare_class(sandbox)  # a class: its students' tenants seeded in the background
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:

@@ -7,8 +7,10 @@ so every process sharing a store agrees on it, and no two stores accept each oth
 Passwords: the public persona password (`PUBLIC_PERSONA_PASSWORD`) is accepted only by the
 embedded local sandbox (SQLite, listening on loopback); the facilitator's password is never the
 personas' one; a shared or PostgreSQL sandbox refuses to start without both
-(`require_for_start`). The persona rows are re-hashed whenever the passwords of the settings
-are not the ones the store was given last (a copied template, a changed setting).
+(`require_for_start`). In a class (`class_key` set, sandbox/classroom.py) every tenant's
+personas have their own password derived from the key, and the public one is never accepted.
+The persona rows are re-hashed whenever the passwords of the settings are not the ones the
+store was given last (a copied template, a changed setting).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from __future__ import annotations
 import ipaddress
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.auth import check_password, hash_password
+from sandbox.auth import check_password, hash_password, tenant_password
 from sandbox.auth_models import PersonaRow
 from sandbox.deployment_models import DeploymentSecretRow
 from sandbox.settings import PUBLIC_PERSONA_PASSWORD, Settings
@@ -59,7 +61,7 @@ def require_for_start(settings: Settings) -> None:
             "sqlite", "postgresql"):
         return
     missing = []
-    if settings.persona_password == PUBLIC_PERSONA_PASSWORD:
+    if settings.persona_password == PUBLIC_PERSONA_PASSWORD and not settings.class_key:
         missing.append("le mot de passe des personas est le mot de passe public")
     if not settings.facilitator_password:
         missing.append("le mot de passe de l'animateur n'est pas défini")
@@ -98,7 +100,7 @@ def resolve(settings: Settings, store: Store) -> Settings:
         "secret": settings.secret or stored_secret(store, SIGNING),
         "facilitator_password": settings.facilitator_password or stored_secret(store, FACILITATOR),
     })
-    if resolved.facilitator_password == resolved.persona_password:
+    if not resolved.class_key and resolved.facilitator_password == resolved.persona_password:
         raise SantelabError(
             "le mot de passe de l'animateur (SANTELAB_FACILITATOR_PASSWORD) doit différer de "
             "celui des personas (SANTELAB_PERSONA_PASSWORD) : changez l'un des deux.")
@@ -106,13 +108,22 @@ def resolve(settings: Settings, store: Store) -> Settings:
     return resolved
 
 
-def password_hashes(settings: Settings) -> tuple[str, str]:
-    """(personas' hash, facilitator's hash) of resolved settings: one scrypt each."""
-    return hash_password(settings.persona_password), hash_password(settings.facilitator_password)
+def persona_password(settings: Settings, tenant: str) -> str:
+    """The personas' password of `tenant`: its own in a class, shared by every tenant otherwise."""
+    if settings.class_key:
+        return tenant_password(settings.class_key, tenant)
+    return settings.persona_password
+
+
+def password_hashes(settings: Settings, tenant: str) -> tuple[str, str]:
+    """(personas' hash, facilitator's hash) of `tenant` under resolved settings: one scrypt
+    each."""
+    return (hash_password(persona_password(settings, tenant)),
+            hash_password(settings.facilitator_password))
 
 
 def _passwords(settings: Settings) -> str:
-    return f"{settings.persona_password}\0{settings.facilitator_password}"
+    return f"{settings.persona_password}\0{settings.facilitator_password}\0{settings.class_key}"
 
 
 def apply_passwords(settings: Settings, store: Store) -> None:
@@ -121,11 +132,17 @@ def apply_passwords(settings: Settings, store: Store) -> None:
         row = session.get(DeploymentSecretRow, APPLIED)
         if row is not None and check_password(_passwords(settings), row.value):
             return
-    personas, facilitator = password_hashes(settings)
+    facilitator = hash_password(settings.facilitator_password)
     try:
         with store.session() as session:
-            session.execute(update(PersonaRow).where(PersonaRow.login != FACILITATOR_LOGIN)
-                            .values(password_hash=personas))
+            # A class has one password per tenant (one scrypt each); otherwise one for all.
+            shared = None if settings.class_key else hash_password(settings.persona_password)
+            for tenant in session.scalars(select(PersonaRow.tenant).distinct()).all():
+                personas = shared or hash_password(persona_password(settings, tenant))
+                session.execute(update(PersonaRow)
+                                .where(PersonaRow.tenant == tenant,
+                                       PersonaRow.login != FACILITATOR_LOGIN)
+                                .values(password_hash=personas))
             session.execute(update(PersonaRow).where(PersonaRow.login == FACILITATOR_LOGIN)
                             .values(password_hash=facilitator))
             session.merge(DeploymentSecretRow(name=APPLIED,

@@ -56,6 +56,11 @@ class FaultBook:
             session.merge(fault)
         self._cache.pop(tenant, None)
 
+    def forget(self, tenant: str) -> None:
+        """Drop the tenant's cached faults: the next request reads the store (a drill engine
+        in this process has just changed them)."""
+        self._cache.pop(tenant, None)
+
     def clear(self, tenant: str, service: str | None = None) -> int:
         with self.sandbox.store.session() as session:
             query = delete(FaultRow).where(FaultRow.tenant == tenant)

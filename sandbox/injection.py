@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import events, policy
 from sandbox.auth import Actor, read_token
+from sandbox.classroom import TENANT_HEADER, check_tenant
 from sandbox.errors import ServiceError
 from sandbox.refusals import mark_traced
 from sandbox.runtime import Sandbox
@@ -43,7 +44,9 @@ async def get_actor(request: Request, sandbox: SandboxDep) -> Actor:  # CPU only
             "l'en-tête « Authorization: Bearer <jeton> ».",
             code="login", headers={"WWW-Authenticate": "Bearer"},
         )
-    return read_token(token, secret=sandbox.settings.secret, now=sandbox.clock.now())
+    actor = read_token(token, secret=sandbox.settings.secret, now=sandbox.clock.now())
+    check_tenant(request.headers.get(TENANT_HEADER), actor.tenant)
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

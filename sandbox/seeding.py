@@ -62,7 +62,7 @@ def seed_tenant(sandbox: Sandbox, tenant: str, population=None) -> None:
     population = population if population is not None else load_population(sandbox.settings)
     if not isinstance(population, SeedPopulation):
         population = SeedPopulation(population)
-    hashes = deployment.password_hashes(sandbox.settings)  # scrypt: once per seed
+    hashes = deployment.password_hashes(sandbox.settings, tenant)  # scrypt: once per seed
     with sandbox.store.session() as session:
         for service in SERVICES:
             if service.seeder:

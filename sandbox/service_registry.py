@@ -77,6 +77,9 @@ SERVICES = (
     Service("dpi", routers=("sandbox.services.dpi.router:router",),
             tables=("sandbox.services.dpi.models",), seeder="sandbox.services.dpi.seed:seed",
             client="sandbox.client.dpi:Dpi"),
+    Service("drill", routers=("sandbox.drills.router:router", "sandbox.drills.console:pages"),
+            tables=("sandbox.drills.models",), client="sandbox.client.drill:Drill",
+            faultable=False),
 )
 
 

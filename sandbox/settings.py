@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = 900
     login_max_delay_seconds: int = 300
     login_tracked_max: int = 10_000  # accounts (and addresses) remembered at most
+    # A class (deploy/jupyterhub/): when set, each tenant has its own persona password derived
+    # from this key (the public one is then never accepted), and a tenant is seeded on its
+    # first login (sandbox/classroom.py).
+    class_key: str = ""
+    # The class's students (comma-separated tenants), seeded as soon as the sandbox starts.
+    class_tenants: str = ""
 
     @property
     def db_url(self) -> str:

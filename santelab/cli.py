@@ -19,6 +19,7 @@ from synthetic_data.errors import SantelabError
 COMMAND_MODULES = (
     (("generate",), "synthetic_data.cli", None),
     (("sandbox",), "sandbox.cli", "sandbox"),
+    (("drill",), "sandbox.drills.cli", "sandbox"),
     (("course",), "santelab.course", "lab"),
     (("lab",), "santelab.lab", "lab"),
     (("grade", "report"), "santelab.grading", "lab"),

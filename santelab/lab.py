@@ -82,27 +82,32 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-# nbgrader's server extensions a student's lab does without: the trainer's tools.
+# nbgrader's trainer tools, which a student's lab does without: its server extensions and
+# the JupyterLab plugins of its menus and panels (with no exchange here, the assignment list
+# has nothing to list; "Valider" stays).
 TRAINER_EXTENSIONS = ("nbgrader.server_extensions.formgrader",
                       "nbgrader.server_extensions.course_list")
+TRAINER_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+                   "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
+                   "@jupyter/nbgrader:menu")
 
 
 def student_config(folder: Path) -> Path:
-    """A server configuration file that turns the trainer's extensions off."""
-    path = folder / "jupyter_server_config_etudiant.json"
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(
-        TRAINER_EXTENSIONS, False)}}), encoding="utf-8")
-    return path
+    """A Jupyter configuration folder (for JUPYTER_CONFIG_PATH) that turns the trainer's
+    server extensions and JupyterLab plugins off."""
+    labconfig = folder / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (folder / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {
+        "jpserver_extensions": dict.fromkeys(TRAINER_EXTENSIONS, False)}}), encoding="utf-8")
+    (labconfig / "page_config.json").write_text(json.dumps({
+        "disabledExtensions": dict.fromkeys(TRAINER_PLUGINS, True)}), encoding="utf-8")
+    return folder
 
 
-def jupyter_command(port: int, root: Path, browser: bool,
-                    config: Path | None = None) -> list[str]:
+def jupyter_command(port: int, root: Path, browser: bool) -> list[str]:
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
            f"--ServerApp.root_dir={root}"]
-    if config is not None:
-        cmd.append(f"--config={config}")
     if not browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
@@ -117,7 +122,8 @@ def data_dir() -> Path:
 
 
 def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    """The folder JupyterLab opens, and the server configuration it needs."""
+    """The folder JupyterLab opens, and the configuration folder it needs (None: the
+    environment's own)."""
     course = Path(args.root)
     if not (course / "nbgrader_config.py").exists():
         raise SantelabError(f"dossier du cours introuvable : {course}")
@@ -128,10 +134,28 @@ def lab_root(args: argparse.Namespace) -> tuple[Path, Path | None]:
     release = released_course(course, data / "cours", progress=lambda line: print(line,
                                                                                   flush=True))
     print(fill_workspace(release, workspace).summary(), flush=True)
-    return workspace, student_config(data / "lab")
+    return workspace, student_config(data / "lab" / "config")
+
+
+def prepare(args: argparse.Namespace) -> int:
+    """Build what a first start needs and start nothing: the course's release, the student's
+    workspace, the sandbox's seeded template and a quiet JupyterLab (Binder's postBuild)."""
+    root, _config = lab_root(args)
+    quiet_jupyterlab()
+    if not args.no_sandbox and importlib.util.find_spec("sandbox.template_cache") is not None:
+        from sandbox.settings import Settings
+        from sandbox.template_cache import build_template
+
+        settings = Settings()
+        print(f"Peuplement du bac à sable ({settings.patients} patients fictifs)…", flush=True)
+        build_template(settings, settings.tenant)
+    print(f"Lab prêt à démarrer : {root}", flush=True)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.prepare:
+        return prepare(args)
     ports = ((args.port, "--port"), (args.sandbox_port, "--sandbox-port"),
              (args.smtp_port, "--smtp-port"), (args.imap_port, "--imap-port"))
     for port, option in ports:
@@ -161,7 +185,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
         quiet_jupyterlab()
-        lab = _start(jupyter_command(args.port, root, args.browser, config), env)
+        if config is not None:
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+                [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
+        lab = _start(jupyter_command(args.port, root, args.browser), env)
         children.append(lab)
         print(f"JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout arrêter)",
               flush=True)
@@ -195,4 +222,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="espace étudiant (défaut : espace-etudiant dans le dossier de données)")
     lab.add_argument("--trainer", action="store_true",
                      help="formateur : ouvrir le dossier du cours avec le formgrader de nbgrader")
+    lab.add_argument("--prepare", action="store_true",
+                     help="préparer le premier démarrage (cours publié, espace étudiant, bac à "
+                          "sable peuplé) sans rien lancer")
     lab.set_defaults(handler=run)

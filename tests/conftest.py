@@ -5,6 +5,7 @@ import shutil
 import tempfile
 
 import pytest
+from fixtures.chromium import CHROMIUM, CHROMIUM_ARGS
 from fixtures.personas import FACILITATOR_PASSWORD
 
 # Feature fixtures (tests/ is on sys.path: this conftest sits in a folder without __init__).
@@ -24,19 +25,7 @@ def pytest_unconfigure(config):
     shutil.rmtree(config.santelab_data_dir, ignore_errors=True)
 
 
-# Debian chromium driven by Playwright: never a downloaded browser (see shared recipes).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium driven by Playwright: never a downloaded browser."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -83,8 +83,8 @@ class Dpi(Resource):
 
     def encrypt_files(self) -> list[str]:
         """Inject d'exercice (animateur) : chiffrer le dossier partagé."""
-        return self._post("/dpi/fichiers/chiffrement")["fichiers"]
+        return self._post("/dpi/dossier-partage/chiffrement")["fichiers"]
 
     def restore_files(self) -> list[str]:
         """Restauration (animateur) : remettre les fichiers depuis la sauvegarde."""
-        return self._post("/dpi/fichiers/restauration")["fichiers"]
+        return self._post("/dpi/dossier-partage/restauration")["fichiers"]

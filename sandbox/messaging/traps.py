@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from sandbox import events, personas
 from sandbox.messaging import mailstore
-from sandbox.messaging.models import TrapRow
+from sandbox.messaging.models import MessageRow, TrapRow
 from sandbox.runtime import Sandbox
 from sandbox.vocabulary import SUCCESS
 
@@ -55,13 +55,21 @@ def build(template: dict, *, recipient: str, link: str, when) -> EmailMessage:
 
 
 def inject(sandbox: Sandbox, tenant: str, template_name: str, recipients: list[str], *,
-           base_url: str, persona: str | None = None, role: str | None = None) -> list[dict]:
-    """Deliver the trap `template_name` to each recipient; one token (link) per recipient."""
+           base_url: str, persona: str | None = None, role: str | None = None,
+           key: str | None = None) -> list[dict]:
+    """Deliver the trap `template_name` to each recipient; one token (link) per recipient.
+
+    `key` (a drill inject's) derives the message ids from it and skips a recipient who already
+    holds that message: replayed after a crash, the inject delivers nothing twice.
+    """
     template = templates().get(template_name)
     if template is None:
         raise UnknownTemplate(template_name)
     sent = []
-    for recipient in recipients:
+    for number, recipient in enumerate(recipients):
+        message_id = f"<{key}.{number}@exercice.santelab>" if key else None
+        if message_id and _delivered(sandbox, tenant, message_id):
+            continue
         token = secrets.token_urlsafe(16)
         now = sandbox.clock.now()
         message = build(template, recipient=recipient,
@@ -70,7 +78,7 @@ def inject(sandbox: Sandbox, tenant: str, template_name: str, recipients: list[s
             sandbox, tenant, mailstore.Sender(persona, role, None),
             parseaddr(template["from"])[1], [recipient], message.as_bytes(),
             subject=template["subject"], kind="piege",
-            detail={"modele": template_name, "jeton": token})
+            detail={"modele": template_name, "jeton": token}, message_id=message_id)
         with sandbox.store.session() as session:
             session.add(TrapRow(tenant=tenant, token=token, template=template_name,
                                 mailbox=mailstore.normalise(recipient), message_id=message_id,
@@ -78,6 +86,12 @@ def inject(sandbox: Sandbox, tenant: str, template_name: str, recipients: list[s
         sent.append({"boite": mailstore.normalise(recipient), "jeton": token,
                      "message": message_id, "modele": template_name})
     return sent
+
+
+def _delivered(sandbox: Sandbox, tenant: str, message_id: str) -> bool:
+    with sandbox.store.session() as session:
+        return session.scalar(select(MessageRow.uid).where(
+            MessageRow.tenant == tenant, MessageRow.message_id == message_id).limit(1)) is not None
 
 
 def find(sandbox: Sandbox, token: str) -> TrapRow | None:

@@ -20,6 +20,13 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0 if complete or not args.strict else 1
 
 
+def _modules(args: argparse.Namespace) -> int:
+    from santelab.course.modules_table import markdown  # nbformat: only for this command
+
+    print(markdown(Path(args.root)))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     course = subparsers.add_parser("course", help="outils du cours noté (nbgrader)")
     actions = course.add_subparsers(dest="action", metavar="ACTION", parser_class=type(course))
@@ -34,3 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--strict", action="store_true", help="code de sortie 1 s'il reste un manque"
     )
     coverage.set_defaults(handler=_coverage)
+    modules = actions.add_parser(
+        "modules", help="tableau des notebooks (domaine, compétences, durée) en Markdown"
+    )
+    modules.add_argument(
+        "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
+    )
+    modules.set_defaults(handler=_modules)

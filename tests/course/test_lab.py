@@ -3,8 +3,8 @@ the trainer — and Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
 
-import os
-import shutil
+import json
+import re
 import signal
 import socket
 import subprocess
@@ -14,19 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from fixtures.servers import ServerProcess, http_answers
+from fixtures.lab import Lab
 
-from sandbox.ports import free_port
-from santelab.course.framework import COURSE_ROOT
-
-
-def _env(tmp_path: Path, token: str) -> dict[str, str]:
-    dirs = {name: tmp_path / name.lower() for name in (
-        "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-        "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")}
-    env = {k: v for k, v in os.environ.items() if k != "SANTELAB_URL"}
-    dirs["SANTELAB_DATA_DIR"] = tmp_path / "sandbox"  # the services' store, thrown away
-    return {**env, **{k: str(v) for k, v in dirs.items()}, "JUPYTER_TOKEN": token}
+from santelab.lab import TRAINER_PLUGINS
 
 
 @pytest.mark.slow
@@ -35,18 +25,9 @@ def _env(tmp_path: Path, token: str) -> dict[str, str]:
                          ids=["etudiant-lab-seul", "etudiant-avec-services", "formateur"])
 def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox: bool,
                                                   trainer: bool, released):
-    port, sandbox_port, token = free_port(), free_port(), "jeton-de-test"
-    options = (["--sandbox-port", str(sandbox_port), "--smtp-port", str(free_port()),
-                "--imap-port", str(free_port())] if with_sandbox else ["--no-sandbox"])
-    if trainer:
-        options.append("--trainer")
-    # built once: a copy under the data folder spares each launch the nbgrader run
-    shutil.copytree(released, tmp_path / "sandbox" / "cours" / released.name)
-    lab, auth = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
-    launcher = ServerProcess(
-        [sys.executable, "-m", "santelab", "lab", "--port", str(port), *options,
-         "--no-browser", "--root", str(COURSE_ROOT)],
-        env=_env(tmp_path, token), ready=http_answers(f"{lab}/api/status", auth))
+    launcher = Lab(tmp_path, released, *(["--trainer"] if trainer else []), sandbox=with_sandbox)
+    lab, auth, port, sandbox_port = (launcher.url, launcher.headers, launcher.port,
+                                     launcher.sandbox_port)
     try:
         launcher.start()
         status = requests.get(f"{lab}/api/status", headers=auth, timeout=5)
@@ -57,12 +38,19 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
             assert "source" in names, "formateur : racine = le cours (modules/)"
         else:
             assert names >= {"d1_donnees_sante", "d4_outils_numeriques"} and "source" not in names
-            assert (tmp_path / "sandbox" / "espace-etudiant" / "d1_donnees_sante").is_dir()
+            assert (launcher.workspace / "d1_donnees_sante").is_dir()
         language = requests.get(f"{lab}/lab/api/settings/@jupyterlab/translation-extension:plugin",
                                 headers=auth, timeout=5).json()
         assert language["schema"]["properties"]["locale"]["default"] == "fr_FR", language
         french = requests.get(f"{lab}/lab/api/translations/fr_FR", headers=auth, timeout=5).json()
         assert french["data"].get("jupyterlab"), "le pack de langue français doit être installé"
+        page = requests.get(f"{lab}/lab", headers=auth, timeout=5).text
+        plugins = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page,
+                                       re.S).group(1)).get("disabledExtensions", [])
+        if trainer:
+            assert not set(TRAINER_PLUGINS) & set(plugins), "le formateur garde nbgrader"
+        else:
+            assert set(TRAINER_PLUGINS) <= set(plugins), f"outils du formateur visibles : {plugins}"
         lab_children = psutil.Process(launcher.pid).children(recursive=True)
         assert lab_children, "JupyterLab doit être un processus enfant du lanceur"
         urls = {_environ(c).get("SANTELAB_URL") for c in lab_children}

@@ -44,6 +44,8 @@ ENDPOINTS = {
     "annuaire.search": ("GET", "/annuaire/fhir/Organization", None),
     "admin.faults": ("GET", "/admin/faults", None),
     "admin.events": ("GET", "/admin/events?limit=1", None),
+    "drill.facilitate": ("GET", "/drill/scenarios", None),
+    "drill.play": ("GET", "/drill/messages", None),
 }
 
 

@@ -58,8 +58,8 @@ def persona_for(path: str) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,  # the same cases every run:
+          suppress_health_check=list(HealthCheck))  # a finding is reproducible, CI not flaky
 def test_openapi(case, fuzz_server):
     key = case.operation.label
     CALLS[key] = CALLS.get(key, 0) + 1

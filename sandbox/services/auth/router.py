@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from sandbox.auth import issue_token, verify
+from sandbox.classroom import admit
 from sandbox.errors import ServiceError
 from sandbox.injection import ActorDep, SandboxDep
 from sandbox.login_throttle import LoginRefused, attempt
@@ -20,6 +21,7 @@ def token(body: TokenRequest, sandbox: SandboxDep, request: Request) -> Token:
     thread, never on the event loop."""
 
     def check():
+        admit(sandbox, body.tenant, body.password)  # a class's tenant: seeded on first login
         with sandbox.store.session() as session:
             return verify(session, body.tenant, body.login, body.password)
 

@@ -12,12 +12,13 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from sandbox import pdf
 from sandbox.errors import ServiceError
 from sandbox.injection import ServiceContext, service_context
 from sandbox.service_router import ServiceRouter
 from sandbox.services.dpi import capsule as capsules
 from sandbox.services.dpi import event_names as ev
-from sandbox.services.dpi import files, pdf
+from sandbox.services.dpi import files
 from sandbox.services.dpi.models import DpiAdministration, DpiOrder, DpiStay, DpiUnit, SharedFile
 from sandbox.services.dpi.schedule import (
     PARIS,
@@ -300,7 +301,7 @@ def read_file(nom: str, ctx: Ctx) -> Response:
     return Response(row.content, media_type=media)
 
 
-@router.post("/fichiers/chiffrement", response_model=OperationFichiers,
+@router.post("/dossier-partage/chiffrement", response_model=OperationFichiers,
              summary="Inject d'exercice : chiffrer le dossier partagé (rançongiciel simulé)")
 def encrypt_files(ctx: Ctx) -> OperationFichiers:
     ctx.require(ev.FILES_ENCRYPTED, target="dpi/fichiers")
@@ -310,7 +311,7 @@ def encrypt_files(ctx: Ctx) -> OperationFichiers:
     return OperationFichiers(fichiers=names)
 
 
-@router.post("/fichiers/restauration", response_model=OperationFichiers,
+@router.post("/dossier-partage/restauration", response_model=OperationFichiers,
              summary="Restaurer le dossier partagé depuis la sauvegarde")
 def restore_files(ctx: Ctx) -> OperationFichiers:
     ctx.require(ev.FILES_RESTORED, target="dpi/fichiers")

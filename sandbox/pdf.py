@@ -1,4 +1,5 @@
-"""Print HTML to PDF with Debian's Chromium (headless print-to-PDF), bounded in time."""
+"""Print HTML to PDF with Debian's Chromium (headless print-to-PDF), bounded in time: the DPI's
+continuity capsule and the drills' RETEX report print through here."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def print_html(html: str) -> bytes:
         raise ServiceError(503, "Export PDF indisponible : Chromium n'est pas installé sur le "
                                 "serveur du bac à sable ; utilisez le format HTML et imprimez-le.")
     with tempfile.TemporaryDirectory(prefix="santelab-pdf-") as folder:
-        source, target = Path(folder, "capsule.html"), Path(folder, "capsule.pdf")
+        source, target = Path(folder, "document.html"), Path(folder, "document.pdf")
         source.write_text(html, encoding="utf-8")
         try:
             subprocess.run([binary, "--headless", "--no-sandbox", "--disable-gpu",
