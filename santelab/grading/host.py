@@ -253,5 +253,6 @@ class KernelHost:
 
 
 def exchange_root() -> Path:
-    """A short folder for the workers' Unix sockets (paths are limited to 107 bytes)."""
-    return Path(tempfile.mkdtemp(prefix="slg-", dir="/tmp"))
+    """A short folder for the workers' Unix sockets (paths are limited to 107 bytes), named
+    after the grader's pid: what a killed grader leaves is found by its pid."""
+    return Path(tempfile.mkdtemp(prefix=f"slg-{os.getpid()}-", dir="/tmp"))

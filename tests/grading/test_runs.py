@@ -62,6 +62,8 @@ def test_killed_grader_restarts_without_grading_twice_or_losing(tmp_path, bwrap)
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate()
+    for left in Path("/tmp").glob(f"slg-{first.pid}-*"):  # its exchange folder (no atexit)
+        shutil.rmtree(left)
     done_before = {json.loads(line)["student"] for line in journal.read_text().splitlines()}
     assert 3 <= len(done_before) < len(CLASS), "le correcteur devait être tué en cours de route"
     second = start(root, corpus.ASSIGNMENT)
