@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     (("drill",), "sandbox.drills.cli", "sandbox"),
     (("course",), "santelab.course", "lab"),
     (("lab",), "santelab.lab", "lab"),
+    (("grade", "report"), "santelab.grading", "lab"),
 )
 OWN_PACKAGES = ("synthetic_data", "sandbox", "santelab")
 

@@ -32,6 +32,10 @@ class Framework:
                 return domain.competencies[code]
         return None
 
+    def domain_of(self, competency: str) -> str:
+        """The domain a competency code belongs to (D4.1 -> D4), as the grading reports group it."""
+        return competency.split(".", 1)[0]
+
 
 def load_framework(root: Path = COURSE_ROOT) -> Framework:
     """Read the framework; a missing or malformed file is a user error, in French."""

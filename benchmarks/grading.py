@@ -1,0 +1,148 @@
+"""Grading benchmark: notebooks/s of `santelab grade` against `nbgrader autograde`, same run.
+
+Builds one class of the real course (half full solutions, half alternating wrong and blank
+answers, from the course harness), copies it twice, grades one copy with `nbgrader autograde`
+and the other with `santelab grade`, each in a child process whose whole process tree's RSS
+is sampled (psutil), then diffs every cell's score between the two gradebooks. Also prints
+the time to the first graded submission (the first line of santelab's journal) and, where a
+cgroup v1 `cpuacct` hierarchy is writable (as root here), the CPU seconds of each whole tree
+per notebook: on a machine shared with others, wall time alone says little.
+
+    .venv/bin/python benchmarks/grading.py                          # 104 submissions of d1
+    .venv/bin/python benchmarks/grading.py --submissions 6 --workers 4   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from grading.classroom import _run, release, scores, submit  # noqa: E402
+
+MB = 1024 * 1024
+
+
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def cpu_group(name: str) -> Path | None:
+    """A fresh cpuacct cgroup (v1), or None where cgroups are not writable."""
+    group = CPUACCT / name
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    return group
+
+
+def run_tree(command: list[str], cwd: Path, journal: Path | None = None) -> dict:
+    """Run `command`; wall time, peak RSS of its process tree, time to first journal line,
+    CPU seconds of the whole tree (None without a cgroup)."""
+    group = cpu_group(f"bench-grading-{time.time_ns()}")
+    if group is not None:  # the child joins the group before exec: every descendant counts
+        command = ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *command]
+    # Output to a file, not a pipe: nbgrader's log fills a pipe nobody reads until the end,
+    # and the grader then waits, blocked on write (it did, and its time doubled).
+    with tempfile.TemporaryFile() as log:
+        result = _watch(command, cwd, journal, log)
+    cpu = None
+    if group is not None:
+        cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+        for _ in range(50):  # the last kernels may still be on their way out
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return {**result, "cpu": cpu}
+
+
+def _watch(command: list[str], cwd: Path, journal: Path | None, log) -> dict:
+    started = time.monotonic()
+    process = psutil.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    peak, first = 0, None
+    while process.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        if first is None and journal is not None and journal.exists() and journal.stat().st_size:
+            first = time.monotonic() - started
+        time.sleep(0.2)
+    log.seek(0)
+    return {"seconds": time.monotonic() - started, "peak_mb": peak / MB, "first": first,
+            "code": process.returncode, "output": log.read().decode(errors="replace")}
+
+
+def per_notebook(cpu: float | None, notebooks: int) -> float | None:
+    return None if cpu is None else round(cpu / notebooks, 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="d1_donnees_sante")
+    parser.add_argument("--submissions", type=int, default=104)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        nb_course, ours = Path(tmp) / "nbgrader", Path(tmp) / "santelab"
+        kinds = ["solution" if i % 2 == 0 else ("wrong" if i % 4 == 1 else "blank")
+                 for i in range(args.submissions)]
+        students = {f"etu{i:03d}": kind for i, kind in enumerate(kinds)}
+        release(nb_course, args.assignment)
+        submit(nb_course, args.assignment, students)
+        ours.mkdir()
+        shutil.copy(nb_course / "nbgrader_config.py", ours)
+        for folder in ("source", "submitted"):
+            shutil.copytree(nb_course / folder, ours / folder)
+        assert _run(["generate_assignment", args.assignment], ours).returncode == 0
+        notebooks = len(list((nb_course / "submitted").glob(f"*/{args.assignment}/*.ipynb")))
+        print(f"{args.submissions} copies, {notebooks} notebooks ({args.assignment}), "
+              f"{psutil.cpu_count()} cœurs")
+
+        bin_dir = Path(sys.executable).parent
+        reference = run_tree([str(bin_dir / "nbgrader"), "autograde", args.assignment],
+                             nb_course)
+        santelab = run_tree([sys.executable, "-m", "santelab", "grade", args.assignment,
+                             "--quiet", "--workers", str(args.workers)], ours,
+                            journal=ours / ".santelab-grade" / "journal.jsonl")
+        for name, result in (("nbgrader autograde", reference), ("santelab grade", santelab)):
+            if result["code"] != 0:
+                print(f"{name} a échoué :\n{result['output'][-3000:]}")
+                return 1
+        expected, found = scores(nb_course, args.assignment), scores(ours, args.assignment)
+        differences = {k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)}
+        rate_ref = notebooks / reference["seconds"]
+        rate_ours = notebooks / santelab["seconds"]
+        figures = {
+            "nbgrader_nb_per_s": round(rate_ref, 3),
+            "santelab_nb_per_s": round(rate_ours, 3),
+            "speedup": round(rate_ours / rate_ref, 2),
+            "nbgrader_peak_mb": round(reference["peak_mb"]),
+            f"santelab_peak_mb_{args.workers}_workers": round(santelab["peak_mb"]),
+            "santelab_first_submission_s": round(santelab["first"] or 0, 1),
+            "nbgrader_seconds": round(reference["seconds"], 1),
+            "santelab_seconds": round(santelab["seconds"], 1),
+            "nbgrader_cpu_s_per_notebook": per_notebook(reference["cpu"], notebooks),
+            "santelab_cpu_s_per_notebook": per_notebook(santelab["cpu"], notebooks),
+            "cells_compared": len(expected),
+            "cells_different": len(differences),
+        }
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return 0 if not differences else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""jupyter_client plumbing: a kernel manager whose kernels are forked by a worker's host.
+
+nbclient (and so nbgrader's Execute) drives the kernel exactly as usual; only the launch,
+signals and liveness go through the fork server, and the sockets are Unix sockets (`ipc`) in
+the worker's exchange folder, so that a kernel without network still talks to the grader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
+from traitlets import Any as AnyTrait
+from traitlets import Integer, default
+
+from santelab.grading.host import HostLost, KernelHost
+
+POLL_INTERVAL = 0.05
+
+
+class ForkProvisioner(KernelProvisionerBase):
+    """Launches a kernel by asking the worker's fork server; never a subprocess of ours."""
+
+    host: KernelHost
+    pid: int | None = None
+
+    @property
+    def has_process(self) -> bool:
+        return self.pid is not None
+
+    async def poll(self) -> int | None:
+        if self.pid is None:
+            return 0
+        try:
+            status = self.host.request("poll", pid=self.pid)
+        except HostLost:
+            return -1
+        return None if status is None else int(status)
+
+    async def wait(self) -> int | None:
+        while (status := await self.poll()) is None:
+            await asyncio.sleep(POLL_INTERVAL)
+        self.pid = None
+        return status
+
+    async def send_signal(self, signum: int) -> None:
+        if self.pid is not None:
+            try:
+                self.host.request("signal", pid=self.pid, signal=int(signum))
+            except HostLost:
+                self.pid = None
+
+    async def kill(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGTERM)
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        # nbclient's extra arguments (e.g. --HistoryManager.hist_file=:memory:) follow the
+        # connection file in a normal command line: keep them.
+        argv = [arg for arg in cmd[1:] if arg.startswith("--") and "{connection_file}" not in arg
+                and not arg.startswith("--f=")]
+        connection = {key: value.decode() if isinstance(value, bytes) else value
+                      for key, value in self.connection_info.items()}
+        self.pid = int(self.host.request("spawn", connection=connection, argv=argv))
+        return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        self.pid = None
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        km = self.parent
+        km.transport = "ipc"
+        km.ip = str(self.host.kernel_dir / uuid.uuid4().hex[:12])
+        kwargs = await super().pre_launch(**kwargs)
+        km.write_connection_file()  # allocates the socket names and the HMAC key
+        self.connection_info = km.get_connection_info()
+        kwargs["cmd"] = km.format_kernel_cmd(extra_arguments=kwargs.get("extra_arguments"))
+        return kwargs
+
+    def get_shutdown_wait_time(self, recommended: float = 5.0) -> float:
+        return 1.0
+
+
+class ForkKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager bound to one worker's fork server."""
+
+    host = AnyTrait()
+    max_message_bytes = Integer(64 * 1024 * 1024)
+
+    @default("context")
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        # A single message above this (a huge image) is refused by zmq, not held in memory.
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        return context
+
+    def client(self, **kwargs: Any):
+        kwargs.setdefault("context", self.context)  # its sockets get the size limit
+        return super().client(**kwargs)
+
+    async def _async_pre_start_kernel(self, **kw: Any):
+        if self.provisioner is None:
+            provisioner = ForkProvisioner(kernel_id=self.kernel_id or str(uuid.uuid4()),
+                                          kernel_spec=self.kernel_spec, parent=self)
+            provisioner.host = self.host
+            self.provisioner = provisioner
+        return await super()._async_pre_start_kernel(**kw)

@@ -1,0 +1,84 @@
+"""Limits and isolation of `santelab grade`, as traitlets settings (like nbgrader's own).
+
+Set them in the course's `nbgrader_config.py`, e.g. `c.GradingSettings.memory_bytes = 2 * GIB`;
+the command-line options (--workers, --timeout) override them.
+"""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+from traitlets import Bool, Enum, Float, Integer, List, Unicode
+from traitlets.config import Configurable
+
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+
+# What the course's set-up cells import: loaded once per worker, before any kernel is forked.
+DEFAULT_PRELOAD = [
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
+    "fhir.resources", "yaml", "httpx", "sqlalchemy", "fastapi", "pydantic",
+    "synthetic_data", "synthetic_data.fhir_models", "sandbox.client", "sandbox.app",
+    "sandbox.runtime", "sandbox.template_cache", "sandbox.in_process", "santelab.course.student",
+    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "zmq",
+]
+
+# Then called once, in that order ("module:function"): see santelab/grading/warmup.py.
+DEFAULT_WARMUP = ["santelab.grading.warmup:population", "santelab.grading.warmup:sandbox_app"]
+
+
+class GradingSettings(Configurable):
+    """How `santelab grade` runs submissions: workers, isolation, limits."""
+
+    workers = Integer(2, help="Notebooks graded at once (one kernel each).").tag(config=True)
+    isolation = Enum(
+        ["bubblewrap", "none"], "bubblewrap",
+        help=dedent("""
+        `bubblewrap`: each worker's kernels run in a bwrap sandbox (own mount, pid, network
+        and IPC namespaces; only Python, the installed packages and an empty scratch tmpfs
+        visible; no network but its own loopback) under a dedicated uid when run as root.
+        `none`: kernels run as the grader itself (refused unless allow_unisolated).
+        """),
+    ).tag(config=True)
+    allow_unisolated = Bool(
+        False, help="Grade even when no isolation is available (trusted submissions only)."
+    ).tag(config=True)
+    grading_uid = Integer(
+        64000, help="First uid kernels run as when the grader is root (one uid per worker)."
+    ).tag(config=True)
+    cell_timeout = Integer(
+        None, allow_none=True,
+        help="Seconds per cell; None keeps nbgrader's Execute.timeout.",
+    ).tag(config=True)
+    notebook_timeout = Float(
+        900.0, help="Seconds a whole notebook may run before its kernel is killed."
+    ).tag(config=True)
+    memory_bytes = Integer(4 * GIB, help="Address space of a kernel process (RLIMIT_AS).").tag(
+        config=True)
+    max_processes = Integer(
+        64, help="Processes a kernel's uid may own (RLIMIT_NPROC; needs root, see grading_uid)."
+    ).tag(config=True)
+    cpu_seconds = Integer(
+        900, help=dedent("""
+        CPU seconds each kernel process may use (RLIMIT_CPU; a process the kernel starts gets
+        as much again). A backstop: the time limits interrupt a cell long before.
+        """),
+    ).tag(config=True)
+    max_file_bytes = Integer(256 * MIB, help="Largest file a kernel may write.").tag(config=True)
+    scratch_bytes = Integer(512 * MIB, help="Size of a worker's writable tmpfs.").tag(config=True)
+    max_output_bytes = Integer(
+        8 * MIB, help="Output a notebook may produce; beyond it, outputs are dropped."
+    ).tag(config=True)
+    max_message_bytes = Integer(
+        64 * MIB, help="Largest single kernel message (a huge image) the grader accepts."
+    ).tag(config=True)
+    preload = List(
+        Unicode(), DEFAULT_PRELOAD, help="Modules imported once per worker before forking kernels."
+    ).tag(config=True)
+    warmup = List(
+        Unicode(), DEFAULT_WARMUP,
+        help="Functions (module:function) each worker calls once after preloading, before forking.",
+    ).tag(config=True)
+    zero_on_tampering = Bool(
+        True, help="A notebook that tampers with the tests or the grader scores zero."
+    ).tag(config=True)
