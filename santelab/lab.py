@@ -92,6 +92,12 @@ TRAINER_PLUGINS = ("@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:for
                    "@jupyter/nbgrader:menu")
 
 
+# The sandbox's pages in the lab's launcher: (proxy name, title, page under it).
+LAUNCHER_PAGES = (("santelab", "Bac à sable : services et API", "docs"),
+                  ("santelab-exercices", "Exercices de crise : joueurs et animateur",
+                   "drill/accueil"))
+
+
 def lab_config(folder: Path, *, student: bool, sandbox_port: int | None) -> Path:
     """A Jupyter configuration folder (for JUPYTER_CONFIG_PATH): the sandbox's pages as
     launcher entries, proxied by JupyterLab (a browser of Binder or of a JupyterHub cannot
@@ -102,10 +108,11 @@ def lab_config(folder: Path, *, student: bool, sandbox_port: int | None) -> Path
     if student:
         server["ServerApp"] = {"jpserver_extensions": dict.fromkeys(TRAINER_EXTENSIONS, False)}
     if sandbox_port is not None:
-        server["ServerProxy"] = {"servers": {"santelab": {
-            "command": [], "port": sandbox_port, "new_browser_tab": True,
-            "launcher_entry": {"title": "Bac à sable : services et API", "path_info": "santelab/docs",
-                               "category": "santelab"}}}}
+        server["ServerProxy"] = {"servers": {
+            name: {"command": [], "port": sandbox_port, "new_browser_tab": True,
+                   "launcher_entry": {"title": title, "path_info": f"{name}/{page}",
+                                      "category": "santelab"}}
+            for name, title, page in LAUNCHER_PAGES}}
     (folder / "jupyter_server_config.json").write_text(json.dumps(server), encoding="utf-8")
     (labconfig / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": dict.fromkeys(TRAINER_PLUGINS, True)} if student else {}),
@@ -130,6 +137,12 @@ def data_dir() -> Path:
     return Settings().data_dir
 
 
+def student_config_folder() -> Path:
+    """The student's Jupyter configuration folder (Binder's `start` puts it on
+    JUPYTER_CONFIG_PATH)."""
+    return data_dir() / "lab" / "etudiant"
+
+
 def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple[Path, Path]:
     """The folder JupyterLab opens, and the configuration folder it runs with."""
     course = Path(args.root)
@@ -143,14 +156,14 @@ def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple
     release = released_course(course, data / "cours", progress=lambda line: print(line,
                                                                                   flush=True))
     print(fill_workspace(release, workspace).summary(), flush=True)
-    return workspace, lab_config(data / "lab" / "etudiant", student=True,
+    return workspace, lab_config(student_config_folder(), student=True,
                                  sandbox_port=sandbox_port)
 
 
 def prepare(args: argparse.Namespace) -> int:
     """Build what a first start needs and start nothing: the course's release, the student's
     workspace, the sandbox's seeded template and a quiet JupyterLab (Binder's postBuild)."""
-    root, _config = lab_root(args)
+    root, _config = lab_root(args, None if args.no_sandbox else args.sandbox_port)
     quiet_jupyterlab()
     if not args.no_sandbox and importlib.util.find_spec("sandbox.template_cache") is not None:
         from sandbox.settings import Settings

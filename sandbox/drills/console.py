@@ -1,4 +1,4 @@
-"""The facilitator's console and the players' view: two web pages, and what the console shows.
+"""The facilitator's console, the players' view and their home page, and what the console shows.
 
 The pages hold no data and no secret: they are static HTML whose script logs in (or reads the
 token from the URL fragment, which no server sees) and polls `/drill/runs/{run}/console`
@@ -71,6 +71,15 @@ def _page(name: str, **values: str) -> HTMLResponse:
     text = resources.files("sandbox.drills").joinpath(f"web/{name}").read_text("utf-8")
     return HTMLResponse(string.Template(text).substitute(
         poll_ms=str(POLL_MS), **{k: html.escape(v) for k, v in values.items()}))
+
+
+@pages.get("/accueil", response_class=HTMLResponse)
+def home_page() -> HTMLResponse:
+    """Where a lab's launcher lands: the players' views, and the facilitator's runs."""
+    teams = "".join(f'<li><a href="equipes/{key}">{html.escape(label)}</a></li>'
+                    for key, label in TEAM_LABELS.items())
+    text = resources.files("sandbox.drills").joinpath("web/accueil.html").read_text("utf-8")
+    return HTMLResponse(string.Template(text).substitute(poll_ms=str(POLL_MS), equipes=teams))
 
 
 @pages.get("/console/{run}", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from santelab.grading.settings import MIB, GradingSettings
+from santelab.grading.zygote import receive_line
 from synthetic_data.errors import SantelabError
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
@@ -218,12 +219,7 @@ class KernelHost:
                 conn.settimeout(REQUEST_TIMEOUT)
                 conn.connect(self.control)
                 conn.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
-                data = b""
-                while not data.endswith(b"\n"):
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = receive_line(conn)
             reply = json.loads(data)
         except (OSError, ValueError) as exc:
             raise HostLost(f"serveur de noyaux muet ({exc})") from None

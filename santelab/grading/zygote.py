@@ -215,6 +215,18 @@ def _answer(request: dict, config: dict, children: dict[int, int | None],
     raise ValueError(f"unknown op {op!r}")
 
 
+
+def receive_line(connection: socket.socket) -> bytes:
+    """One message of the host's and the server's protocol: JSON ended by a newline."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def serve(path: str, config: dict) -> None:
     _preload(config.get("preload", []), config.get("warmup", []))
     # A kernel runs as another uid, but the server also refuses to be read or traced.
@@ -228,12 +240,7 @@ def serve(path: str, config: dict) -> None:
     while True:
         connection, _ = server.accept()
         with connection:
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = connection.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = receive_line(connection)
             try:
                 reply = {"ok": _answer(json.loads(data), config, children, [server, connection])}
             except Exception as exc:  # report, keep serving

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from fixtures.jupyter_kernels import Kernel
 from fixtures.servers import ServerProcess, http_answers
 
 from sandbox.ports import free_port
+from santelab.lab import LAUNCHER_PAGES, TRAINER_PLUGINS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -72,6 +74,15 @@ def test_binder_builds_and_starts_the_lab_on_the_student_workspace(tmp_path):
         released = httpx.get(f"{url}/api/contents/{NOTEBOOK}", headers=headers,
                              timeout=30).json()["content"]
         assert "BEGIN SOLUTION" not in json.dumps(released)
+        page = httpx.get(f"{url}/lab", headers=headers, timeout=30).text
+        disabled = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page,
+                                        re.S).group(1)).get("disabledExtensions", [])
+        assert set(TRAINER_PLUGINS) <= set(disabled), f"outils du formateur visibles : {disabled}"
+        entries = httpx.get(f"{url}/server-proxy/servers-info", headers=headers,
+                            timeout=30).json()["server_processes"]
+        assert {e["name"] for e in entries} == {name for name, _t, _p in LAUNCHER_PAGES}
+        docs = httpx.get(f"{url}/santelab/docs", headers=headers, timeout=30)
+        assert docs.status_code == 200 and "/santelab/openapi.json" in docs.text
         set_up = next(c for c in released["cells"] if c["cell_type"] == "code")
         with Kernel(url, token) as kernel:
             output = kernel.run("".join(set_up["source"]))

@@ -16,7 +16,7 @@ import pytest
 import requests
 from fixtures.lab import Lab
 
-from santelab.lab import TRAINER_PLUGINS
+from santelab.lab import LAUNCHER_PAGES, TRAINER_PLUGINS
 
 
 @pytest.mark.slow
@@ -62,8 +62,14 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
             # ... and through the lab (all a Binder or JupyterHub browser can reach)
             entries = requests.get(f"{lab}/server-proxy/servers-info", headers=auth,
                                    timeout=5).json()["server_processes"]
-            assert [e["launcher_entry"]["title"] for e in entries] == [
-                "Bac à sable : services et API"], entries
+            assert sorted(e["launcher_entry"]["title"] for e in entries) == sorted(
+                title for _name, title, _page in LAUNCHER_PAGES), entries
+            home = requests.get(f"{lab}/santelab-exercices/drill/accueil", headers=auth,
+                                timeout=10)
+            assert home.status_code == 200 and 'href="equipes/unite_de_soins"' in home.text
+            script = requests.get(f"{lab}/santelab-exercices/drill/web/drill.js", headers=auth,
+                                  timeout=10)
+            assert script.status_code == 200 and "ROOT" in script.text
             proxied = requests.get(f"{lab}/santelab/docs", headers=auth, timeout=10)
             assert proxied.status_code == 200, proxied.text[:300]
             assert "'/santelab/openapi.json'" in proxied.text or \

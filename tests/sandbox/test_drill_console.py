@@ -105,6 +105,14 @@ def test_console_json_crisis_log_and_debrief(world):
 def test_console_and_player_view_follow_the_drill_live(world, browser, captures):
     run = start(world, "navigateur-1")
     url = world.server.url
+    home = browser.new_page()  # where the lab's launcher lands: the teams, and the runs
+    home.goto(f"{url}/drill/accueil#jeton={world.connect('facilitateur').token}")
+    expect(home.locator("#equipes a")).to_have_count(4)
+    link = home.locator("#exercices a", has_text=run)
+    expect(link).to_have_count(1)
+    home.screenshot(path=captures / "accueil.png", full_page=True)
+    link.click()
+    shows(home.locator("#etat"), "en cours")  # the run's console, reached by its link
     console = browser.new_page()
     console.goto(f"{url}/drill/console/{run}#jeton={world.connect('facilitateur').token}")
     shows(console.locator("#etat"), "en cours")
@@ -151,5 +159,5 @@ def test_console_and_player_view_follow_the_drill_live(world, browser, captures)
     intruder.goto(f"{url}/drill/console/{run}#jeton={world.connect('infirmier').token}")
     shows(intruder.locator("#erreur"), "réservée à l'animateur")
     intruder.screenshot(path=captures / "console-refusee.png")
-    for page in (console, player, intruder):
+    for page in (home, console, player, intruder):
         page.close()

@@ -5,9 +5,9 @@
 const Drill = (() => {
   const KEY = "santelab.jeton";
   const POLL_MS = Number(document.body.dataset.poll || 500);
-  // The sandbox's root as this page sees it (pages live at /drill/<page>/<name>): behind
-  // JupyterLab's server proxy it is /…/santelab/, not /.
-  const ROOT = new URL("../../", location.href);
+  // The sandbox's root as this page sees it (its body's data-root, relative: pages live at
+  // /drill/<page>/<name>): behind JupyterLab's server proxy it is /…/santelab/, not /.
+  const ROOT = new URL(document.body.dataset.root || "../../", location.href);
 
   function token() {
     const hash = new URLSearchParams(location.hash.slice(1));
