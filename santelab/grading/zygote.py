@@ -78,6 +78,13 @@ def _become_kernel(request: dict, config: dict) -> None:
     os.makedirs(home, exist_ok=True)
     os.chdir(home)
     os.environ.update({"HOME": home, "TMPDIR": home, **request.get("env", {})})
+    shared = os.environ.get("SANTELAB_DATA_DIR")
+    if shared:  # read-only templates there; what a kernel writes (its MSSanté CA…) is its own
+        own = os.path.join(home, "santelab-data")
+        os.makedirs(own, exist_ok=True)
+        if os.path.isdir(os.path.join(shared, "templates")):
+            os.symlink(os.path.join(shared, "templates"), os.path.join(own, "templates"))
+        os.environ["SANTELAB_DATA_DIR"] = own
     connection = os.path.join(home, "connection.json")
     with open(connection, "w", encoding="utf-8") as handle:
         json.dump(request["connection"], handle)
