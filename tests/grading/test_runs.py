@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from grading import hostile_corpus as corpus
@@ -51,6 +52,13 @@ def check_class(root: Path, assignment: str, students: dict = SMALL) -> None:
         assert (root / "autograded" / student / assignment).is_dir()
 
 
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
+
+
 def test_killed_grader_restarts_without_grading_twice_or_losing(tmp_path, bwrap):
     root = make_course(tmp_path, (corpus.ASSIGNMENT,), CLASS)
     journal = root / ".santelab-grade" / "journal.jsonl"
@@ -60,8 +68,13 @@ def test_killed_grader_restarts_without_grading_twice_or_losing(tmp_path, bwrap)
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "rien de noté en 10 min"
         time.sleep(0.2)
+    tree = [first.pid, *(p.pid for p in psutil.Process(first.pid).children(recursive=True))]
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate()
+    # What the killed grader left (sandboxed workers in sessions of their own) dies with it;
+    # the restart comes once it has, not while the old gradebook connections are closing.
+    _, alive = psutil.wait_procs([p for p in map(_process, tree) if p], timeout=60)
+    assert not alive, f"processus du correcteur tué encore en vie : {alive}"
     for left in Path("/tmp").glob(f"slg-{first.pid}-*"):  # its exchange folder (no atexit)
         shutil.rmtree(left)
     done_before = {json.loads(line)["student"] for line in journal.read_text().splitlines()}
