@@ -87,8 +87,9 @@ def check_gradebook(course: Course, assignment: str) -> list[str]:
                 f"carnet de notes introuvable ({db}) : lancez d'abord "
                 f"`nbgrader generate_assignment {assignment}`"
             )
-        try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as probe:
+        try:  # read-write, never creating: a grader killed mid-write leaves a hot journal
+            # that only a writer may roll back (read-only, SQLite answers "readonly database")
+            with sqlite3.connect(f"file:{db}?mode=rw", uri=True) as probe:
                 probe.execute("SELECT count(*) FROM assignment").fetchone()
         except sqlite3.Error as exc:
             raise SantelabError(f"carnet de notes illisible ({db}) : {exc}") from None
