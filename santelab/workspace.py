@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from santelab.course.sources import materialize, source_files
 from synthetic_data.errors import SantelabError
 
 MANIFEST = ".santelab-espace.json"
@@ -34,9 +35,9 @@ COURSE_FILES = ("nbgrader_config.py", "competencies.yaml")
 def course_digest(course_root: Path) -> str:
     """Changes whenever a source notebook (or the course configuration) changes."""
     digest = hashlib.sha256()
-    paths = sorted((course_root / "source").rglob("*")) + [course_root / f for f in COURSE_FILES]
+    paths = [p for _, p in source_files(course_root)] + [course_root / f for f in COURSE_FILES]
     for path in paths:
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+        if path.is_file():
             digest.update(path.relative_to(course_root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -58,7 +59,8 @@ def released_course(course_root: Path, cache: Path,
         for name in COURSE_FILES:
             shutil.copy(course_root / name, work / name)
         shutil.copytree(course_root / "source", work / "source",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"))
+        materialize(work / "source")
         _generate(work, assignments(course_root), progress)
         try:
             os.replace(work / "release", target)  # atomic: a concurrent builder loses nothing

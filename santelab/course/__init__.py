@@ -12,12 +12,24 @@ from synthetic_data.errors import SantelabError
 def _coverage(args: argparse.Namespace) -> int:
     from santelab.course.coverage import load_and_render  # nbformat: only for this command
 
+    table, complete = load_and_render(_course(args))
+    print(table)
+    return 0 if complete or not args.strict else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from santelab.course.sources import materialize  # jupytext: only for this command
+
+    for path in materialize(_course(args) / "source"):
+        print(f"écrit : {path}")
+    return 0
+
+
+def _course(args: argparse.Namespace) -> Path:
     root = Path(args.root)
     if not (root / "source").is_dir():
         raise SantelabError(f"dossier du cours introuvable : {root} (il doit contenir source/)")
-    table, complete = load_and_render(root)
-    print(table)
-    return 0 if complete or not args.strict else 1
+    return root
 
 
 def _modules(args: argparse.Namespace) -> int:
@@ -48,3 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
     )
     modules.set_defaults(handler=_modules)
+    build = actions.add_parser(
+        "build", help="écrire les notebooks nbgrader (.ipynb) à partir des sources .md"
+    )
+    build.add_argument(
+        "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
+    )
+    build.set_defaults(handler=_build)

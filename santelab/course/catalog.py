@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from santelab.course.framework import COURSE_ROOT
+from santelab.course.sources import notebook, source_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +36,8 @@ class Exercise:
 
 
 def source_notebooks(root: Path = COURSE_ROOT) -> list[tuple[str, Path]]:
-    """Every (assignment, notebook path) under `source/`, sorted, checkpoints excluded."""
-    return [
-        (path.parent.name, path)
-        for path in sorted((root / "source").glob("*/*.ipynb"))
-        if ".ipynb_checkpoints" not in path.parts
-    ]
+    """Every (assignment, source text) under `source/`, sorted."""
+    return source_files(root)
 
 
 def _meta(cell: nbformat.NotebookNode) -> dict:
@@ -48,7 +45,7 @@ def _meta(cell: nbformat.NotebookNode) -> dict:
 
 
 def graded_cells(assignment: str, path: Path) -> list[GradedCell]:
-    nb = nbformat.read(path, as_version=4)
+    nb = notebook(path)
     cells = []
     for cell in nb.cells:
         meta = _meta(cell)

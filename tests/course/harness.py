@@ -22,6 +22,7 @@ from nbgrader.api import Gradebook
 
 from santelab.course.catalog import Exercise, exercises, source_notebooks
 from santelab.course.framework import COURSE_ROOT
+from santelab.course.sources import materialize
 
 HERE = Path(__file__).resolve().parent
 WRONG_ANSWERS = HERE / "wrong_answers"
@@ -108,7 +109,8 @@ def grade_assignment(assignment: str, workdir: Path) -> GradedAssignment:
     """Copy the course, release the assignment, autograde the three fake students."""
     shutil.copy(COURSE_ROOT / "nbgrader_config.py", workdir / "nbgrader_config.py")
     shutil.copytree(COURSE_ROOT / "source" / assignment, workdir / "source" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"))
+    materialize(workdir / "source")
     generate = _run(["generate_assignment", assignment, "--force"], workdir)
     scores: dict[tuple[str, str], dict[str, Score]] = {}
     found: dict[str, list[Exercise]] = {}

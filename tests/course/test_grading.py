@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from course.harness import CELL_TIMEOUT, NOTEBOOKS, wrong_answers
 from santelab.course.catalog import exercises
+from santelab.course.sources import notebook
 
 # The first graded test of an assignment runs nbgrader generate + autograde on all its
 # notebooks for three students (minutes each on a loaded machine): past the global timeout.
@@ -33,7 +33,7 @@ def test_course_has_notebooks():
 @pytest.mark.notebook
 @pytest.mark.parametrize(("assignment", "path"), CASES)
 def test_source_notebook_executes(assignment: str, path: Path, tmp_path: Path):
-    nb = nbformat.read(path, as_version=4)
+    nb = notebook(path)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError, naming the cell, on any failure
@@ -41,7 +41,7 @@ def test_source_notebook_executes(assignment: str, path: Path, tmp_path: Path):
 
 @pytest.mark.parametrize(("assignment", "path"), CASES)
 def test_every_exercise_has_a_wrong_answer(assignment: str, path: Path):
-    found = exercises(nbformat.read(path, as_version=4))
+    found = exercises(notebook(path))
     wrong = wrong_answers(assignment, path.stem)
     answers = {a for exercise in found for a in exercise.answer_ids}
     assert not set(wrong) - answers, f"réponses fausses pour des cellules inconnues : {set(wrong) - answers}"
