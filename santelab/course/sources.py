@@ -29,9 +29,14 @@ class SourceError(ValueError):
 
 
 def source_files(root: Path = COURSE_ROOT) -> list[tuple[str, Path]]:
-    """Every (assignment, source text) under `source/`, sorted."""
-    return [(path.parent.name, path) for path in sorted((root / "source").glob(f"*/*{SUFFIX}"))
-            if ".ipynb_checkpoints" not in path.parts]
+    """Every (assignment, source) under `source/`, sorted: the `.md` texts, and the `.ipynb`
+    of a plain nbgrader course (one with no text beside it, as a trainer's own course)."""
+    found = []
+    for path in sorted((root / "source").glob("*/*")):
+        if path.suffix == SUFFIX or (path.suffix == ".ipynb"
+                                     and not path.with_suffix(SUFFIX).exists()):
+            found.append((path.parent.name, path))
+    return found
 
 
 def prefix(path: Path) -> str:
@@ -54,7 +59,13 @@ def _nbgrader(meta: dict, locked_id: str) -> dict:
 
 
 def notebook(path: Path) -> NotebookNode:
-    """The nbgrader notebook of one source text: every cell with nbgrader metadata and an id."""
+    """The nbgrader notebook of one source text: every cell with nbgrader metadata and an id
+    (a plain `.ipynb` source is nbgrader's already)."""
+    if path.suffix == ".ipynb":
+        try:
+            return nbformat.read(path, as_version=4)
+        except Exception as exc:  # not JSON, not a notebook
+            raise SourceError(f"{path} : notebook illisible ({exc})") from None
     try:
         nb = jupytext.read(path, fmt=FORMAT)
     except Exception as exc:  # jupytext raises several kinds on malformed text

@@ -73,3 +73,4 @@ def test_the_released_course_holds_no_solution_and_no_hidden_test(released):
         text = "\n".join(cell.source for cell in nb.cells)
         assert "### BEGIN SOLUTION" not in text, path
         assert "### BEGIN HIDDEN TESTS" not in text, path
+        assert "Barème" not in text, f"{path} : le barème reste dans la source"
