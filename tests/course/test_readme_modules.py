@@ -8,6 +8,7 @@ import sys
 
 from santelab.course.framework import COURSE_ROOT
 from santelab.course.modules_table import markdown, readme_block
+from santelab.course.sources import source_files
 
 README = COURSE_ROOT.parent / "README.md"
 
@@ -20,7 +21,7 @@ def test_the_readme_holds_the_generated_table_of_modules():
 def test_the_table_names_every_notebook_with_its_competencies_and_minutes():
     table = markdown()
     rows = [line for line in table.splitlines() if ".ipynb" in line]
-    assert len(rows) == len(list((COURSE_ROOT / "source").glob("*/*.ipynb")))
+    assert len(rows) == len(source_files())
     assert all(row.rstrip(" |").endswith("min") and "D" in row.split("|")[3] for row in rows)
     printed = subprocess.run([sys.executable, "-m", "santelab", "course", "modules"],
                              capture_output=True, text=True, check=True).stdout

@@ -1,7 +1,7 @@
 """A small class in a temporary copy of the course: released assignment, submitted copies.
 
 Built with the real nbgrader (`generate_assignment`) and the course harness's answers: a
-"solution" copy, a "blank" one and a "wrong" one per notebook, under any student ids.
+"solution" copy, a "blank" one and a "wrong" one (every rule broken) per notebook, under any student ids.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from course.harness import _run, fill, solutions, wrong_answers
 from nbgrader.api import Gradebook
 
 from santelab.course.framework import COURSE_ROOT
+from santelab.course.sources import materialize
 
 KINDS = ("solution", "blank", "wrong")
 
@@ -23,7 +24,9 @@ def release(workdir: Path, assignment: str) -> list[Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copy(COURSE_ROOT / "nbgrader_config.py", workdir / "nbgrader_config.py")
     shutil.copytree(COURSE_ROOT / "source" / assignment, workdir / "source" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"), dirs_exist_ok=True)
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"),
+                    dirs_exist_ok=True)
+    materialize(workdir / "source")
     done = _run(["generate_assignment", assignment, "--force"], workdir)
     assert done.returncode == 0, done.stderr[-3000:]
     return sorted((workdir / "release" / assignment).glob("*.ipynb"))
@@ -34,8 +37,9 @@ def version(workdir: Path, assignment: str, release_path: Path, kind: str):
     source = nbformat.read(workdir / "source" / assignment / release_path.name, as_version=4)
     if kind == "solution":
         return fill(nb, solutions(source))
-    if kind == "wrong":
-        return fill(nb, wrong_answers(assignment, release_path.stem))
+    if kind == "wrong":  # every stated rule broken at once
+        wrong = wrong_answers(assignment, release_path.stem)
+        return fill(nb, {gid: code for answers in wrong.values() for gid, code in answers.items()})
     return nb
 
 
