@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.auth_models import PersonaRow
 from sandbox.deployment import FACILITATOR_LOGIN
+from sandbox.messaging.mailstore import patient_address
 from sandbox.runtime import Sandbox
 from synthetic_data import model
 from synthetic_data.referentials import GENERAL_PRACTITIONER
@@ -38,6 +39,12 @@ class PersonaInfo:
     practitioner_id: str | None = None
     patient_id: str | None = None
     mailbox: str | None = None
+
+
+def patient_mailbox(patient: model.Patient) -> str | None:
+    """The patient's Mon espace santé messaging box (None: unknown to the national INS base)."""
+    matricule = patient.identity.matricule
+    return patient_address(matricule) if matricule else None
 
 
 def default_personas(population) -> list[PersonaInfo]:
@@ -96,7 +103,8 @@ def default_personas(population) -> list[PersonaInfo]:
         PersonaInfo("etudiant", "etudiant", "Étudiant en santé"),
         PersonaInfo("patient", "patient",
                     f"{ident.used_given_name or ident.display_given_names[0]} "
-                    f"{ident.used_name or ident.display_birth_name}", patient_id=patient.id),
+                    f"{ident.used_name or ident.display_birth_name}", patient_id=patient.id,
+                    mailbox=patient_mailbox(patient)),
         PersonaInfo("facilitateur", "facilitateur", "Animateur de l'exercice"),
     ]
     return [p for p in found if p is not None]
@@ -127,7 +135,7 @@ def seed(session: Session, tenant: str, population, hashes: tuple[str, str]) -> 
             ident = pa.identity
             rows[pa.id] = PersonaInfo(pa.id, "patient",
                                       f"{ident.display_given_names[0]} {ident.display_birth_name}",
-                                      patient_id=pa.id)
+                                      patient_id=pa.id, mailbox=patient_mailbox(pa))
     session.execute(insert(PersonaRow), [
         {"tenant": tenant, "login": p.login, "role": p.role,
          "display_name": p.display_name.strip(),

@@ -25,6 +25,10 @@ from sandbox.runtime import Sandbox
 from sandbox.vocabulary import REFUSED, SUCCESS
 
 SERVICE = "mssante"
+# Mon espace santé's messaging is in the MSSanté trust space: a professional writes to a
+# patient at `<matricule INS>@patient.mssante.fr` (ANS, MSSanté « messagerie citoyenne »).
+PATIENT_DOMAIN = "patient.mssante.fr"
+PATIENT_BOX = "PAT"  # mailbox type of a patient's Mon espace santé messaging
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,11 @@ class Sender:
 
 def normalise(address: str) -> str:
     return address.strip().strip("<>").lower()
+
+
+def patient_address(matricule: str) -> str:
+    """The Mon espace santé messaging address of the person with this matricule INS."""
+    return f"{matricule}@{PATIENT_DOMAIN}"
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:

@@ -271,6 +271,11 @@ class MailService:
                     f"Relais refusé : le domaine « {domain} » est hors de l'espace de confiance "
                     "MSSanté du bac à sable (seules les adresses de l'Annuaire Santé sont "
                     "joignables)"))
+        if domain == mailstore.PATIENT_DOMAIN:
+            return Refused(Refusal.UNKNOWN_RECIPIENT, (
+                f"Destinataire inconnu : <{address}> n'est pas une messagerie Mon espace santé "
+                "ouverte ; l'adresse est <matricule INS (15 chiffres)>@patient.mssante.fr, "
+                "avec l'INS qualifiée du patient"))
         return Refused(Refusal.UNKNOWN_RECIPIENT, (
             f"Destinataire inconnu : <{address}> n'est pas dans l'Annuaire Santé ; vérifiez "
             "l'adresse dans l'Annuaire"))

@@ -29,7 +29,7 @@ def personas(sandbox, tenant=TENANT) -> dict[str, PersonaRow]:
             select(PersonaRow).where(PersonaRow.tenant == tenant))}
 
 
-def test_seeding_opens_every_mailbox_of_the_directory(seeded, population):
+def test_seeding_opens_every_mailbox_of_the_directory_and_of_mon_espace_sante(seeded, population):
     from sqlalchemy import select
 
     from sandbox.messaging.models import MailboxRow
@@ -38,8 +38,10 @@ def test_seeding_opens_every_mailbox_of_the_directory(seeded, population):
         boxes = dict(session.execute(select(MailboxRow.address, MailboxRow.type)
                                      .where(MailboxRow.tenant == TENANT)).all())
     expected = {box.address.lower(): box.type for box in population.mailboxes}
+    expected |= {f"{p.identity.matricule}@patient.mssante.fr": "PAT"
+                 for p in population.identities() if p.identity.matricule}
     assert boxes == expected
-    assert {"PER", "ORG", "CAB", "APP"} <= set(boxes.values())
+    assert {"PER", "ORG", "CAB", "APP", "PAT"} <= set(boxes.values())
     assert {r.mailbox.lower() for r in personas(seeded).values() if r.mailbox} <= set(boxes)
 
 
