@@ -34,6 +34,7 @@ OFFICIAL_SITES = (
 )
 _LINK = re.compile(r"https?://([^/\s)>\]]+)")
 _MAGIC = re.compile(r"^\s*[%!]")
+_BACKEND_SWITCH = re.compile(r"matplotlib\.use\(|%matplotlib\s+(?!inline)")
 
 
 @dataclass
@@ -121,10 +122,11 @@ def _split_solution(text: str) -> tuple[str, str]:
 
 
 def charts_inline(src: Source) -> Iterator[str]:
-    """`matplotlib.use("Agg")` hides the charts a student is graded on."""
+    """A non-interactive backend (`matplotlib.use("Agg")`, `%matplotlib agg`) draws into
+    nothing in JupyterLab: it hides the charts a student is graded on."""
     for cell in src.nb.cells:
-        if cell.cell_type == "code" and re.search(r"matplotlib\.use\(|\buse\(\s*['\"]Agg", cell.source):
-            yield f"{src.where(cell)} : matplotlib.use(...) masque les graphiques"
+        if cell.cell_type == "code" and _BACKEND_SWITCH.search(cell.source):
+            yield f"{src.where(cell)} : le backend matplotlib choisi masque les graphiques"
 
 
 def stubs_compile(src: Source) -> Iterator[str]:

@@ -44,6 +44,9 @@ def test_indented_title_and_hidden_charts(tmp_path: Path):
     assert "première cellule doit être un titre" in found
     assert "indenté de 4 espaces" in found
     assert "masque les graphiques" in found
+    agg = _only_course_problems(_problems(tmp_path / "b", [md(TITLE), code("%matplotlib agg"),
+                                                           answer("a"), autograded("t", ["D5.1"])]))
+    assert any("masque les graphiques" in p for p in agg)
 
 
 def test_stub_inside_a_literal_is_a_syntax_error(tmp_path: Path):
