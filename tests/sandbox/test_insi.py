@@ -301,6 +301,17 @@ def test_every_call_is_an_event(live, connect_as, population):
     assert [e.action for e in after[-3:]] == ["insi.search", "insi.search", "insi.verify"]
 
 
+def test_a_search_by_traits_records_what_was_asked(live, connect_as, population):
+    """The progressive search shows in the trace: how many given names, whether the birthplace."""
+    s = connect_as("medecin")
+    a, _ = homonyms(population, same_given=False)[0]
+    s.insi.search(**traits(a, given=a.identity.given_names[:1]))
+    s.insi.search(**traits(a, place=True))
+    asked = [(e.detail["prenoms"], e.detail["lieu_naissance"], e.detail["code_retour"])
+             for e in events(live.sandbox, "classe-a", service="insi")[-2:]]
+    assert asked == [(1, False, "02"), (len(a.identity.given_names), True, "00")]
+
+
 def test_refusal_is_traced(live, connect_as):
     student = connect_as("etudiant")
     with pytest.raises(AccessDenied, match="INSi"):
