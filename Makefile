@@ -22,8 +22,14 @@ system-deps:
 	@bash .ci/system-deps
 	@bash .ci/hub-proxy $(VENV)
 
+# Then nbval executes every source notebook of the course (written from its .md by `course
+# build`), each notebook's cells in order on one worker (--dist loadfile). Both always run.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/santelab course build >/dev/null
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); suite=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax \
+		--nbval-cell-timeout=120 modules/source; notebooks=$$?; \
+	exit $$(( suite || notebooks ))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

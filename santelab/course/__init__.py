@@ -25,6 +25,17 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from santelab.course.check import check  # nbgrader, jupytext: only for this command
+
+    problems = check(_course(args))
+    for problem in problems:
+        print(f"- {problem}")
+    print(f"{len(problems)} problème(s) à corriger." if problems
+          else "Le cours est prêt : aucune règle enfreinte.")
+    return 1 if problems else 0
+
+
 def _course(args: argparse.Namespace) -> Path:
     root = Path(args.root)
     if not (root / "source").is_dir():
@@ -67,3 +78,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
     )
     build.set_defaults(handler=_build)
+    check = actions.add_parser(
+        "check", help="vérifier les notebooks sources (identifiants, compétences, durées, "
+        "règles et réponses fausses, barèmes, versions étudiantes)"
+    )
+    check.add_argument(
+        "--root", default=str(COURSE_ROOT), help="dossier du cours (par défaut : modules/)"
+    )
+    check.set_defaults(handler=_check)

@@ -24,6 +24,7 @@ class GradedCell:
     points: float
     competencies: tuple[str, ...]
     minutes: int
+    extension: bool = False  # a "Pour aller plus loin" exercise: graded, outside the core hours
 
 
 @dataclass(slots=True)
@@ -33,6 +34,7 @@ class Exercise:
     test_id: str
     points: float
     answer_ids: list[str] = field(default_factory=list)
+    rules: tuple[str, ...] = ()  # the stated rules its hidden tests check (`santelab.rules`)
 
 
 def source_notebooks(root: Path = COURSE_ROOT) -> list[tuple[str, Path]]:
@@ -61,6 +63,7 @@ def graded_cells(assignment: str, path: Path) -> list[GradedCell]:
                 points=float(meta.get("points", 0)),
                 competencies=tuple(ours.get("competencies", ())),
                 minutes=int(ours.get("minutes", 0)),
+                extension=bool(ours.get("extension", False)),
             )
         )
     return cells
@@ -83,6 +86,7 @@ def exercises(nb: nbformat.NotebookNode) -> list[Exercise]:
             pending.append(meta["grade_id"])
         elif meta.get("grade") and not meta.get("solution"):
             answers = pending or (found[-1].answer_ids if found else [])
-            found.append(Exercise(meta["grade_id"], float(meta.get("points", 0)), answers))
+            rules = tuple(cell.get("metadata", {}).get("santelab", {}).get("rules", ()))
+            found.append(Exercise(meta["grade_id"], float(meta.get("points", 0)), answers, rules))
             pending = []
     return found

@@ -8,6 +8,14 @@ from pathlib import Path
 from santelab.course.catalog import GradedCell, course_cells, source_notebooks
 from santelab.course.framework import COURSE_ROOT, Framework, load_framework
 
+# The core hours of a domain must stay this close to the framework's (the issue's ± 20 %).
+HOURS_TOLERANCE = 0.2
+
+
+def _comma(text: str) -> str:
+    """French decimals."""
+    return text.replace(".", ",")
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -39,7 +47,19 @@ class Coverage:
             for row in self.rows[domain]:
                 if row.cells == 0:
                     found.append(f"{row.code} ({row.title}) : aucune cellule notée")
+            hours = self.framework.domains[domain].hours
+            core = self.core_minutes(domain) / 60
+            low, high = hours * (1 - HOURS_TOLERANCE), hours * (1 + HOURS_TOLERANCE)
+            if not low <= core <= high:
+                found.append(_comma(f"{domain} : {core:.1f} h d'exercices du cœur, hors de "
+                                    f"{low:.1f}–{high:.1f} h (référentiel : {hours:g} h ± 20 %)"))
         return found
+
+    def core_minutes(self, domain: str) -> int:
+        """Minutes of the domain's graded cells that are not "Pour aller plus loin"."""
+        beyond = self.framework.beyond_core
+        return sum(c.minutes for c in _domain_cells(self, domain)
+                   if not c.extension and c.assignment not in beyond)
 
 
 def compute(root: Path = COURSE_ROOT) -> Coverage:
@@ -83,10 +103,12 @@ def render(coverage: Coverage) -> str:
             )
         mine = _domain_cells(coverage, code)
         minutes = sum(c.minutes for c in mine)
-        lines.append(
+        core = coverage.core_minutes(code)
+        lines.append(_comma(
             f"  {'total':<9} {len(mine):>8} {sum(c.points for c in mine):>7g} {minutes:>8}"
-            f"  soit {minutes / 60:.1f} h d'exercices notés".replace(".", ",")
-        )
+            f"  soit {core / 60:.1f} h d'exercices du cœur"
+            + (f" (+ {(minutes - core) / 60:.1f} h hors du cœur : pour aller plus loin, exercices de crise)" if minutes > core else "")
+        ))
     problems = coverage.problems()
     lines.append("")
     if problems:

@@ -25,6 +25,7 @@ class Domain:
 class Framework:
     domains: dict[str, Domain]
     assignments: dict[str, str]  # assignment id -> domain code
+    beyond_core: frozenset[str] = frozenset()  # graded, outside the core hours
 
     def competency_title(self, code: str) -> str | None:
         for domain in self.domains.values():
@@ -52,9 +53,13 @@ def load_framework(root: Path = COURSE_ROOT) -> Framework:
             for code, d in data["domains"].items()
         }
         assignments = dict(data["assignments"])
+        beyond_core = frozenset(data.get("beyond_core") or ())
     except (KeyError, TypeError, AttributeError) as exc:
         raise SantelabError(f"référentiel mal formé ({path}) : clé manquante {exc}") from None
     unknown = sorted(set(assignments.values()) - set(domains))
     if unknown:
         raise SantelabError(f"référentiel : devoir rattaché à un domaine inconnu {unknown}")
-    return Framework(domains, assignments)
+    if beyond_core - set(assignments):
+        raise SantelabError(f"référentiel : beyond_core nomme un devoir inconnu "
+                            f"{sorted(beyond_core - set(assignments))}")
+    return Framework(domains, assignments, beyond_core)

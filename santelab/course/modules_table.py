@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 from santelab.course.catalog import graded_cells, source_notebooks
 from santelab.course.framework import COURSE_ROOT, load_framework
+from santelab.course.sources import notebook
 
 # Where the generated table stands in README.md.
 BEGIN, END = "<!-- tableau des modules : début -->", "<!-- tableau des modules : fin -->"
@@ -17,8 +16,7 @@ BEGIN, END = "<!-- tableau des modules : début -->", "<!-- tableau des modules 
 
 def _title(path: Path) -> str:
     """The notebook's first heading, without its « D4 · Notebook 1 — » prefix."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
+    for cell in notebook(path).cells:
         for line in cell.source.splitlines():
             if cell.cell_type == "markdown" and line.lstrip().startswith("# "):
                 return line.lstrip()[2:].split(" — ", 1)[-1].strip()
@@ -41,7 +39,7 @@ def markdown(root: Path = COURSE_ROOT) -> str:
         codes = sorted({c for cell in cells for c in cell.competencies}, key=_order)
         minutes = sum(cell.minutes for cell in cells)
         total += minutes
-        lines.append(f"| {domain.code} {domain.title} | `{assignment}/{path.name}` : "
+        lines.append(f"| {domain.code} {domain.title} | `{assignment}/{path.stem}.ipynb` : "
                      f"{_title(path)} | {', '.join(codes)} | {minutes} min |")
     hours = f"{total / 60:.1f}".replace(".", ",")
     lines.append(f"| | **Total des exercices notés** | | **{hours} h** |")

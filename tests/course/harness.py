@@ -1,9 +1,10 @@
 """Grade the course's notebooks with the real nbgrader, in a temporary copy of the course.
 
-One run per assignment: `nbgrader generate_assignment`, then one `nbgrader autograde` for three
-fake students at once: "solution" (the source's solutions pasted into the student version),
-"blank" (the student version untouched) and "wrong" (the answers of
-`wrong_answers/<assignment>/<notebook>.yaml` pasted in). Scores are read from the gradebook.
+One run per assignment: `nbgrader generate_assignment`, then one `nbgrader autograde` for every
+fake student at once: "solution" (the source's solutions pasted into the answer cells of the
+student version, nothing else edited), "blank" (the student version untouched) and, for each
+stated rule of `wrong_answers/<assignment>/<notebook>.yaml`, one student who breaks that rule
+(`faux-<notebook>-<rule>`, submitting that notebook only). Scores are read from the gradebook.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import yaml
 from nbgrader.api import Gradebook
 
 from santelab.course.catalog import Exercise, exercises, source_notebooks
+from santelab.course.check import load_wrong_answers
 from santelab.course.framework import COURSE_ROOT
 from santelab.course.sources import materialize
 
 HERE = Path(__file__).resolve().parent
 WRONG_ANSWERS = HERE / "wrong_answers"
 NBGRADER = [sys.executable, "-m", "nbgrader"]
-STUDENTS = ("solution", "blank", "wrong")
 # A bounded time per cell, so that one hanging cell fails the test instead of the suite.
 CELL_TIMEOUT = 60
 
@@ -35,11 +35,13 @@ NOTEBOOKS = source_notebooks()
 ASSIGNMENTS = sorted({assignment for assignment, _ in NOTEBOOKS})
 
 
-def wrong_answers(assignment: str, notebook: str) -> dict[str, str]:
-    path = WRONG_ANSWERS / assignment / f"{notebook}.yaml"
-    if not path.exists():
-        return {}
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+def wrong_answers(assignment: str, notebook: str) -> dict[str, dict[str, str]]:
+    """`rule id -> {answer grade_id -> what a student breaking that rule writes}`."""
+    return load_wrong_answers(COURSE_ROOT, assignment, notebook)
+
+
+def wrong_student(notebook: str, rule: str) -> str:
+    return f"faux-{notebook.split('_')[0]}-{rule}"
 
 
 def solutions(nb: nbformat.NotebookNode) -> dict[str, str]:
@@ -123,7 +125,8 @@ def grade_assignment(assignment: str, workdir: Path) -> GradedAssignment:
         versions = {
             "solution": fill(release, solutions(source)),
             "blank": release,
-            "wrong": fill(release, wrong_answers(assignment, path.stem)),
+            **{wrong_student(path.stem, rule): fill(release, answers)
+               for rule, answers in wrong_answers(assignment, path.stem).items()},
         }
         for student, nb in versions.items():
             target = workdir / "submitted" / student / assignment / path.name
@@ -131,7 +134,7 @@ def grade_assignment(assignment: str, workdir: Path) -> GradedAssignment:
             nbformat.write(nb, target)
     autograde = _run(["autograde", assignment, "--force"], workdir)
     with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}") as gb:
-        for student in STUDENTS:
+        for student in sorted(p.name for p in (workdir / "submitted").iterdir()):
             for notebook in found:
                 try:
                     submitted = gb.find_submission_notebook(notebook, assignment, student)

@@ -1,7 +1,8 @@
-"""Every notebook of `modules/source/` executes, and grades as it should with the real nbgrader.
+"""Every notebook of `modules/source/` grades as it should with the real nbgrader.
 
-Notebooks are discovered: a new assignment folder is covered without editing this file. Each
-one needs its wrong answers in `wrong_answers/<assignment>/<notebook>.yaml`.
+Notebooks are discovered: a new assignment folder is covered without editing this file. That
+each one executes is nbval's part (`make test` runs `pytest --nbval-lax modules/source`); that
+each stated rule has its wrong answers is `santelab course check`'s (tests/course/test_check.py).
 """
 
 from __future__ import annotations
@@ -9,11 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nbclient import NotebookClient
 
-from course.harness import CELL_TIMEOUT, NOTEBOOKS, wrong_answers
-from santelab.course.catalog import exercises
-from santelab.course.sources import notebook
+from course.harness import NOTEBOOKS, wrong_answers, wrong_student
 
 # The first graded test of an assignment runs nbgrader generate + autograde on all its
 # notebooks for three students (minutes each on a loaded machine): past the global timeout.
@@ -28,26 +26,6 @@ CASES = [
 
 def test_course_has_notebooks():
     assert CASES, "aucun notebook trouvé sous modules/source/"
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize(("assignment", "path"), CASES)
-def test_source_notebook_executes(assignment: str, path: Path, tmp_path: Path):
-    nb = notebook(path)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, naming the cell, on any failure
-
-
-@pytest.mark.parametrize(("assignment", "path"), CASES)
-def test_every_exercise_has_a_wrong_answer(assignment: str, path: Path):
-    found = exercises(notebook(path))
-    wrong = wrong_answers(assignment, path.stem)
-    answers = {a for exercise in found for a in exercise.answer_ids}
-    assert not set(wrong) - answers, f"réponses fausses pour des cellules inconnues : {set(wrong) - answers}"
-    missing = [e.test_id for e in found if not set(e.answer_ids) & set(wrong)]
-    assert not missing, f"exercices sans réponse fausse dans wrong_answers/: {missing}"
-    assert all(e.answer_ids for e in found), "cellule de tests sans cellule réponse avant elle"
 
 
 def _scores(graded, assignment: str, student: str, notebook: str):
@@ -82,8 +60,18 @@ def test_blank_student_version_scores_zero(graded, assignment: str, path: Path):
 @pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize(("assignment", "path"), CASES)
-def test_wrong_answers_lose_points(graded, assignment: str, path: Path):
-    result, scores = _scores(graded, assignment, "wrong", path.stem)
-    full = {e.test_id for e in result.exercises[path.stem]
-            if scores[e.test_id].score >= scores[e.test_id].max_score}
-    assert not full, f"réponses fausses notées au maximum : {sorted(full)}"
+def test_each_rule_broken_loses_points(graded, assignment: str, path: Path):
+    """A student who breaks one stated rule (and only fills answer cells) loses points on every
+    test cell that names the rule: no loophole earns full marks."""
+    wrong = wrong_answers(assignment, path.stem)
+    assert wrong, "aucune réponse fausse : santelab course check le signale"
+    result = graded(assignment)
+    kept = {}
+    for rule in wrong:
+        _, scores = _scores(graded, assignment, wrong_student(path.stem, rule), path.stem)
+        aimed = [e.test_id for e in result.exercises[path.stem] if rule in e.rules]
+        assert aimed, f"règle {rule} nommée par aucune cellule de tests"
+        full = [t for t in aimed if scores[t].score >= scores[t].max_score]
+        if full:
+            kept[rule] = full
+    assert not kept, f"réponses fausses notées au maximum : {kept}"
