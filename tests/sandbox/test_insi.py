@@ -9,6 +9,7 @@ import pytest
 from sandbox_helpers import assert_outcome, events
 
 from sandbox.client import AccessDenied, InvalidRequest
+from sandbox.services.insi.seed import namesakes
 from synthetic_data.model import IdentityStatus, Pitfall
 from synthetic_data.nir import OID_INS_TEST, nir_key, normalize_trait
 
@@ -123,7 +124,24 @@ def test_homonyms_on_given_names_02_then_00(connect_as, population):
         assert answer.code_retour == "02"
         assert answer.identite is None
         assert "autres prénoms" in answer.conseil
-        assert_each_found(s, (a, b))
+        assert_each_found(s, (a, b), place=True)
+
+
+def test_a_national_namesake_needs_the_birthplace(connect_as, population):
+    """The national base holds a namesake of each pair's first member, born elsewhere: all the
+    given names still answer 02 for that member (00 for the other), the birthplace then 00."""
+    s = connect_as("medecin")
+    found = namesakes(population)
+    assert found, "the test population must contain homonyms told apart by given names"
+    for person, matricule, place in found:
+        assert place != person.identity.birthplace
+        assert s.insi.search(**traits(person)).code_retour == "02"
+        answer = s.insi.search(**traits(person, place=True))
+        assert (answer.code_retour, answer.identite.matricule) == ("00", person.identity.matricule)
+        other = s.insi.search(**{**traits(person), "lieu_naissance": place})
+        assert (other.code_retour, other.identite.matricule) == ("00", matricule)
+        partner = next(p for p in population.identities() if p.id == person.related_to[0])
+        assert_each_found(s, (partner,))
 
 
 def test_homonyms_on_birthplace_02_then_00(connect_as, population):
@@ -299,6 +317,17 @@ def test_every_call_is_an_event(live, connect_as, population):
         assert event.outcome == "success"
         assert event.detail["code_retour"] == "00"
     assert [e.action for e in after[-3:]] == ["insi.search", "insi.search", "insi.verify"]
+
+
+def test_a_search_by_traits_records_what_was_asked(live, connect_as, population):
+    """The progressive search shows in the trace: how many given names, whether the birthplace."""
+    s = connect_as("medecin")
+    a, _ = homonyms(population, same_given=False)[0]
+    s.insi.search(**traits(a, given=a.identity.given_names[:1]))
+    s.insi.search(**traits(a, place=True))
+    asked = [(e.detail["prenoms"], e.detail["lieu_naissance"], e.detail["code_retour"])
+             for e in events(live.sandbox, "classe-a", service="insi")[-2:]]
+    assert asked == [(1, False, "02"), (len(a.identity.given_names), True, "00")]
 
 
 def test_refusal_is_traced(live, connect_as):

@@ -109,7 +109,9 @@ def search_by_traits(body: Traits, ctx: Ctx) -> ReponseRecuperation:
         answer.conseil = CONSEIL_02_PLACE if len(given) > 1 or body.lieu_naissance else CONSEIL_02
     ctx.record("insi.search", target=f"INS/{rows[0].matricule}" if code == "00" else None,
                patient=rows[0].patient_id if code == "00" else None,
-               detail={"mode": "traits", "code_retour": code, "nombre": len(rows)})
+               detail={"mode": "traits", "code_retour": code, "nombre": len(rows),
+                       # what was asked, so a trainer (or a grade) sees the progressive search
+                       "prenoms": len(given), "lieu_naissance": bool(body.lieu_naissance)})
     return answer
 
 
