@@ -23,6 +23,10 @@ def _title(path: Path) -> str:
     return path.stem
 
 
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.1f} h".replace(".", ",")
+
+
 def _order(code: str) -> tuple[str, int]:
     """D1.10 after D1.9."""
     domain, _, number = code.partition(".")
@@ -32,17 +36,21 @@ def _order(code: str) -> tuple[str, int]:
 def markdown(root: Path = COURSE_ROOT) -> str:
     framework = load_framework(root)
     lines = ["| Domaine | Notebook | Compétences | Durée |", "|---|---|---|---|"]
-    total = 0
+    total = total_core = 0
     for assignment, path in source_notebooks(root):
         domain = framework.domains[framework.assignments[assignment]]
         cells = graded_cells(assignment, path)
         codes = sorted({c for cell in cells for c in cell.competencies}, key=_order)
         minutes = sum(cell.minutes for cell in cells)
+        core = 0 if assignment in framework.beyond_core else \
+            sum(cell.minutes for cell in cells if not cell.extension)
         total += minutes
+        total_core += core
+        beyond = f" (+ {minutes - core} min hors du cœur)" if minutes > core else ""
         lines.append(f"| {domain.code} {domain.title} | `{assignment}/{path.stem}.ipynb` : "
-                     f"{_title(path)} | {', '.join(codes)} | {minutes} min |")
-    hours = f"{total / 60:.1f}".replace(".", ",")
-    lines.append(f"| | **Total des exercices notés** | | **{hours} h** |")
+                     f"{_title(path)} | {', '.join(codes)} | {core} min{beyond} |")
+    lines.append(f"| | **Total des exercices notés** | | **{_hours(total_core)} du cœur "
+                 f"(+ {_hours(total - total_core)} hors du cœur)** |")
     return "\n".join(lines)
 
 

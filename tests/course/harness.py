@@ -28,6 +28,10 @@ from santelab.course.sources import materialize
 HERE = Path(__file__).resolve().parent
 WRONG_ANSWERS = HERE / "wrong_answers"
 NBGRADER = [sys.executable, "-m", "nbgrader"]
+# A kernel whose random TCP port another process took meanwhile fails to start (jupyter_client
+# picks free ports, then binds them): an accident of the loaded machine, not of the notebook,
+# so the assignment is autograded once more. Any other failure stands.
+KERNEL_PORT_CLASH = "Address already in use"
 # A bounded time per cell, so that one hanging cell fails the test instead of the suite.
 CELL_TIMEOUT = 60
 
@@ -133,6 +137,8 @@ def grade_assignment(assignment: str, workdir: Path) -> GradedAssignment:
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, target)
     autograde = _run(["autograde", assignment, "--force"], workdir)
+    if autograde.returncode != 0 and KERNEL_PORT_CLASH in autograde.stderr:
+        autograde = _run(["autograde", assignment, "--force"], workdir)  # once, see above
     with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}") as gb:
         for student in sorted(p.name for p in (workdir / "submitted").iterdir()):
             for notebook in found:
