@@ -84,6 +84,12 @@ class Drill(Resource):
         """Les réponses notées au débriefing à chaud de l'exercice."""
         return self._get(f"/drill/runs/{run}/debriefing")
 
+    def retex(self, run: str, format: str = "html") -> bytes:
+        """Le RETEX de l'exercice `run` (octets) : « html » (chronologie tracée, délais, score
+        par attente, équipe et rôle, notes des observateurs, débriefing), « pdf », ou la main
+        courante en « csv »."""
+        return self._raw("GET", f"/drill/runs/{run}/retex", params={"format": format}).content
+
     # --- players ---------------------------------------------------------------------------------
     def declare(self, kind: str = "cellule_de_crise", comment: str = "") -> dict:
         """Déclarer la cellule de crise (ou « mode_degrade », « fin_de_crise »)."""

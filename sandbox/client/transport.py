@@ -20,6 +20,7 @@ import httpx
 from sandbox.client.errors import ConnectionFailed, error_for
 
 DEFAULT_TIMEOUT = 30.0
+IN_PROCESS_URL = "http://sandbox.local"  # the address the in-process app is served under
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -64,7 +65,7 @@ class Transport:
     @classmethod
     def in_process(cls, app: Any) -> Transport:
         return cls(httpx.Client(transport=InProcessTransport(app),
-                                base_url="http://sandbox.local", timeout=DEFAULT_TIMEOUT))
+                                base_url=IN_PROCESS_URL, timeout=DEFAULT_TIMEOUT))
 
     def request(self, method: str, path: str, *, token: str | None = None,
                 json: Any = None, params: Any = None, content: bytes | str | None = None,

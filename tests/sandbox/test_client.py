@@ -132,3 +132,20 @@ def test_error_mapping(status, cls):
     assert type(error) is cls and isinstance(error, SandboxError)
     assert str(error) == "Texte français" and error.status == status
     assert "HTTP 500" in str(error_for(500, "pas du JSON"))
+
+
+def test_in_process_sandbox_plays_its_drills(in_process):
+    """No engine process runs beside an in-process sandbox: each request ticks the drill engine,
+    so an inject sent now has fired by the next call (at a speed where nothing falls due alone)."""
+    facilitator, nurse = connect("facilitateur"), connect("infirmier")
+    run = facilitator.drill.start("rancongiciel-dpi-nuit", speed=0.01, run="nuit")["exercice"]
+    unit = nurse.dpi.units()[0].code
+    assert nurse.dpi.capsule(unit, format="csv")
+    facilitator.drill.inject(run, "dpi-chiffre")
+    with pytest.raises(ServiceUnavailable):
+        nurse.dpi.capsule(unit, format="csv")
+    steps = {s["cle"]: s["etat"] for s in facilitator.drill.status(run)["etapes"]}
+    assert steps["dpi-chiffre"] == "envoyé"
+    assert steps["appel-ide"] == "prévu"  # due 13 scenario minutes in: not before
+    facilitator.drill.inject(run, "dpi-retabli")
+    assert nurse.dpi.capsule(unit, format="csv")

@@ -12,6 +12,7 @@ import pytest
 from drill_world import World
 from sandbox_helpers import TENANT, assert_outcome
 
+from sandbox.client import NotFound
 from sandbox.drills import retex
 from sandbox.drills import scenario as scenarios
 from santelab.cli import main
@@ -86,6 +87,16 @@ def test_retex_over_http_facilitator_only(played):
     player = {"Authorization": f"Bearer {played.connect('infirmier').token}"}
     assert_outcome(httpx.get(f"{url}/drill/runs/{RUN}/retex", headers=player), 403)
     assert_outcome(httpx.get(f"{url}/drill/runs/inconnu/retex", headers=boss), 404)
+
+
+def test_retex_through_the_client(played):
+    """`s.drill.retex(run)`: the report a notebook shows inline, and the crisis log as CSV."""
+    drill = played.connect("facilitateur").drill
+    page = drill.retex(RUN).decode()
+    assert "<svg" in page and "Le médecin signale le message en deux minutes." in page
+    assert drill.retex(RUN, format="csv").decode().startswith("heure;auteur;qualite;persona;texte\n")
+    with pytest.raises(NotFound):
+        drill.retex("inconnu")
 
 
 def test_cli_report_and_debrief(played, tmp_path, capsys):
