@@ -478,7 +478,8 @@ def _run(session: Session, tenant: str, run_id: str, states, verb: str | None) -
         raise ServiceError(404, f"Exercice inconnu dans ce tenant : « {run_id} ».")
     allowed = (states,) if isinstance(states, str) else states
     if allowed is not None and run.state not in allowed:
-        raise ServiceError(409, f"Impossible de {verb} l'exercice « {run_id} » : il est "
+        of = "d'" if verb and verb[0] in "aeéèiouyh" else "de "
+        raise ServiceError(409, f"Impossible {of}{verb} l'exercice « {run_id} » : il est "
                                 f"{run.state.replace('_', ' ')}.")
     return run
 
