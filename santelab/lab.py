@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
+from santelab.course.sources import materialize
 from santelab.workspace import fill_workspace, released_course
 from synthetic_data.errors import SantelabError
 
@@ -149,7 +150,8 @@ def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple
     if not (course / "nbgrader_config.py").exists():
         raise SantelabError(f"dossier du cours introuvable : {course}")
     data = data_dir()
-    if args.trainer:
+    if args.trainer:  # the formgrader reads the nbgrader notebooks built from the .md sources
+        materialize(course / "source")
         return course, lab_config(data / "lab" / "formateur", student=False,
                                   sandbox_port=sandbox_port)
     workspace = Path(args.workspace) if args.workspace else data / "espace-etudiant"

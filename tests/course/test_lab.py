@@ -36,6 +36,10 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
         names = {item["name"] for item in contents["content"]}
         if trainer:
             assert "source" in names, "formateur : racine = le cours (modules/)"
+            d4 = requests.get(f"{lab}/api/contents/source/d4_outils_numeriques", headers=auth,
+                              timeout=5).json()
+            assert {"01_insi_dmp.md", "01_insi_dmp.ipynb"} <= {i["name"] for i in d4["content"]}, \
+                "formateur : les notebooks nbgrader sont écrits depuis les sources .md"
         else:
             assert names >= {"d1_donnees_sante", "d4_outils_numeriques"} and "source" not in names
             assert (launcher.workspace / "d1_donnees_sante").is_dir()
