@@ -48,8 +48,6 @@ def local_sandbox(tenant: str | None) -> tuple[Any, Transport, str]:
     return sandbox, transport, tenant
 
 
-
-
 class DrillTicking:
     """The in-process app, whose drill engine runs what is due before each request."""
 

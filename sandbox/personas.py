@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.auth_models import PersonaRow
 from sandbox.deployment import FACILITATOR_LOGIN
-from sandbox.messaging.mailstore import patient_address
+from sandbox.messaging.mailstore import patient_mailbox
 from sandbox.runtime import Sandbox
 from synthetic_data import model
 from synthetic_data.referentials import GENERAL_PRACTITIONER
@@ -39,12 +39,6 @@ class PersonaInfo:
     practitioner_id: str | None = None
     patient_id: str | None = None
     mailbox: str | None = None
-
-
-def patient_mailbox(patient: model.Patient) -> str | None:
-    """The patient's Mon espace santé messaging box (None: unknown to the national INS base)."""
-    matricule = patient.identity.matricule
-    return patient_address(matricule) if matricule else None
 
 
 def default_personas(population) -> list[PersonaInfo]:

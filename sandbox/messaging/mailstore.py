@@ -44,9 +44,11 @@ def normalise(address: str) -> str:
     return address.strip().strip("<>").lower()
 
 
-def patient_address(matricule: str) -> str:
-    """The Mon espace santé messaging address of the person with this matricule INS."""
-    return f"{matricule}@{PATIENT_DOMAIN}"
+def patient_mailbox(patient) -> str | None:
+    """A person's Mon espace santé messaging box, `<matricule INS>@patient.mssante.fr` (None:
+    unknown to the national INS base)."""
+    matricule = patient.identity.matricule
+    return f"{matricule}@{PATIENT_DOMAIN}" if matricule else None
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from sandbox.messaging.mailstore import PATIENT_BOX, patient_address
+from sandbox.messaging.mailstore import PATIENT_BOX, patient_mailbox
 from sandbox.messaging.models import MailboxRow
 
 
@@ -15,8 +15,8 @@ def seed(session: Session, tenant: str, population) -> None:
     `<matricule INS>@patient.mssante.fr`), empty, uid 1 next; its UIDVALIDITY is given when
     IMAP first opens it."""
     boxes = [(box.address, box.type, box.owner_id) for box in population.mailboxes]
-    boxes += [(patient_address(p.identity.matricule), PATIENT_BOX, p.id)
-              for p in population.identities() if p.identity.matricule]
+    boxes += [(address, PATIENT_BOX, p.id) for p in population.identities()
+              if (address := patient_mailbox(p))]
     rows = {
         address.lower(): {"tenant": tenant, "address": address.lower(), "type": kind,
                           "owner_id": owner, "uid_next": 1, "uid_validity": 0}

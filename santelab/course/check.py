@@ -8,6 +8,7 @@ course-wide rules (the wrong answers that prove every stated rule, the core hour
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from nbgrader.preprocessors import ClearSolutions
 
 from santelab.course.catalog import Exercise, exercises
 from santelab.course.coverage import compute
-from santelab.course.framework import COURSE_ROOT, Framework, load_framework
+from santelab.course.framework import COURSE_ROOT, load_framework
 from santelab.course.sources import SourceError, notebook, source_files
 
 # Where the wrong answers that prove each rule live (the course tests grade them).
@@ -134,9 +135,7 @@ def stubs_compile(src: Source) -> Iterator[str]:
     that is a SyntaxError instead of a NotImplementedError."""
     clear = ClearSolutions(code_stub={"python": "# VOTRE CODE ICI\nraise NotImplementedError()"},
                            text_stub="VOTRE RÉPONSE ICI")
-    released, _ = clear.preprocess(NotebookNode(src.nb.copy(), cells=[NotebookNode(c.copy())
-                                                                         for c in src.nb.cells]),
-                                   {})
+    released, _ = clear.preprocess(copy.deepcopy(src.nb), {})
     for cell in released.cells:
         if cell.cell_type != "code":
             continue
@@ -211,7 +210,7 @@ def check(root: Path = COURSE_ROOT) -> list[str]:
     """Every problem of the course, in French; empty when the course is ready for a class."""
     problems: list[str] = []
     unreadable = False
-    framework: Framework = load_framework(root)
+    framework = load_framework(root)
     for assignment, path in source_files(root):
         if assignment not in framework.assignments:
             problems.append(f"{assignment} : devoir absent de competencies.yaml")
