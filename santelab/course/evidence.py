@@ -8,6 +8,7 @@ fresh kernel, so the trace read here is the one her cells replay.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from santelab.course.student import connect_personas
@@ -15,14 +16,11 @@ from santelab.course.student import connect_personas
 # The persona that may read the whole event stream of the tenant (the access matrix's
 # `admin.events`); the student's own persona may not.
 READER = "facilitateur"
-_reader: Any = None
 
 
+@cache
 def _session() -> Any:
-    global _reader
-    if _reader is None:
-        _reader = connect_personas(READER)
-    return _reader
+    return connect_personas(READER)
 
 
 def actions(action: str | None = None, *, service: str | None = None,
