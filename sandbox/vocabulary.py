@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "dmp.document.write": "Alimentation du DMP (dépôt de document)",
     "dmp.document.replace": "Remplacement d'un document",
     "dmp.document.archive": "Archivage d'un document",
+    "dmp.document.mask": "Masquage ou démasquage d'un document aux professionnels",
     "dmp.document.search": "Recherche de documents",
     "dmp.document.read": "Consultation d'une fiche de document",
     "dmp.binary.read": "Lecture du contenu d'un document",

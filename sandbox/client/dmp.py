@@ -267,6 +267,15 @@ class DMP(Resource):
 
     # --- the patient's side ----------------------------------------------------------------
 
+    def mask(self, id: str | Document, *, masked: bool = True) -> Document:
+        """Masquer un de ses documents aux professionnels (la persona patient, depuis Mon espace
+        santé) : seuls son auteur et le médecin traitant le voient encore. Avec masked=False, le
+        démasquer."""
+        id = id.id if isinstance(id, Document) else id
+        return Document.from_fhir(self._post(
+            f"{self.base}/fhir/DocumentReference/{id}/$mask",
+            params={"masked": str(masked).lower()}))
+
     def audit(self, patient: str | None = None) -> list[AuditEntry]:
         """L'historique des accès au DMP, du plus récent au plus ancien (la persona patient : le sien)."""
         params = {"patient.identifier": f"{INS_SYSTEM}|{patient}"} if patient else None
@@ -298,3 +307,12 @@ class DMP(Resource):
     def lift(self, professional: str | None = None) -> ConsentState:
         """Retirer une décision sur un professionnel, ou rouvrir le DMP."""
         return self._consent("lever", professional, None)
+
+    def refuse_break_glass(self) -> ConsentState:
+        """Refuser par avance tout accès en urgence (« bris de glace ») à son DMP : aucun
+        professionnel ne pourra l'ouvrir ainsi, même en urgence vitale."""
+        return self._consent("refuser_bris_de_glace", None, None)
+
+    def allow_break_glass(self) -> ConsentState:
+        """Retirer ce refus : l'accès en urgence motivé redevient possible."""
+        return self._consent("accepter_bris_de_glace", None, None)

@@ -332,6 +332,76 @@ def test_masked_document_visible_to_gp_and_author_only(world):
     assert own["id"] in ids(world.http.get(search_url(), headers=h2))
 
 
+def test_patient_masks_her_document_and_shows_it_again(world):
+    doc = add(world, "medecin2")  # authored by doc2; the GP is "medecin"
+    world.http.post("/dmp/consent", json={"decision": "autoriser", "professionnel": "urg1"},
+                    headers=world.as_("patient"))
+    urgentiste = world.as_("urgentiste")
+    assert doc["id"] in ids(world.http.get(search_url(), headers=urgentiste))
+
+    r = world.http.post(f"{DOCS}/{doc['id']}/$mask", headers=world.as_("patient"))
+    assert r.status_code == 200, r.text
+    codes = {c["code"] for label in r.json()["securityLabel"] for c in label["coding"]}
+    assert "MASQUE_PS" in codes and r.json()["meta"]["versionId"] == "2"
+    # hidden from the care team, kept for the author and the médecin traitant
+    assert doc["id"] not in ids(world.http.get(search_url(), headers=urgentiste))
+    assert world.http.get(f"{DOCS}/{doc['id']}", headers=urgentiste).status_code == 404
+    for author_or_gp in ("medecin2", "medecin"):
+        assert doc["id"] in ids(world.http.get(search_url(), headers=world.as_(author_or_gp)))
+    assert doc["id"] in ids(world.http.get(DOCS, headers=world.as_("patient")))
+    # masking twice changes nothing; showing it again restores the care team's view
+    again = world.http.post(f"{DOCS}/{doc['id']}/$mask", headers=world.as_("patient"))
+    assert again.json()["meta"]["versionId"] == "2"
+    shown = world.http.post(f"{DOCS}/{doc['id']}/$mask?masked=false",
+                            headers=world.as_("patient"))
+    codes = {c["code"] for label in shown.json()["securityLabel"] for c in label["coding"]}
+    assert "MASQUE_PS" not in codes and codes
+    assert doc["id"] in ids(world.http.get(search_url(), headers=urgentiste))
+    labels = [e["subtype"][0]["display"] for e in audit_events(world)
+              if e["subtype"][0]["code"] == "dmp.document.mask"]
+    assert labels == ["Masquage ou démasquage d'un document aux professionnels"] * 3
+
+
+@pytest.mark.parametrize(("login", "which", "status"), [
+    ("medecin", "own", 403),        # a professional masks at filing, not afterwards
+    ("patient-b", "own", 404),      # another patient's document: not even its existence
+    ("patient", "invisible", 404),  # a document hidden from the patient
+    ("patient", "unknown", 404),
+])
+def test_only_the_patient_masks_her_visible_documents(world, login, which, status):
+    doc_id = {"own": lambda: add(world)["id"],
+              "invisible": lambda: add(world, confidentiality="INVISIBLE_PATIENT")["id"],
+              "unknown": lambda: "inconnu"}[which]()
+    r = world.http.post(f"{DOCS}/{doc_id}/$mask", headers=world.as_(login))
+    assert r.status_code == status, r.text
+    assert ("introuvable" if status == 404 else "Seul le patient") in diagnostics(r)
+    tried = [e["outcome"] for e in audit_events(world, login if status == 404 else "patient")
+             if e["subtype"][0]["code"] == "dmp.document.mask"]
+    assert tried == ["4"]  # the refusal is in the audit the patient reads
+
+
+def test_patient_refuses_break_glass_in_advance(world):
+    doc = add(world)
+    patient = world.as_("patient")
+    state = world.http.post("/dmp/consent", json={"decision": "refuser_bris_de_glace"},
+                            headers=patient).json()
+    assert state["bris_de_glace_refuse"] is True
+    emergency = {"X-Bris-De-Glace": _quote("Patient inconscient, recherche d'allergies")}
+    for login in ("urgentiste", "sage-femme"):
+        r = world.http.get(search_url(), headers={**world.as_(login), **emergency})
+        assert r.status_code == 403 and "refusé par avance" in diagnostics(r)
+    # the médecin traitant is told to consult as such
+    r = world.http.get(search_url(), headers={**world.as_("medecin"), **emergency})
+    assert r.status_code == 403 and "sans bris de glace" in diagnostics(r)
+    assert doc["id"] in ids(world.http.get(search_url(), headers=world.as_("medecin")))
+    assert world.http.get("/dmp/alerts", headers=patient).json() == []
+    state = world.http.post("/dmp/consent", json={"decision": "accepter_bris_de_glace"},
+                            headers=patient).json()
+    assert state["bris_de_glace_refuse"] is False
+    r = world.http.get(search_url(), headers={**world.as_("urgentiste"), **emergency})
+    assert ids(r) == {doc["id"]}
+
+
 def test_invisible_to_patient(world):
     hidden = add(world, confidentiality="INVISIBLE_PATIENT")
     shown = add(world)

@@ -3,7 +3,8 @@
 Order of the checks: the profession may read the DMP at all (matrix) → the patient has not
 closed the DMP → has not opposed this professional → the professional is in the care team
 (médecin traitant, author of one of the patient's documents, authorised by the patient),
-otherwise explicit consent is missing unless the access is a justified "bris de glace".
+otherwise explicit consent is missing unless the access is a justified "bris de glace" the
+patient has not refused in advance.
 Per document: the class must be readable by the profession (matrix), MASQUE_PS hides a
 document from professionals other than the médecin traitant and its author, INVISIBLE_PATIENT
 hides it from the patient.
@@ -107,6 +108,14 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
     if emergency is not None:
         if not policy.can(actor, "dmp.break_glass").allowed:
             raise refuse(403, policy.matrix().refusals["dmp.break_glass"])
+        if patient.break_glass_refused:
+            raise refuse(403, "Le patient a refusé par avance tout accès en urgence (« bris de "
+                              "glace ») à son DMP, depuis Mon espace santé : ce refus s'impose "
+                              "même en urgence vitale. Soignez avec les autres sources (le "
+                              "patient, ses proches, son médecin traitant, le dossier de "
+                              "l'établissement)."
+                              + (" Vous faites partie de son équipe de soins : consultez son DMP "
+                                 "sans bris de glace." if basis is not None else ""))
         problem = reason_problem(emergency, minimum=5)
         if problem is not None:
             raise refuse(400, "Accès « bris de glace » : le motif de l'urgence est obligatoire "

@@ -29,6 +29,7 @@ _KINDS = {
     "dmp.document.write": ("110106", "ITI-65", "C"),
     "dmp.document.replace": ("110106", "ITI-65", "U"),
     "dmp.document.archive": ("110106", "ITI-65", "U"),
+    "dmp.document.mask": ("110110", "", "U"),
     "dmp.document.search": ("110112", "ITI-67", "E"),
     "dmp.document.read": ("110110", "ITI-67", "R"),
     "dmp.binary.read": ("110107", "ITI-68", "R"),

@@ -40,12 +40,17 @@ def find_master(ctx: ServiceContext, master: str) -> DmpDocumentRow | None:
         DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.master_identifier == master)).first()
 
 
+def not_found(doc_id: str) -> ServiceError:
+    """The answer for a document that does not exist or that the actor may not know of."""
+    return ServiceError(404, f"DocumentReference/{doc_id} introuvable dans ce DMP : vérifiez "
+                             "l'identifiant (les identifiants d'un autre bac à sable ne sont "
+                             "pas visibles).")
+
+
 def get_document(ctx: ServiceContext, doc_id: str) -> DmpDocumentRow:
     row = ctx.session.get(DmpDocumentRow, (ctx.tenant, doc_id))
     if row is None:
-        raise ServiceError(404, f"DocumentReference/{doc_id} introuvable dans ce DMP : vérifiez "
-                                "l'identifiant (les identifiants d'un autre bac à sable ne sont "
-                                "pas visibles).")
+        raise not_found(doc_id)
     return row
 
 
@@ -126,6 +131,26 @@ def archive(ctx: ServiceContext, *, doc: DmpDocumentRow, archived: bool) -> DmpD
     doc.archived = archived
     doc.version += 1
     return doc
+
+
+MASKED = "MASQUE_PS"
+
+
+def mask(ctx: ServiceContext, *, doc: DmpDocumentRow, masked: bool) -> bool:
+    """Add or remove the "masqué aux professionnels" label; whether the document changed.
+
+    The label lives twice and both change together: in the column searches filter on, and in
+    the stored resource's securityLabel, which is what a reader is served.
+    """
+    labels = [code for code in doc.confidentiality if code != MASKED]
+    labels = [*labels, MASKED] if masked else labels or ["N"]
+    if set(labels) == set(doc.confidentiality):
+        return False
+    doc.confidentiality = labels
+    doc.resource = {**doc.resource,
+                    "securityLabel": [documents.security_label(code) for code in labels]}
+    doc.version += 1
+    return True
 
 
 @dataclass

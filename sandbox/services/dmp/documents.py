@@ -216,7 +216,8 @@ def parse(resource: dict, *, now: datetime, binaries: dict[str, dict] | None = N
     )
 
 
-def _security_label(code: str) -> dict:
+def security_label(code: str) -> dict:
+    """A confidentiality code as a FHIR securityLabel (v3 for N/R/V, the DMP's J58 otherwise)."""
     ref = referentials()
     if code in ("N", "R", "V"):
         system = ref.systems["v3_confidentiality"]
@@ -242,7 +243,7 @@ def build_resource(sub: Submission, *, doc_id: str, binary_id: str, patient_id: 
         "subject": {"reference": f"Patient/{patient_id}",
                     "identifier": {"system": "urn:oid:1.2.250.1.213.1.4.10", "value": ins}},
         "date": sub.date.astimezone(PARIS).isoformat(timespec="seconds"),
-        "securityLabel": [_security_label(c) for c in sub.confidentiality],
+        "securityLabel": [security_label(c) for c in sub.confidentiality],
         "content": [{
             "attachment": {
                 "contentType": sub.content_type, "language": "fr-FR",

@@ -17,7 +17,8 @@ from sandbox.store.base import Base, JsonType, TenantMixin, UtcDateTime
 
 
 class DmpPatientRow(TenantMixin, Base):
-    """One person known to the DMP: identity status, médecin traitant, opposition to the DMP."""
+    """One person known to the DMP: identity status, médecin traitant, her choices on the whole DMP
+    (opposition, advance refusal of break-glass)."""
 
     __tablename__ = "dmp_patients"
     __table_args__ = (UniqueConstraint("tenant", "ins", name="uq_dmp_patients_ins"),)
@@ -32,6 +33,8 @@ class DmpPatientRow(TenantMixin, Base):
     # The patient closed / opposed the DMP (with a legitimate reason): nobody reads or feeds it.
     opposed: Mapped[bool] = mapped_column(Boolean, default=False)
     opposition_reason: Mapped[str | None] = mapped_column(String(512), default=None)
+    # The patient refused in advance any emergency ("bris de glace") access to her DMP.
+    break_glass_refused: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DmpAccessRow(TenantMixin, Base):

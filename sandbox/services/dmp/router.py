@@ -136,6 +136,23 @@ def archive_document(doc_id: str, ctx: Ctx, archived: bool = True) -> FhirRespon
     return fhir(documents.served(doc))
 
 
+@router.post("/fhir/DocumentReference/{doc_id}/$mask",
+             summary="Masquer un document aux professionnels, ou le démasquer (le patient)")
+def mask_document(doc_id: str, ctx: Ctx, masked: bool = True) -> FhirResponse:
+    """Mon espace santé: the patient hides one of her documents from every professional but
+    its author and her médecin traitant (MASQUE_PS), or shows it again."""
+    doc = ctx.session.get(DmpDocumentRow, (ctx.tenant, doc_id))
+    trace = {"target": f"DocumentReference/{doc_id}", "patient": doc.patient_id if doc else None}
+    ctx.require("dmp.document.mask", **trace)
+    if doc is None or doc.patient_id != ctx.actor.patient_id \
+            or "INVISIBLE_PATIENT" in doc.confidentiality:
+        raise ctx.refuse("dmp.document.mask", crud.not_found(doc_id),
+                         target=trace["target"], patient=ctx.actor.patient_id)
+    changed = crud.mask(ctx, doc=doc, masked=masked)
+    ctx.record("dmp.document.mask", detail={"masque": masked, "modifie": changed}, **trace)
+    return fhir(documents.served(doc))
+
+
 # --- find and retrieve (ITI-67, ITI-68) ---------------------------------------------------
 
 def _placeholder(description: str) -> fhir_search.Param:
@@ -315,6 +332,7 @@ def _consent_state(ctx: ServiceContext, patient: DmpPatientRow) -> ConsentState:
     return ConsentState(
         patient=patient.patient_id, ins=patient.ins, medecin_traitant=patient.gp_id,
         dmp_ferme=patient.opposed, motif_opposition=patient.opposition_reason,
+        bris_de_glace_refuse=patient.break_glass_refused,
         autorises=sorted(r.practitioner_id for r in rows if r.decision == "autorise"),
         opposes=sorted(r.practitioner_id for r in rows if r.decision == "oppose"))
 
@@ -337,7 +355,9 @@ def get_consent(ctx: Ctx) -> ConsentState:
 def change_consent(body: ConsentChange, ctx: Ctx) -> ConsentState:
     patient = _own_patient(ctx)
     now = ctx.now()
-    if body.professionnel:
+    if body.decision in ("refuser_bris_de_glace", "accepter_bris_de_glace"):
+        patient.break_glass_refused = body.decision == "refuser_bris_de_glace"
+    elif body.professionnel:
         key = (ctx.tenant, patient.patient_id, body.professionnel)
         row = ctx.session.get(DmpAccessRow, key)
         if body.decision == "lever":

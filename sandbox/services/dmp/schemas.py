@@ -21,9 +21,11 @@ class Alert(BaseModel):
 class ConsentChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["autoriser", "opposer", "lever"] = Field(
+    decision: Literal["autoriser", "opposer", "lever", "refuser_bris_de_glace",
+                      "accepter_bris_de_glace"] = Field(
         description="autoriser un professionnel (il rejoint l'équipe de soins), s'opposer à un "
-                    "professionnel ou au DMP entier, lever une décision")
+                    "professionnel ou au DMP entier, lever une décision ; refuser par avance "
+                    "tout accès en urgence (bris de glace), ou l'accepter de nouveau")
     professionnel: str | None = Field(None, max_length=64,
                                       description="Identifiant du professionnel ; vide = tout le DMP")
     motif: str | None = Field(None, max_length=512,
@@ -36,6 +38,7 @@ class ConsentState(BaseModel):
     medecin_traitant: str | None
     dmp_ferme: bool
     motif_opposition: str | None
+    bris_de_glace_refuse: bool
     autorises: list[str]
     opposes: list[str]
 
