@@ -102,11 +102,17 @@ def _outcome(result):
     """A mail service result, or the HTTP error it is."""
     match result:
         case Refused(kind=kind, reason=reason):
-            raise ServiceError(STATUS[kind], f"{reason}.",
+            raise ServiceError(STATUS[kind], _sentence(reason),
                                code="transient" if kind is Refusal.UNAVAILABLE else None)
         case Quarantined(quarantine_id=qid, reason=reason):
-            raise ServiceError(422, f"Message refusé et mis en quarantaine ({qid}) : {reason}.")
+            raise ServiceError(422, _sentence(f"Message refusé et mis en quarantaine ({qid}) : "
+                                              f"{reason}"))
     return result
+
+
+def _sentence(text: str) -> str:
+    """A reason closed by one full stop (reasons come with or without theirs)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 @router.post("/messages", status_code=201, summary="Envoyer un message MSSanté")

@@ -217,11 +217,12 @@ class MailService:
                         Refusal.HEADER_FROM, self._spoofing(who, f"l'en-tête {stranger}")))
                 problem = checks.attachment_problem(message)
             subject = str(message.get("Subject", ""))[:500]
-            codes = "" if problem else ",".join(
-                d.type_code for d in checks.xdm_documents(message))
+            documents = [] if problem else checks.xdm_documents(message)
+            codes = ",".join(d.type_code for d in documents)
+            patients = ",".join(sorted({d.ins for d in documents}))
             has = {name: name in message for name in ("Date", "Message-ID")}
         except Exception as exc:  # hostile input: a reason, never a crash
-            problem, subject, codes = f"message illisible ({type(exc).__name__})", "", ""
+            problem, subject, codes, patients = f"message illisible ({type(exc).__name__})", "", "", ""
         if problem:
             qid = mailstore.quarantine(self.sandbox, tenant, who.sender, submission.mail_from,
                                        submission.recipients, raw, problem)
@@ -230,7 +231,8 @@ class MailService:
         stamped = self._trace_headers(submission, message_id, has) + raw
         mailstore.deliver(self.sandbox, tenant, who.sender, submission.mail_from,
                           submission.recipients, stamped, subject=subject,
-                          detail={"documents": codes} if codes else {}, message_id=message_id)
+                          detail={"documents": codes, "ins": patients} if codes else {},
+                          message_id=message_id)
         return Accepted(message_id, tuple(submission.recipients))
 
     # --- helpers ----------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
+from synthetic_data.nir import matricule_problem
+
 INS_TEST_OID = "1.2.250.1.213.1.4.10"
 INS_OIDS = {"1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", INS_TEST_OID, "1.2.250.1.213.1.4.11"}
 PDF_FORMAT = "urn:ihe:iti:xds-sd:pdf:2008"
@@ -259,6 +261,9 @@ def open_xdm(data: bytes) -> ClinicalDocument:
         if not ins or oid not in INS_OIDS:
             raise XdmError(f"METADATA.XML : identifiant patient « {patient} » invalide (attendu : "
                            f"INS^^^&{INS_TEST_OID}&ISO)")
+        if matricule_problem(ins):
+            raise XdmError(f"METADATA.XML : l'INS du patient « {ins} » n'est pas un matricule INS "
+                           f"valide. {matricule_problem(ins)}")
         uri = ""
         for slot in entry.findall("rim:Slot", NS):
             if slot.get("name") == "URI":

@@ -10,6 +10,7 @@ import pytest
 from mss_helpers import TENANT, message
 from sqlalchemy import select
 
+from sandbox import events
 from sandbox.auth_models import PersonaRow
 from sandbox.client import connect
 from sandbox.messaging import xdm
@@ -58,6 +59,8 @@ def _bad_packages() -> dict[str, tuple[bytes, str]]:
     bad_patient = dict(good)
     bad_patient[xdm.METADATA] = good[xdm.METADATA].replace(b"1.2.250.1.213.1.4.10",
                                                             b"1.2.3.4")
+    wrong_key = dict(good)  # a student's slip: the last digit of the INS mistyped
+    wrong_key[xdm.METADATA] = good[xdm.METADATA].replace(INS.encode(), INS[:-1].encode() + b"0")
     traversal = {**good, "../../etc/passwd": b"x"}
     entity = dict(good)
     entity[xdm.METADATA] = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>'
@@ -65,6 +68,7 @@ def _bad_packages() -> dict[str, tuple[bytes, str]]:
         "not a zip": (b"ceci n'est pas une archive", "pas une archive zip"),
         "missing metadata": (_zip(no_meta), "il manque IHE_XDM/SUBSET01/METADATA.XML"),
         "bad patient id": (_zip(bad_patient), "identifiant patient"),
+        "INS with a wrong key": (_zip(wrong_key), "La clé de contrôle"),
         "path traversal": (_zip(traversal), "chemin dangereux"),
         "xml entities": (_zip(entity), "DOCTYPE"),
         "zip bomb": (_zip({**good, "IHE_XDM/SUBSET01/BOMB.XML": b"\0" * (30 * 1024 * 1024)}),
@@ -136,3 +140,7 @@ def test_xdm_round_trip_over_smtp_and_imap_then_filed_in_the_dmp(world):
     assert (doc.ins, doc.type_code, doc.class_code, doc.pdf) == (ins, "11488-4", "10", PDF)
     [in_dmp] = colleague.mssante.file_to_dmp(latest.id)
     assert colleague.dmp.content(in_dmp.id) == PDF
+    with world.sandbox.store.session() as session:  # the trace names the patient by her INS
+        [traced] = [e for e in events.stream(session, TENANT, service="mssante", limit=100)
+                    if e.action == "mssante.send" and e.detail.get("documents")]
+    assert (traced.detail["documents"], traced.detail["ins"]) == ("11488-4", ins)
