@@ -76,15 +76,20 @@ def stream(
     *,
     patient: str | None = None,
     service: str | None = None,
+    action: str | None = None,
     since: datetime | None = None,
     limit: int = 1000,
 ) -> list[StoredEvent]:
-    """Events of one tenant, oldest first, optionally about one patient or one service."""
+    """Events of one tenant, oldest first, optionally about one patient, one service or one
+    action (a code such as "dmp.document.read", or a prefix ending with a dot: "dmp.")."""
     query = select(EventRow).where(EventRow.tenant == tenant)
     if patient is not None:
         query = query.where(EventRow.patient == patient)
     if service is not None:
         query = query.where(EventRow.service == service)
+    if action is not None:
+        query = query.where(EventRow.action.startswith(action, autoescape=True)
+                            if action.endswith(".") else EventRow.action == action)
     if since is not None:
         query = query.where(EventRow.at >= since)
     rows = session.scalars(query.order_by(EventRow.seq).limit(limit))

@@ -38,8 +38,9 @@ class Admin(Resource):
         return self._post("/mssante/pieges", json={"modele": template, "destinataires": recipients})
 
     def events(self, *, service: str | None = None, patient: str | None = None,
-               limit: int = 1000) -> list[dict]:
-        """Le flux d'événements du bac à sable (qui a fait quoi, quand), filtré par service
-        ou patient."""
-        params = {"limit": limit, "service": service, "patient": patient}
+               action: str | None = None, limit: int = 1000) -> list[dict]:
+        """Le flux d'événements du bac à sable (qui a fait quoi, quand), du plus ancien au plus
+        récent, filtré par service, patient ou action (« dmp.document.read », ou un préfixe
+        terminé par un point : « dmp. »)."""
+        params = {"limit": limit, "service": service, "patient": patient, "action": action}
         return self._get("/admin/events", params={k: v for k, v in params.items() if v})

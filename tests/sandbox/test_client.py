@@ -62,6 +62,23 @@ def test_in_process_personas_share_one_sandbox(in_process):
     assert any(["name", marker] in e["detail"]["parametres"] for e in seen)
 
 
+def test_the_event_stream_filters_by_action_in_the_store(in_process):
+    """A student's trace is read by action: an early action stays found however many others
+    (reads, searches) the student made after it, beyond one page of the stream."""
+    medecin, facilitator = connect("medecin"), connect("facilitateur")
+    medecin.annuaire.search("Organization", name="premier")
+    for _ in range(12):
+        medecin.annuaire.search(name="x")
+    everything = facilitator.admin.events(limit=5)
+    assert len(everything) == 5
+    searches = facilitator.admin.events(action="annuaire.search", limit=100)
+    assert len(searches) == 13 and {e["action"] for e in searches} == {"annuaire.search"}
+    assert ["name", "premier"] in searches[0]["detail"]["parametres"]
+    by_prefix = facilitator.admin.events(action="annuaire.", limit=100)
+    assert {e["seq"] for e in searches} <= {e["seq"] for e in by_prefix}
+    assert facilitator.admin.events(action="annuaire", limit=100) == []  # a code, not a prefix
+
+
 def test_in_process_faults_and_typed_errors(in_process):
     facilitator, medecin = connect("facilitateur"), connect("medecin")
     facilitator.admin.fault("annuaire", "erreur", status=502, message="Annuaire en panne")

@@ -63,6 +63,8 @@ def clear_fault(service: str, ctx: Ctx, book: Book, request: Request) -> None:
 
 @router.get("/events", summary="Flux d'événements du bac à sable")
 def list_events(ctx: Ctx, service: str | None = None, patient: str | None = None,
+                action: Annotated[str | None, Query(max_length=64)] = None,
                 limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[events.StoredEvent]:
     ctx.require("admin.events")
-    return events.stream(ctx.session, ctx.tenant, service=service, patient=patient, limit=limit)
+    return events.stream(ctx.session, ctx.tenant, service=service, patient=patient,
+                         action=action, limit=limit)
