@@ -141,6 +141,6 @@ def test_xdm_round_trip_over_smtp_and_imap_then_filed_in_the_dmp(world):
     [in_dmp] = colleague.mssante.file_to_dmp(latest.id)
     assert colleague.dmp.content(in_dmp.id) == PDF
     with world.sandbox.store.session() as session:  # the trace names the patient by her INS
-        [traced] = [e for e in events.stream(session, TENANT, service="mssante", limit=100)
-                    if e.action == "mssante.send" and e.detail.get("documents")]
+        traced = [e for e in events.stream(session, TENANT, action="mssante.send", limit=10_000)
+                  if e.detail.get("objet") == "CR de consultation cardiologie"][-1]
     assert (traced.detail["documents"], traced.detail["ins"]) == ("11488-4", ins)
