@@ -434,7 +434,7 @@ class MortalityBand:
 
 @cache
 def mortality_table() -> tuple[MortalityBand, ...]:
-    """INSEE's probabilities of dying within the year by sex and age band (see the file)."""
+    """INSEE's probabilities of dying within the year by sex and single year of age (see the file)."""
     return tuple(_records("mortality.csv", MortalityBand, age_from=int, male=float, female=float))
 
 

@@ -337,10 +337,19 @@ def _with_encounter(resource: dict, encounter_id: str | None, key: str = "encoun
 
 
 def encounter(e: model.Encounter, p: model.Patient, ctx: ExportContext) -> dict:
+    """FR Core Encounter. FR Core requires an identifier (1..*): the visit number, typed VN as in
+    FR Core's own example, is the encounter's id under the sandbox's naming system."""
     resource = {
         "resourceType": "Encounter",
         "id": e.id,
         "meta": ctx.profiled(systems.PROFILE_ENCOUNTER),
+        "identifier": [
+            {
+                "type": {"coding": [{"system": systems.FR_CORE_ENCOUNTER_IDENTIFIER_TYPE, "code": "VN"}]},
+                "system": systems.SANTELAB_ENCOUNTER_ID,
+                "value": e.id,
+            }
+        ],
         "status": "finished",
         "class": {
             "system": systems.V3_ACT_CODE,

@@ -9,9 +9,11 @@ nomenclatures (mos.esante.gouv.fr), IHE MHD.
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 SANTELAB_SEED = "https://santelab.example/fhir/CodeSystem/seed"
 SANTELAB_PATIENT_ID = "https://santelab.example/fhir/NamingSystem/patient-id"  # local IPP
+SANTELAB_ENCOUNTER_ID = "https://santelab.example/fhir/NamingSystem/encounter-id"  # visit number
 
 # Patient identity (FR Core). The INS OIDs live in `synthetic_data.nir` (only test OIDs emitted).
 FR_CORE_IDENTIFIER_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+FR_CORE_ENCOUNTER_IDENTIFIER_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identifier-type"
 V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 IDENTITY_RELIABILITY = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability"
 IDENTITY_STATUS = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status"

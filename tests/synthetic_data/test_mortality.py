@@ -98,8 +98,9 @@ def test_yearly_risk_multiplies_the_table_by_the_active_conditions() -> None:
     patient = bare_patient("hf", model.Sex.MALE, date(1950, 6, 1))
     failure = model.Coding("cim10", "I50.9", "Insuffisance cardiaque")
     patient.conditions.append(model.Condition("c", [failure], date(2019, 1, 1), None))
-    assert yearly_risk(patient, date(2018, 7, 1)) == pytest.approx(0.0148)  # 68 years, INSEE
-    assert yearly_risk(patient, date(2021, 7, 1)) == pytest.approx(0.0218 * 3.0)  # 71, with HF
+    # INSEE 2019, men: q(68) = 16.12 per 1,000, q(71) = 19.72 (data_sources/insee_death_rates_2019.csv)
+    assert yearly_risk(patient, date(2018, 7, 1)) == pytest.approx(0.01612)  # 68 years
+    assert yearly_risk(patient, date(2021, 7, 1)) == pytest.approx(0.01972 * 3.0)  # 71, with HF
 
 
 def test_close_history_drops_what_follows_the_death_day() -> None:
