@@ -1,0 +1,84 @@
+"""A student who runs a cell a second time gets the same result, or a French message that says
+what to re-run (issue 19, point 4).
+
+Each source notebook (solutions in, as the trainer has it) runs top to bottom in a real kernel,
+then every code cell runs once more, in order, in the same kernel. A second run may fail only
+with one of the errors the course shows students — the sandbox's typed refusals
+(`SandboxError`) and the set-up helpers' `StudentError` — whose message names what to do: re-run
+a cell, restart the kernel. A raw Python error (`IndexError`, `KeyError`, `NameError`…), an
+`AssertionError` from a test cell, or a refusal that only says "déjà fait" fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from course.harness import CELL_TIMEOUT, NOTEBOOKS
+from santelab.course.sources import notebook
+
+# The errors a student is shown as French messages: the sandbox client's refusals and the
+# set-up cells' problems.
+FRENCH_ERRORS = {
+    "StudentError", "SandboxError", "InvalidRequest", "AuthenticationError", "AccessDenied",
+    "NotFound", "Conflict", "Gone", "RateLimited", "ServiceUnavailable", "ServerError",
+    "ConnectionFailed",
+}
+# What a message must tell: the cell or cells to re-run, or restarting the kernel.
+SAYS_WHAT_TO_DO = re.compile(
+    r"ré-?exécutez (la|les) cellules?|redémarrez le noyau", re.IGNORECASE)
+
+CASES = [
+    pytest.param(path, id=f"{assignment}/{path.stem}",
+                 marks=[pytest.mark.xdist_group(name=assignment)])
+    for assignment, path in NOTEBOOKS
+]
+
+
+def acceptable(error: CellExecutionError) -> bool:
+    """A French error of the course whose message says what to re-run or do."""
+    return error.ename in FRENCH_ERRORS and bool(SAYS_WHAT_TO_DO.search(error.evalue))
+
+
+def rerun(path: Path, workdir: Path) -> list[str]:
+    """Run the notebook, then each code cell again; the second runs' unacceptable failures."""
+    nb = notebook(path)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    cells = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    failures = []
+    with client.setup_kernel():
+        for index, cell in cells:
+            client.execute_cell(cell, index)  # the first run must succeed: nbval's part
+        for index, cell in cells:
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as error:
+                if not acceptable(error):
+                    failures.append(f"{cell.id}: {error.ename}: {error.evalue}")
+    return failures
+
+
+def test_message_criterion():
+    """The criterion accepts a refusal that names what to re-run, and nothing else."""
+    def error(ename: str, evalue: str) -> CellExecutionError:
+        return CellExecutionError("trace", ename, evalue)
+
+    assert acceptable(error("Conflict", "Déjà envoyé : redémarrez le noyau puis exécutez…"))
+    assert acceptable(error("StudentError", "Ré-exécutez la cellule « Mise en route »."))
+    assert not acceptable(error("Conflict", "L'inject « x » est déjà parti."))
+    assert not acceptable(error("IndexError", "list index out of range"))
+    assert not acceptable(error("AssertionError", "redémarrez le noyau"))
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("path", CASES)
+def test_every_cell_reruns_or_says_what_to_rerun(path: Path, tmp_path: Path):
+    failures = rerun(path, tmp_path)
+    assert not failures, "\n".join(failures)
