@@ -2,7 +2,9 @@
 what to re-run (issue 19, point 4).
 
 Each source notebook (solutions in, as the trainer has it) runs top to bottom in a real kernel,
-then every code cell runs once more, in order, in the same kernel. A second run may fail only
+each code cell run twice in a row (a student who runs a cell again at once), then every code
+cell runs once more, in order, in the same kernel (one who replays the notebook without
+restarting). Every first run must succeed; a second or third run may fail only
 with one of the errors the course shows students — the sandbox's typed refusals
 (`SandboxError`) and the set-up helpers' `StudentError` — whose message names what to do: re-run
 a cell, restart the kernel. A raw Python error (`IndexError`, `KeyError`, `NameError`…), an
@@ -45,21 +47,30 @@ def acceptable(error: CellExecutionError) -> bool:
 
 
 def rerun(path: Path, workdir: Path) -> list[str]:
-    """Run the notebook, then each code cell again; the second runs' unacceptable failures."""
+    """Run the notebook, each cell twice, then each cell again; the unacceptable failures."""
     nb = notebook(path)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}})
     cells = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     failures = []
+
+    def again(index: int, cell, when: str) -> None:
+        try:
+            client.execute_cell(cell, index)
+        except CellExecutionError as error:
+            if not acceptable(error):
+                failures.append(f"{cell.id} ({when}): {error.ename}: {error.evalue}")
+
     with client.setup_kernel():
-        for index, cell in cells:
-            client.execute_cell(cell, index)  # the first run must succeed: nbval's part
         for index, cell in cells:
             try:
                 client.execute_cell(cell, index)
-            except CellExecutionError as error:
-                if not acceptable(error):
-                    failures.append(f"{cell.id}: {error.ename}: {error.evalue}")
+            except CellExecutionError as error:  # the earlier cells' second runs broke it
+                return [*failures, f"{cell.id} (1re exécution, après la 2e des précédentes): "
+                                   f"{error.ename}: {error.evalue}"]
+            again(index, cell, "aussitôt réexécutée")
+        for index, cell in cells:
+            again(index, cell, "réexécutée après tout le notebook")
     return failures
 
 
