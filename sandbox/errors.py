@@ -56,6 +56,16 @@ def operation_outcome(diagnostics: str, *, code: str = "invalid", severity: str 
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
+# What a refusal of an action already done adds (a notebook cell run twice): nothing is lost, and
+# how to replay from the start. A kernel restart is a fresh sandbox when it runs in the notebook;
+# a server's tenant must be reset first.
+ALREADY_DONE = (
+    "Ce qui a été fait reste enregistré : continuez avec la cellule suivante. Pour tout rejouer "
+    "depuis le début, redémarrez le noyau (menu Noyau > Redémarrer le noyau ; sur un serveur, "
+    "après « santelab sandbox reset --tenant … ») puis ré-exécutez les cellules dans l'ordre."
+)
+
+
 class ServiceError(Exception):
     """A refusal with its HTTP status and a French diagnostic."""
 

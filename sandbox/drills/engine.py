@@ -25,7 +25,7 @@ from sandbox import events
 from sandbox.auth_models import PersonaRow
 from sandbox.drills.models import DrillRunRow, DrillStepRow
 from sandbox.drills.scenario import Expectation, Inject, Scenario
-from sandbox.errors import ServiceError
+from sandbox.errors import ALREADY_DONE, ServiceError
 from sandbox.events_models import EventRow
 from sandbox.faults import FaultBook
 from sandbox.faults_models import FaultRow
@@ -92,8 +92,16 @@ class Engine:
                               .limit(1)) is None:
                 raise ServiceError(404, f"Tenant inconnu ou non peuplé : « {tenant} » "
                                         "(santelab sandbox reset --tenant … le peuple).")
-            if session.get(DrillRunRow, (tenant, run.id)) is not None:
-                raise ServiceError(409, f"L'exercice « {run.id} » existe déjà dans ce tenant.")
+            existing = session.get(DrillRunRow, (tenant, run.id))
+            if existing is not None:
+                if existing.state != ENDED and _same_start(existing, run):
+                    return existing.id  # the same command again (a cell re-run): that run
+                raise ServiceError(409, f"L'exercice « {run.id} » existe déjà dans ce tenant "
+                                        + ("et il est terminé. " if existing.state == ENDED else
+                                           "avec d'autres réglages (scénario, niveau, vitesse "
+                                           "ou graine) : donnez un autre nom au nouvel "
+                                           "exercice. ")
+                                        + ALREADY_DONE)
             session.add(run)
             starts = {}
             for inject in injects:
@@ -127,8 +135,9 @@ class Engine:
     def end(self, tenant: str, run_id: str, actor: tuple | None = None) -> None:
         now = self.sandbox.clock.now()
         with self.sandbox.store.session() as session:
-            run = _run(session, tenant, run_id, (RUNNING, PAUSED), "terminer")
-            self._finish(session, run, now, actor)
+            run = _run(session, tenant, run_id, (RUNNING, PAUSED, ENDED), "terminer")
+            if run.state != ENDED:  # ending it again (a cell re-run) changes nothing
+                self._finish(session, run, now, actor)
 
     def inject_now(self, tenant: str, run_id: str, key: str, actor: tuple | None = None) -> None:
         self._reschedule(tenant, run_id, key, None, actor)
@@ -154,8 +163,11 @@ class Engine:
             if not 0 <= score <= expectation.points:
                 raise ServiceError(422, f"Score attendu entre 0 et {expectation.points}.")
             step = session.get(DrillStepRow, (tenant, run_id, key))
+            if step is not None and (step.state, step.score, step.comment) == (
+                    VALIDATED, score, comment):
+                return  # the same verdict again (a cell re-run)
             if step is None or step.state != WAITING:
-                raise ServiceError(409, f"L'attente « {key} » n'est plus à valider.")
+                raise ServiceError(409, f"L'attente « {key} » n'est plus à valider. {ALREADY_DONE}")
             t = scenario_seconds(run, now)
             step.state, step.done_s, step.done_at = VALIDATED, t, now
             step.score, step.comment = score, comment
@@ -451,7 +463,7 @@ class Engine:
                 raise ServiceError(404, f"Inject inconnu dans cet exercice : « {key} ».")
             step = session.get(DrillStepRow, (tenant, run_id, key))
             if step is not None and step.state != DUE:
-                raise ServiceError(409, f"L'inject « {key} » a déjà été envoyé.")
+                raise ServiceError(409, f"L'inject « {key} » a déjà été envoyé. {ALREADY_DONE}")
             t = scenario_seconds(run, now)
             if step is None:
                 if later is not None:
@@ -480,8 +492,15 @@ def _run(session: Session, tenant: str, run_id: str, states, verb: str | None) -
     if allowed is not None and run.state not in allowed:
         of = "d'" if verb and verb[0] in "aeéèiouyh" else "de "
         raise ServiceError(409, f"Impossible {of}{verb} l'exercice « {run_id} » : il est "
-                                f"{run.state.replace('_', ' ')}.")
+                                f"{run.state.replace('_', ' ')}."
+                                + (f" {ALREADY_DONE}" if run.state == ENDED else ""))
     return run
+
+
+def _same_start(run: DrillRunRow, again: DrillRunRow) -> bool:
+    """Whether `again` starts the very run `run` is: same scenario, level, speed and seed."""
+    return ((run.scenario, run.level, run.speed, run.seed, run.document)
+            == (again.scenario, again.level, again.speed, again.seed, again.document))
 
 
 def _pending(session: Session, run: DrillRunRow) -> list[DrillStepRow]:

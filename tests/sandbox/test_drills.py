@@ -114,6 +114,49 @@ def test_inject_now_postpone_and_refused_controls(world):
     world.connect("facilitateur").admin.clear("dmp")
 
 
+# MINI with an expectation no event shows: an observer validates it.
+OBSERVED = MINI + """\
+  - {cle: papier, titre: Papier tenu, points: 4, equipe: cellule_de_crise, delai: 1h}
+"""
+
+
+def test_a_command_repeated_does_nothing_more_or_says_how_to_replay(world):
+    """A notebook cell run twice sends its command twice: the same start, verdict or end is
+    not done again; what cannot be redone is refused with how to replay from the start."""
+    observed = scenarios.parse(OBSERVED, "observe.yaml")
+
+    def start(level: str = "débutant") -> str:
+        return world.engine.start(TENANT, observed, level=level, speed=60, seed=1,
+                                  run_id="deux-fois")
+
+    def refusal(command, *args) -> str:
+        with pytest.raises(ServiceError) as refused:
+            command(TENANT, "deux-fois", *args)
+        assert refused.value.status == 409
+        return refused.value.diagnostics
+
+    assert (start(), start()) == ("deux-fois", "deux-fois")
+    with pytest.raises(ServiceError) as other:
+        start("confirmé")
+    assert "d'autres réglages" in other.value.diagnostics
+    world.engine.inject_now(TENANT, "deux-fois", "panne-dmp")
+    world.advance(0.01)
+    assert "redémarrez le noyau" in refusal(world.engine.inject_now, "panne-dmp")
+    for _ in range(2):
+        world.engine.validate(TENANT, "deux-fois", "papier", 2, "F-03 incomplet")
+    assert "n'est plus à valider" in refusal(world.engine.validate, "papier", 4, "complet")
+    for _ in range(2):
+        world.engine.end(TENANT, "deux-fois")
+    actions = [e["action"] for e in world.connect("facilitateur").drill.timeline("deux-fois")]
+    assert [actions.count(a) for a in ("drill.start", "drill.attente.validée", "drill.end")] \
+        == [1, 1, 1]
+    assert "redémarrez le noyau" in refusal(world.engine.inject_now, "alerte")
+    with pytest.raises(ServiceError) as ended:
+        start()
+    assert "terminé" in ended.value.diagnostics
+    world.connect("facilitateur").admin.clear("dmp")
+
+
 def start_mini_in(world: World, tenant: str) -> str:
     return world.engine.start(tenant, scenarios.parse(MINI, "mini.yaml"), level="débutant")
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from sandbox import pdf
-from sandbox.errors import ServiceError
+from sandbox.errors import ALREADY_DONE, ServiceError
 from sandbox.injection import ServiceContext, service_context
 from sandbox.service_router import ServiceRouter
 from sandbox.services.dpi import capsule as capsules
@@ -190,7 +190,8 @@ def reenter(body: Formulaire, ctx: Ctx) -> Ressaisie:
         .limit(1))
     if known is not None:
         raise ServiceError(409, f"Le formulaire « {body.formulaire} » a déjà été ressaisi : "
-                                "ne le saisissez pas une seconde fois.", code="conflict")
+                                f"ne le saisissez pas une seconde fois. {ALREADY_DONE}",
+                           code="conflict")
     checked = []
     for index, line in enumerate(body.lignes):
         order = _order(ctx, line.prescription, f"lignes[{index}].prescription")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, update
 
-from sandbox.errors import ServiceError
+from sandbox.errors import ALREADY_DONE, ServiceError
 from sandbox.injection import ServiceContext
 from sandbox.services.eprescription import numbers
 from sandbox.services.eprescription.models import ErxPrescriptionRow
@@ -21,7 +21,8 @@ from sandbox.services.eprescription.schemas import STATUS_LABELS
 
 def already_dispensed(number: str) -> ServiceError:
     return ServiceError(409, f"L'e-prescription n° {numbers.display(number)} est déjà "
-                             "entièrement délivrée : double délivrance refusée.", code="conflict")
+                             f"entièrement délivrée : double délivrance refusée. {ALREADY_DONE}",
+                        code="conflict")
 
 
 def claim(ctx: ServiceContext, row: ErxPrescriptionRow, action: str) -> None:

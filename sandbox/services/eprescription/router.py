@@ -21,7 +21,7 @@ from fastapi import Depends, Header, Request, Response
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from sandbox.errors import ServiceError
+from sandbox.errors import ALREADY_DONE, ServiceError
 from sandbox.fhir import FhirResponse
 from sandbox.injection import ServiceContext, service_context
 from sandbox.service_router import ServiceRouter
@@ -210,7 +210,7 @@ def dispense(number: str, body: DispenseIn, ctx: Ctx) -> PrescriptionOut:
         current = committed(ctx, ErxLineRow, (ctx.tenant, row.number, body.ligne))
         remaining = current.quantity - current.dispensed
         text = (f"Ligne {body.ligne} déjà entièrement délivrée ({current.quantity} sur "
-                f"{current.quantity}) : double délivrance refusée."
+                f"{current.quantity}) : double délivrance refusée. {ALREADY_DONE}"
                 if remaining == 0 else
                 f"Ligne {body.ligne} : il reste {remaining} à délivrer sur {current.quantity}, "
                 f"{body.quantite} demandé(s) : double délivrance refusée.")
@@ -289,6 +289,7 @@ def cancel(number: str, ctx: Ctx, body: CancelIn | None = None) -> PrescriptionO
         current = committed(ctx, ErxPrescriptionRow, (ctx.tenant, row.number))
         raise ctx.refuse("erx.cancel", ServiceError(
             409, f"E-prescription {STATUS_LABELS[current.status]} : elle ne peut plus être "
-                 "annulée.", code="conflict"), **trace(row))
+                 "annulée." + (f" {ALREADY_DONE}" if current.status == "cancelled" else ""),
+            code="conflict"), **trace(row))
     ctx.record("erx.cancel", **trace(row), detail={"motif": body.motif if body else None})
     return answer(ctx, row)
