@@ -7,14 +7,18 @@ case- and accent-insensitive), tokens accept `system|code`, results come back as
 Bundle with `total` and `_count`/`_offset` paging links.
 
     SEARCH = {"name": Param("string", Row.names, "nom ou prénom"), ...}
-    search = parse_search(request, SEARCH, "Practitioner")
-    query = search.apply(select(Row).where(Row.tenant == tenant))
+    search = parse_search(request, SEARCH, "Practitioner").prepared()
+    query = STATEMENTS.get(search.key, lambda: select(Row).where(search.where(), …))
+    rows = session.scalars(query, search.parameters)
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -22,7 +26,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from sandbox.errors import ServiceError
 
@@ -72,14 +76,71 @@ class Search:
     offset: int = 0
     query_items: list[tuple[str, str]] = field(default_factory=list)
 
+    def prepared(self) -> Prepared:
+        """The criteria as a shape and the values bound to it (unknown codes and systems are
+        refused here)."""
+        shape, columns, values = [], [], []
+        for name, modifier, param, raw in self.criteria:
+            options = [_tests(name, modifier, param, value) for value in raw]
+            shape.append((name, tuple(tuple(op for op, _v in tests) for tests in options)))
+            columns.append(param.column)
+            values += [v for tests in options for _op, v in tests]
+        return Prepared(tuple(shape), {f"{_PREFIX}{i}": v for i, v in enumerate(values)},
+                        tuple(columns))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A search's criteria split into what shapes the SQL (`key`: which parameters, compared how,
+    with how many values) and the values bound to it (`parameters`).
+
+    Building a SQLAlchemy statement and computing its cache key costs several times more than
+    executing it: a service keeps one statement per key (`StatementCache`) and executes it
+    with the parameters."""
+
+    key: tuple  # ((parameter name, ((comparison, …) per value)), …) per criterion
+    parameters: dict[str, str]
+    columns: tuple  # the column of each criterion
+
     def where(self) -> ColumnElement[bool] | None:
-        clauses = [_clause(name, modifier, param, values)
-                   for name, modifier, param, values in self.criteria]
+        """The criteria as one SQL condition on bound parameters (ANDed, values ORed)."""
+        names = (f"{_PREFIX}{i}" for i in itertools.count())
+        clauses = []
+        for column, (_name, options) in zip(self.columns, self.key, strict=True):
+            alternatives = [and_(*(_COMPARE[op](column, bindparam(next(names))) for op in ops))
+                            for ops in options]
+            clauses.append(or_(*alternatives) if len(alternatives) > 1 else alternatives[0])
         return and_(*clauses) if clauses else None
 
-    def apply(self, query: Select) -> Select:
-        where = self.where()
-        return query if where is None else query.where(where)
+
+_PREFIX = "fhir_"
+_COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    "eq": lambda column, value: column == value,
+    "like": lambda column, value: column.like(value, escape="\\"),
+    "lower_like": lambda column, value: func.lower(column).like(value, escape="\\"),
+}
+
+
+class StatementCache:
+    """Statements kept by key, built once: a bounded map (the keys come from requests)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._statements: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            statement = self._statements.get(key)
+            if statement is not None:
+                self._statements.move_to_end(key)
+                return statement
+        statement = build()
+        with self._lock:
+            self._statements[key] = statement
+            while len(self._statements) > self.size:
+                self._statements.popitem(last=False)
+        return statement
 
 
 def _bad(text: str, name: str | None = None) -> ServiceError:
@@ -133,46 +194,37 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _clause(name: str, modifier: str, param: Param, values: list[str]) -> ColumnElement[bool]:
-    column = param.column
-    options: list[ColumnElement[bool]] = []
-    for value in values:
-        if param.kind == "string":
-            folded = _escape_like(fold(value))
-            if modifier == "exact":
-                options.append(column == value)
-            elif modifier == "contains":
-                options.append(func.lower(column).like(f"%{folded}%", escape="\\"))
-            else:
-                options.append(column.like(f"{folded}%", escape="\\"))
-        elif param.kind == "words":
-            # Column holds " word word " (see `words`): each query word is a word prefix.
-            parts = words(value).split()
-            if modifier == "exact":
-                pattern = [f"% {_escape_like(p)} %" for p in parts]
-            else:
-                pattern = [f"% {_escape_like(p)}%" for p in parts]
-            options.append(and_(*(column.like(p, escape="\\") for p in pattern)))
-        elif param.kind == "token":
-            system, bar, code = value.rpartition("|")
-            if bar and system and param.systems and system not in param.systems:
-                known = ", ".join(param.systems)
-                raise _bad(f"Système inconnu « {system} » pour « {name} » : utilisez {known} "
-                           "(ou la valeur seule).", name)
-            if param.codes is not None and code not in param.codes():
-                known = ", ".join(f"{c} ({label})" for c, label in
-                                  sorted(param.codes().items())[:12])
-                raise _bad(f"Code inconnu « {code} » pour « {name} ». Codes possibles : "
-                           f"{known}…", name)
-            options.append(column == code)
-        else:  # reference
-            prefix = f"{param.reference_type}/"
-            target = value.removeprefix(prefix) if param.reference_type else value
-            if "/" in target:
-                raise _bad(f"Référence invalide pour « {name} » : « {value} » (attendu "
-                           f"« {prefix}<id> » ou l'identifiant seul).", name)
-            options.append(column == target)
-    return or_(*options) if len(options) > 1 else options[0]
+def _tests(name: str, modifier: str, param: Param, value: str) -> list[tuple[str, str]]:
+    """What one value asks of its parameter's column: (comparison, value) pairs, all to hold."""
+    if param.kind == "string":
+        folded = _escape_like(fold(value))
+        if modifier == "exact":
+            return [("eq", value)]
+        if modifier == "contains":
+            return [("lower_like", f"%{folded}%")]
+        return [("like", f"{folded}%")]
+    if param.kind == "words":
+        # Column holds " word word " (see `words`): each query word is a word prefix.
+        end = " " if modifier == "exact" else ""
+        return [("like", f"% {_escape_like(p)}{end}%") for p in words(value).split()]
+    if param.kind == "token":
+        system, bar, code = value.rpartition("|")
+        if bar and system and param.systems and system not in param.systems:
+            known = ", ".join(param.systems)
+            raise _bad(f"Système inconnu « {system} » pour « {name} » : utilisez {known} "
+                       "(ou la valeur seule).", name)
+        if param.codes is not None and code not in param.codes():
+            known = ", ".join(f"{c} ({label})" for c, label in
+                              sorted(param.codes().items())[:12])
+            raise _bad(f"Code inconnu « {code} » pour « {name} ». Codes possibles : "
+                       f"{known}…", name)
+        return [("eq", code)]
+    prefix = f"{param.reference_type}/"  # reference
+    target = value.removeprefix(prefix) if param.reference_type else value
+    if "/" in target:
+        raise _bad(f"Référence invalide pour « {name} » : « {value} » (attendu "
+                   f"« {prefix}<id> » ou l'identifiant seul).", name)
+    return [("eq", target)]
 
 
 def count_query(query: Select) -> Select:

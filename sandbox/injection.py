@@ -116,8 +116,11 @@ def service_context(service: str, *,
     after adding rows: a flush would take the SQLite writer lock that the trace then waits for.
     """
 
-    async def dependency(request: Request, sandbox: SandboxDep,
-                         actor: ActorDep) -> AsyncIterator[ServiceContext]:
+    async def dependency(request: Request) -> AsyncIterator[ServiceContext]:
+        # The sandbox and actor read here, not as sub-dependencies: FastAPI's resolution of
+        # each cost as much as reading it, on every request of every service.
+        sandbox = await get_sandbox(request)
+        actor = await get_actor(request, sandbox)
         async with request_transaction(request, sandbox.store, autoflush=autoflush) as tx:
             yield ServiceContext(service, sandbox, actor, tx)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sandbox import deployment, personas
 from sandbox.auth_models import PersonaRow
+from sandbox.messaging import mailstore
 from sandbox.runtime import Sandbox
 from sandbox.service_registry import SERVICES, resolve
 from sandbox.settings import Settings
@@ -72,6 +73,7 @@ def seed_tenant(sandbox: Sandbox, tenant: str, population=None) -> None:
 
 def delete_tenant(session: Session, tenant: str) -> None:
     """Remove every row of `tenant` from every table that has a tenant column."""
+    mailstore.forget_mailboxes(session, tenant)
     for table in reversed(Base.metadata.sorted_tables):
         if "tenant" in table.c:
             session.execute(delete(table).where(table.c.tenant == tenant))

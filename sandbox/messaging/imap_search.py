@@ -36,12 +36,14 @@ class Candidate:
         self._load = load
         self._entity: Entity | None = None
         self._text: str | None = None
+        self._headers: dict[str, str] = {}  # decoded once: a polling client searches again
 
     def loaded_size(self) -> int:
         return len(self._entity.raw) if self._entity is not None else 0
 
     def forget(self) -> None:
         self._entity = self._text = None
+        self._headers.clear()
 
     @property
     def entity(self) -> Entity:
@@ -50,9 +52,12 @@ class Candidate:
         return self._entity
 
     def header(self, name: str) -> str:
-        values = [line.split(b":", 1)[1].replace(b"\r\n", b"").strip()
-                  for field, line in self.entity.fields if field == name]
-        return " ".join(_decoded(v) for v in values)
+        found = self._headers.get(name)
+        if found is None:
+            values = [line.split(b":", 1)[1].replace(b"\r\n", b"").strip()
+                      for field, line in self.entity.fields if field == name]
+            found = self._headers[name] = " ".join(_decoded(v) for v in values)
+        return found
 
     def body_text(self) -> str:
         if self._text is None:

@@ -12,11 +12,13 @@ import queue
 import threading
 import time
 import uuid
+import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from sandbox import events
@@ -51,10 +53,63 @@ def patient_mailbox(patient) -> str | None:
     return f"{matricule}@{PATIENT_DOMAIN}" if matricule else None
 
 
+# Statements of every message, built once with bound values (building a statement and its
+# cache key cost more than executing it), in Core (the ORM's paths cost more than the SQL).
+_BOXES = MailboxRow.__table__
+_BOX_EXISTS = select(_BOXES.c.address).where(_BOXES.c.tenant == bindparam("box_tenant"),
+                                              _BOXES.c.address == bindparam("box_address"))
+_TAKE_UID = (update(_BOXES).where(_BOXES.c.tenant == bindparam("box_tenant"),
+                                  _BOXES.c.address == bindparam("box_address"))
+             .values(uid_next=_BOXES.c.uid_next + 1).returning(_BOXES.c.uid_next))
+_STORE_MESSAGE = insert(MessageRow.__table__)
+
+
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:
-    boxes = MailboxRow.__table__  # a Core select: checked for every recipient of every message
-    return session.connection().execute(select(boxes.c.address).where(
-        boxes.c.tenant == tenant, boxes.c.address == normalise(address))).first() is not None
+    """Checked for every recipient of every message."""
+    return session.connection().execute(_BOX_EXISTS, {
+        "box_tenant": tenant, "box_address": normalise(address)}).first() is not None
+
+
+def mailbox_known(store, tenant: str, address: str) -> bool:
+    """Whether `address` has a mailbox in `tenant`, asked for every recipient of every message:
+    the addresses found are kept per store, so that most recipients cost no store session.
+
+    Mailboxes are created only by seeding (an address not kept here is looked up, so a new one
+    is found) and removed only with their tenant (`forget_mailboxes`, once that commits). A
+    tenant deleted by another process with other mailboxes than it gets back stays known here
+    until this process restarts: the delivery then fails (451, nothing stored) instead of the
+    RCPT (550).
+    """
+    address = normalise(address)
+    with _KNOWN_LOCK:
+        known = _KNOWN.setdefault(store.engine, {}).setdefault(tenant, set())
+        if address in known:
+            return True
+    with store.session() as session:
+        if not mailbox_exists(session, tenant, address):
+            return False
+    known.add(address)  # a set forgotten meanwhile is no longer reachable: harmless
+    return True
+
+
+def forget_mailboxes(session: Session, tenant: str) -> None:
+    """The tenant's mailboxes are being deleted in `session`: forget them when it commits."""
+    session.info.setdefault(_FORGET, set()).add(tenant)
+
+
+_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> tenant -> addresses
+_KNOWN_LOCK = threading.Lock()
+_FORGET = "santelab.forget_mailboxes"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    tenants = session.info.pop(_FORGET, None)
+    if tenants:
+        with _KNOWN_LOCK:
+            known = _KNOWN.get(session.get_bind(), {})
+            for tenant in tenants:
+                known.pop(tenant, None)
 
 
 def domain_known(session: Session, tenant: str, domain: str) -> bool:
@@ -150,10 +205,10 @@ def group_commit(store) -> GroupCommit:
 
 def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str],
              raw: bytes, *, subject: str, kind: str, message_id: str, now: datetime) -> None:
-    """Core statements on the connection: the ORM's bulk paths cost more than the SQL here."""
+    """One copy per recipient, under the UID each mailbox gives it."""
     connection = session.connection()
     for rcpt in recipients:
-        connection.execute(insert(MessageRow.__table__).values(
+        connection.execute(_STORE_MESSAGE, dict(
             tenant=tenant, mailbox=rcpt, uid=_take_uid(session, tenant, rcpt),
             message_id=message_id, sender=normalise(mail_from), subject=subject,
             received_at=now, size=len(raw), flags=[], kind=kind, raw=raw))
@@ -162,10 +217,8 @@ def _deliver(session: Session, tenant: str, mail_from: str, recipients: list[str
 def _take_uid(session: Session, tenant: str, mailbox: str) -> int:
     """The next UID of `mailbox`, taken (never given twice: expunges do not lower it) in one
     UPDATE … RETURNING, whose row lock serialises concurrent deliveries on PostgreSQL."""
-    boxes = MailboxRow.__table__
-    uid = session.connection().execute(
-        update(boxes).where(boxes.c.tenant == tenant, boxes.c.address == mailbox)
-        .values(uid_next=boxes.c.uid_next + 1).returning(boxes.c.uid_next)).scalar()
+    uid = session.connection().execute(_TAKE_UID, {
+        "box_tenant": tenant, "box_address": mailbox}).scalar()
     if uid is None:
         raise LookupError(mailbox)
     return uid - 1
@@ -198,14 +251,18 @@ def refusal(sandbox: Sandbox, tenant: str, sender: Sender, action: str, reason: 
 
 # --- reading (IMAP and the client) -----------------------------------------------------------
 
-def list_messages(session: Session, tenant: str, mailbox: str) -> list[MessageRow]:
-    """The mailbox's messages in UID order, raw bytes deferred."""
-    from sqlalchemy.orm import defer
+def list_messages(session: Session, tenant: str, mailbox: str) -> list[Row]:
+    """The mailbox's messages in UID order, without their bytes: read-only rows (Core, one
+    statement built once), since an IMAP client polling its mailbox reads them every time."""
+    return list(session.connection().execute(_LIST_MESSAGES, {
+        "box_tenant": tenant, "box_address": normalise(mailbox)}))
 
-    return list(session.scalars(
-        select(MessageRow).options(defer(MessageRow.raw))
-        .where(MessageRow.tenant == tenant, MessageRow.mailbox == normalise(mailbox))
-        .order_by(MessageRow.uid)))
+
+_MESSAGES = MessageRow.__table__
+_LIST_MESSAGES = (select(*(c for c in _MESSAGES.c if c.name != "raw"))
+                  .where(_MESSAGES.c.tenant == bindparam("box_tenant"),
+                         _MESSAGES.c.mailbox == bindparam("box_address"))
+                  .order_by(_MESSAGES.c.uid))
 
 
 def get_message(session: Session, tenant: str, mailbox: str, uid: int) -> MessageRow | None:

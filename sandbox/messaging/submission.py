@@ -264,9 +264,9 @@ class MailService:
 
     def _recipient_problem(self, tenant: str, address: str) -> Refused | None:
         domain = address.rpartition("@")[2]
+        if mailstore.mailbox_known(self.sandbox.store, tenant, address):
+            return None
         with self.sandbox.store.session() as db:
-            if mailstore.mailbox_exists(db, tenant, address):
-                return None
             if not domain.endswith(SANDBOX_SUFFIX) or not mailstore.domain_known(db, tenant,
                                                                                   domain):
                 return Refused(Refusal.RELAY, (

@@ -146,7 +146,7 @@ def test_a_closed_dmp_is_neither_read_nor_fed_and_closing_it_needs_a_reason(worl
     "Rule: the médecin traitant keeps access to the whole DMP (design.md: he sees even masked "
     "documents; Mon espace santé does not let a patient block her médecin traitant: she "
     "changes médecin traitant instead; to confirm against its help pages). The sandbox accepts an opposition to the médecin "
-    "traitant (POST /dmp/consent) and then refuses him (access.opposed_to is checked before "
+    "traitant (POST /dmp/consent) and then refuses him (access.consult checks the opposition before "
     "the care team)."))
 def test_the_patient_cannot_block_her_medecin_traitant(world):
     report = add(world, "infirmier")

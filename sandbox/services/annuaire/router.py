@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from sandbox import fhir
 from sandbox.errors import ServiceError
@@ -90,17 +90,35 @@ SEARCH: dict[str, dict[str, Param]] = {
 }
 
 
+_STATEMENTS = fhir.StatementCache()
+
+
+def _statements(resource_type: str, prepared: fhir.Prepared) -> tuple[Select, Select]:
+    """The count and the page statements of a search of this shape, built once."""
+
+    def build() -> tuple[Select, Select]:
+        base = select(E).where(E.tenant == bindparam("tenant"), E.resource_type == resource_type)
+        where = prepared.where()
+        if where is not None:
+            base = base.where(where)
+        page = base.order_by(E.id).offset(bindparam("offset")).limit(bindparam("count"))
+        return fhir.count_query(base), page
+
+    return _STATEMENTS.get((resource_type, prepared.key), build)
+
+
 def _search(resource_type: str):
     params = SEARCH[resource_type]
 
     def search(request: Request, ctx: Ctx) -> FhirResponse:
         ctx.require("annuaire.search", target=resource_type)
         query = fhir.parse_search(request, params, resource_type)
-        base = query.apply(select(E).where(E.tenant == ctx.tenant,
-                                           E.resource_type == resource_type))
-        total = ctx.session.scalar(fhir.count_query(base)) or 0
-        rows = ctx.session.scalars(
-            base.order_by(E.id).offset(query.offset).limit(query.count)).all()
+        prepared = query.prepared()
+        count, page = _statements(resource_type, prepared)
+        values = {**prepared.parameters, "tenant": ctx.tenant, "offset": query.offset,
+                  "count": query.count}
+        total = ctx.session.scalar(count, values) or 0
+        rows = ctx.session.scalars(page, values).all()
         ctx.record("annuaire.search", target=resource_type,
                    detail={"parametres": query.query_items, "total": total})
         return FhirResponse(fhir.searchset(request, query, [r.resource for r in rows], total))

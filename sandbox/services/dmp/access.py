@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from fastapi import Request
-from sqlalchemy import Row, Text, and_, cast, false, or_, select, true
+from sqlalchemy import Row, Text, and_, bindparam, cast, false, or_, select, true
 
 from sandbox import policy
 from sandbox.errors import ServiceError
@@ -57,15 +57,22 @@ def role_reads_dmp(role: str, action: str = "dmp.document.read") -> bool:
     return any(role in rule.roles for rule in policy.matrix().rules[action])
 
 
-def in_care_team(ctx: ServiceContext, patient: DmpPatientRow) -> str | None:
+def choice_of(ctx: ServiceContext, patient: DmpPatientRow) -> str | None:
+    """The patient's choice about the actor (`autorise`, `oppose` or None), for a patient not
+    found with it (see patients.Named)."""
+    pid = ctx.actor.practitioner_id
+    choice = ctx.session.get(DmpAccessRow, (ctx.tenant, patient.patient_id, pid)) if pid else None
+    return None if choice is None else choice.decision
+
+
+def in_care_team(ctx: ServiceContext, patient: DmpPatientRow, choice: str | None) -> str | None:
     """Why the actor is in the patient's care team, or None."""
     pid = ctx.actor.practitioner_id
     if not pid:
         return None
     if patient.gp_id == pid:
         return "medecin_traitant"
-    choice = ctx.session.get(DmpAccessRow, (ctx.tenant, patient.patient_id, pid))
-    if choice is not None and choice.decision == "autorise":
+    if choice == "autorise":
         return "autorise"
     authored = ctx.session.scalars(select(DmpDocumentRow.id).where(
         DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient.patient_id,
@@ -73,17 +80,10 @@ def in_care_team(ctx: ServiceContext, patient: DmpPatientRow) -> str | None:
     return "equipe_de_soins" if authored else None
 
 
-def opposed_to(ctx: ServiceContext, patient: DmpPatientRow) -> bool:
-    pid = ctx.actor.practitioner_id
-    if not pid:
-        return False
-    choice = ctx.session.get(DmpAccessRow, (ctx.tenant, patient.patient_id, pid))
-    return choice is not None and choice.decision == "oppose"
-
-
-def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
+def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *, choice: str | None,
             emergency: str | None, target: str | None = None) -> Access:
-    """Decide whether the actor may consult this patient's DMP; refusals are traced."""
+    """Decide whether the actor may consult this patient's DMP (`choice`: the patient's about
+    the actor); refusals are traced."""
     actor = ctx.actor
     trace = {"target": target, "patient": patient.patient_id}
 
@@ -101,10 +101,10 @@ def consult(ctx: ServiceContext, patient: DmpPatientRow, action: str, *,
     if patient.opposed:
         raise refuse(403, "Le patient a fermé son DMP ou s'y est opposé : aucun professionnel "
                           "ne peut le consulter ni l'alimenter.")
-    if opposed_to(ctx, patient):
+    if choice == "oppose":
         raise refuse(403, "Le patient s'est opposé à votre accès à son DMP : vous ne pouvez pas "
                           "le consulter (même en urgence).")
-    basis = in_care_team(ctx, patient)
+    basis = in_care_team(ctx, patient, choice)
     if emergency is not None:
         if not policy.can(actor, "dmp.break_glass").allowed:
             raise refuse(403, policy.matrix().refusals["dmp.break_glass"])
@@ -141,18 +141,43 @@ def _labelled(label: str):
     return cast(DmpDocumentRow.confidentiality, Text).like(f'%"{label}"%')
 
 
-def visible_clause(ctx: ServiceContext, access: Access):
-    """`hidden_reason` as a SQL condition: a search counts and pages the visible documents
-    in the database instead of loading every match."""
+@dataclass(frozen=True)
+class Visibility:
+    """`hidden_reason` as a SQL condition, so that a search counts and pages the visible
+    documents in the database: `key` is its shape (a statement is kept per shape), the actor's
+    practitioner id is bound as `visible_author`."""
+
+    is_patient: bool
+    classes: tuple[str, ...] | None  # the classes the profession reads; None: all
+    is_gp: bool
+    author: str | None
+
+    @property
+    def key(self) -> tuple:
+        return self.is_patient, self.classes, self.is_gp, self.author is not None
+
+    @property
+    def parameters(self) -> dict[str, str | None]:
+        return {"visible_author": self.author}
+
+    def clause(self):
+        if self.is_patient:
+            return ~_labelled("INVISIBLE_PATIENT")
+        clause = true() if self.classes is None else DmpDocumentRow.class_code.in_(self.classes)
+        if not self.is_gp:
+            mine = DmpDocumentRow.author_id == bindparam("visible_author") if self.author \
+                else false()
+            clause = and_(clause, or_(~_labelled("MASQUE_PS"), mine))
+        return clause
+
+
+def visibility(ctx: ServiceContext, access: Access) -> Visibility:
+    """What of the patient's documents the actor sees."""
     if access.is_patient:
-        return ~_labelled("INVISIBLE_PATIENT")
+        return Visibility(True, None, False, None)
     classes = policy.matrix().allowed_values(ctx.actor.role, "dmp.document.read", "class_code")
-    clause = true() if classes is None else DmpDocumentRow.class_code.in_(sorted(classes))
-    if not access.is_gp:
-        author = ctx.actor.practitioner_id
-        clause = and_(clause, or_(~_labelled("MASQUE_PS"),
-                                  DmpDocumentRow.author_id == author if author else false()))
-    return clause
+    return Visibility(False, None if classes is None else tuple(sorted(classes)), access.is_gp,
+                      ctx.actor.practitioner_id or None)
 
 
 def hidden_reason(ctx: ServiceContext, access: Access, doc: DmpDocumentRow | Row) -> str | None:

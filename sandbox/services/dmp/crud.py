@@ -4,17 +4,20 @@ search. Keyword arguments only; the router decides access, these functions keep 
 
 from __future__ import annotations
 
+import operator
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Row, Text, cast, func, select, update
+from sqlalchemy import Row, Select, Text, bindparam, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sandbox import fhir
 from sandbox.errors import ServiceError
 from sandbox.injection import ServiceContext
 from sandbox.services.dmp import documents
+from sandbox.services.dmp.access import Visibility
 from sandbox.services.dmp.models import DmpBinaryRow, DmpDocumentRow, DmpPatientRow
 
 
@@ -165,40 +168,55 @@ class Page:
     rows: list[Row]  # the requested page of them
 
 
-def search(ctx: ServiceContext, *, patient_id: str, where, dates: list[DateFilter],
-           include_archived: bool, visible, offset: int, count: int) -> Page:
-    """One page of the patient's documents matching `where` (the shared FHIR search clause),
+def search(ctx: ServiceContext, *, patient_id: str, criteria: fhir.Prepared,
+           dates: list[DateFilter], include_archived: bool, visible: Visibility, offset: int,
+           count: int) -> Page:
+    """One page of the patient's documents matching `criteria` (the shared FHIR search),
     `dates` and `visible` (what the actor may see), and how many match in all.
 
     Paged and counted in the database, in one statement (LIMIT/OFFSET on the patient-and-date
     index): the cost of a search does not grow with the patient's documents. Core rows, the
     resource left as JSON text (`resource_of` decodes it): ORM execution was most of a
-    search's time.
+    search's time. The statements are kept per shape of search (building one and computing
+    its cache key cost several times its execution).
     """
-    conditions = [DmpDocumentRow.tenant == ctx.tenant, DmpDocumentRow.patient_id == patient_id,
-                  visible]
+    key = (criteria.key, tuple(f.op for f in dates), include_archived, visible.key)
+    total, page = _STATEMENTS.get(key, lambda: _statements(
+        criteria, [f.op for f in dates], include_archived, visible))
+    values = {**criteria.parameters, **visible.parameters, "tenant": ctx.tenant,
+              "patient": patient_id, "offset": offset, "count": count,
+              **{f"date_{i}": f.value for i, f in enumerate(dates)}}
+    database = ctx.session.connection()  # Core: plain rows, no ORM entities
+    rows = list(database.execute(page, values)) if count else []
+    if not rows:  # no page asked, or past the last page: the count alone
+        return Page(database.scalar(total, values) or 0, [])
+    return Page(rows[0].total, rows)
+
+
+_STATEMENTS = fhir.StatementCache()
+_DATE_OPS = {"eq": operator.eq, "ge": operator.ge, "gt": operator.gt, "le": operator.le,
+             "lt": operator.lt}
+
+
+def _statements(criteria: fhir.Prepared, date_ops: list[str], include_archived: bool,
+                visible: Visibility) -> tuple[Select, Select]:
+    """The count and the page (with the count riding along as an uncorrelated subquery,
+    evaluated once) of one shape of search, on bound parameters."""
+    conditions = [DmpDocumentRow.tenant == bindparam("tenant"),
+                  DmpDocumentRow.patient_id == bindparam("patient"), visible.clause()]
+    where = criteria.where()
     if where is not None:
         conditions.append(where)
     if not include_archived:
         conditions.append(DmpDocumentRow.archived.is_(False))
-    column = DmpDocumentRow.date
-    for f in dates:
-        conditions.append({"eq": column == f.value, "ge": column >= f.value,
-                           "gt": column > f.value, "le": column <= f.value,
-                           "lt": column < f.value}[f.op])
-    database = ctx.session.connection()  # Core: plain rows, no ORM entities
+    conditions += [_DATE_OPS[op](DmpDocumentRow.date, bindparam(f"date_{i}"))
+                   for i, op in enumerate(date_ops)]
     total = select(func.count()).select_from(DmpDocumentRow).where(*conditions)
-    if not count:
-        return Page(database.scalar(total) or 0, [])
-    # The count rides along as an uncorrelated subquery (evaluated once): one statement.
     page = (select(*_SERVED, cast(DmpDocumentRow.resource, Text).label("resource_json"),
                    total.scalar_subquery().correlate(None).label("total"))
             .where(*conditions).order_by(DmpDocumentRow.date.desc(), DmpDocumentRow.id)
-            .offset(offset).limit(count))
-    rows = list(database.execute(page))
-    if not rows:  # past the last page: the count alone
-        return Page(database.scalar(total) or 0, [])
-    return Page(rows[0].total, rows)
+            .offset(bindparam("offset")).limit(bindparam("count")))
+    return total, page
 
 
 # What `documents.served` reads besides the resource: a narrow row is a cheaper statement.

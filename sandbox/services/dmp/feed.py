@@ -34,11 +34,11 @@ def _view(row: DmpPatientRow) -> DmpPatient:
 def find_patient(session: Session, tenant: str, value: str, where: str) -> DmpPatient:
     """The patient named by "Patient/<id>", "<system>|<INS>" or a bare INS; the same French
     4xx as the DMP's for an unknown or unqualified identity (see dmp/patients.py)."""
-    return _view(patients.from_reference(session, tenant, value, where))
+    return _view(patients.from_reference(session, tenant, value, where).patient)
 
 
 def patient_by_id(session: Session, tenant: str, patient_id: str) -> DmpPatient:
-    return _view(patients.by_id(session, tenant, patient_id))
+    return _view(patients.by_id(session, tenant, patient_id).patient)
 
 
 def file_text(session: Session, *, event: events.Event, patient: DmpPatient,
@@ -50,7 +50,7 @@ def file_text(session: Session, *, event: events.Event, patient: DmpPatient,
     `event` is the caller's event for this action, re-addressed to the DMP so that the
     patient sees the deposit among the accesses to their DMP.
     """
-    row = patients.by_id(session, patient.tenant, patient.patient_id)
+    row = patients.by_id(session, patient.tenant, patient.patient_id).patient
     if row.opposed:
         return None
     ref = referentials()

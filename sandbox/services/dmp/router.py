@@ -54,7 +54,7 @@ def _provide(ctx: ServiceContext, sub: documents.Submission) -> crud.Filed:
     action = "dmp.document.replace" if sub.replaces else "dmp.document.create"
     try:
         patient = patients.from_reference(ctx.session, ctx.tenant, sub.patient_ref,
-                                          "DocumentReference.subject")
+                                          "DocumentReference.subject").patient
     except ServiceError as error:
         raise ctx.refuse(action, error) from None
     trace = {"patient": patient.patient_id}
@@ -205,16 +205,20 @@ def _dates(values: list[str]) -> list[crud.DateFilter]:
     return filters
 
 
-def _patient_param(ctx: ServiceContext, request: Request, action: str) -> DmpPatientRow:
+def _patient_param(ctx: ServiceContext, request: Request, action: str) -> patients.Named:
+    """The patient the request names, with their choice about the actor."""
     value = request.query_params.get("patient.identifier") or request.query_params.get("patient")
+    asking = ctx.actor.practitioner_id
     try:
         if value is None:
             if ctx.actor.role == "patient" and ctx.actor.patient_id:
-                return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id)
+                return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id,
+                                      practitioner_id=asking)
             raise ServiceError(400, "Paramètre « patient.identifier » obligatoire : "
                                     "patient.identifier=urn:oid:1.2.250.1.213.1.4.10|<INS>.",
                                code="required", expression=["patient.identifier"])
-        return patients.from_reference(ctx.session, ctx.tenant, value, "patient.identifier")
+        return patients.from_reference(ctx.session, ctx.tenant, value, "patient.identifier",
+                                       practitioner_id=asking)
     except ServiceError as error:
         raise ctx.refuse(action, error) from None
 
@@ -233,12 +237,14 @@ def search_documents(request: Request, ctx: Ctx) -> FhirResponse:
     if set(archived) - {"true", "false"}:
         raise ServiceError(400, "Paramètre « archived » : true ou false.", expression=["archived"])
     dates = _dates(mine["date"])
-    where = search.where()  # unknown codes and systems are refused here, before any access
-    patient = _patient_param(ctx, request, action)
-    found_access = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request))
-    found = crud.search(ctx, patient_id=patient.patient_id, where=where, dates=dates,
+    criteria = search.prepared()  # unknown codes and systems are refused here, before any access
+    named = _patient_param(ctx, request, action)
+    patient = named.patient
+    found_access = access.consult(ctx, patient, action, choice=named.choice,
+                                  emergency=access.break_glass_reason(request))
+    found = crud.search(ctx, patient_id=patient.patient_id, criteria=criteria, dates=dates,
                         include_archived="true" in archived,
-                        visible=access.visible_clause(ctx, found_access),
+                        visible=access.visibility(ctx, found_access),
                         offset=search.offset, count=search.count)
     ctx.record(action, patient=patient.patient_id,
                detail={"resultats": found.total, "acces": found_access.basis,
@@ -251,8 +257,8 @@ def _visible_document(ctx: ServiceContext, request: Request, doc_id: str, action
                       target: str):
     doc = crud.get_document(ctx, doc_id)
     patient = ctx.session.get(DmpPatientRow, (ctx.tenant, doc.patient_id))
-    found = access.consult(ctx, patient, action, emergency=access.break_glass_reason(request),
-                           target=target)
+    found = access.consult(ctx, patient, action, choice=access.choice_of(ctx, patient),
+                           emergency=access.break_glass_reason(request), target=target)
     reason = access.hidden_reason(ctx, found, doc)
     if reason is not None:
         status = 403 if reason.startswith("classe") else 404
@@ -296,7 +302,7 @@ def read_binary(binary_id: str, request: Request, ctx: Ctx) -> Response:
 
 def _own_or_named(ctx: ServiceContext, request: Request, action: str) -> DmpPatientRow:
     ctx.require(action)
-    patient = _patient_param(ctx, request, action)
+    patient = _patient_param(ctx, request, action).patient
     if ctx.actor.role == "patient" and ctx.actor.patient_id != patient.patient_id:
         raise ctx.refuse(action, ServiceError(
             403, "Un patient ne consulte que l'historique de son propre DMP."),
@@ -341,7 +347,7 @@ def _own_patient(ctx: ServiceContext) -> DmpPatientRow:
     ctx.require("dmp.consent.manage")
     if not ctx.actor.patient_id:
         raise ServiceError(403, "Cette persona n'est rattachée à aucun patient.")
-    return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id)
+    return patients.by_id(ctx.session, ctx.tenant, ctx.actor.patient_id).patient
 
 
 @router.get("/consent", response_model=ConsentState, response_class=JSONResponse, summary="Mes autorisations et oppositions")
