@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make lab   -> sandbox services + JupyterLab on modules/
+#   make lab   -> sandbox services + JupyterLab on the student's workspace
 #   make test  -> the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv

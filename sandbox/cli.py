@@ -79,7 +79,7 @@ def _open(settings):
     from sandbox.template_cache import open_seeded
 
     try:
-        return open_seeded(settings)
+        return open_seeded(settings, progress=lambda line: print(line, flush=True))
     except OperationalError as exc:
         raise SantelabError(
             f"base de données injoignable ({settings.db_url.split('@')[-1]}) : vérifiez "

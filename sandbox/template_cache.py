@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -67,11 +68,18 @@ def _checkpoint(path: Path) -> None:
         connection.close()
 
 
-def build_template(settings: Settings, tenant: str) -> Path:
-    """The cached seeded database for (seed, size, tenant, version, schema); built once."""
+Progress = Callable[[str], None]
+
+
+def build_template(settings: Settings, tenant: str, progress: Progress | None = None) -> Path:
+    """The cached seeded database for (seed, size, tenant, version, schema); built once, with
+    a line to `progress` first (seconds that a first start would otherwise spend silent)."""
     target = template_path(settings, tenant)
     if target.exists():
         return target
+    if progress is not None:
+        progress(f"Peuplement du bac à sable : {settings.patients} patients fictifs (graine "
+                 f"{settings.seed}), une seule fois…")
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
@@ -99,7 +107,8 @@ def _prune_superseded(target: Path, settings: Settings, tenant: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def copy_template(settings: Settings, tenant: str, path: Path) -> None:
+def copy_template(settings: Settings, tenant: str, path: Path,
+                  progress: Progress | None = None) -> None:
     """Start the SQLite file `path` as a copy of the seeded template (built when missing).
 
     A process running another version of the code may prune the template between build and
@@ -107,9 +116,9 @@ def copy_template(settings: Settings, tenant: str, path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        shutil.copyfile(build_template(settings, tenant), path)
+        shutil.copyfile(build_template(settings, tenant, progress), path)
     except FileNotFoundError:
-        shutil.copyfile(build_template(settings, tenant), path)
+        shutil.copyfile(build_template(settings, tenant, progress), path)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -119,7 +128,8 @@ def sqlite_path(url: str) -> Path | None:
     return None if parsed.database == ":memory:" else Path(parsed.database)
 
 
-def open_seeded(settings: Settings, tenant: str | None = None) -> tuple[Sandbox, bool]:
+def open_seeded(settings: Settings, tenant: str | None = None,
+                progress: Progress | None = None) -> tuple[Sandbox, bool]:
     """Open the sandbox of `settings` with `tenant` seeded; (sandbox, seeded_now).
 
     A missing SQLite file starts as a copy of the cached template (fast); otherwise the tenant
@@ -128,7 +138,7 @@ def open_seeded(settings: Settings, tenant: str | None = None) -> tuple[Sandbox,
     tenant = tenant or settings.tenant
     path = sqlite_path(settings.db_url)
     if path is not None and not path.exists():
-        copy_template(settings, tenant, path)
+        copy_template(settings, tenant, path, progress)
         return Sandbox.open(settings), True
     sandbox = Sandbox.open(settings)
     return sandbox, ensure_seeded(sandbox, tenant)

@@ -4,7 +4,9 @@ A student's lab opens on her own workspace (released notebooks only, see `worksp
 nbgrader's trainer extensions off; `--trainer` opens the course root with the formgrader.
 
 Both servers run as children in their own sessions, so that Ctrl-C reaches only this launcher,
-which then stops them in order (JupyterLab first, then the services) and waits for them.
+which then stops them in order (JupyterLab first, then the services) and waits for them. The
+services start first and JupyterLab as soon as the workspace is filled, without waiting for
+them: on a first start they seed their population while the course's release is built here.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ import time
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
-from santelab.course.sources import materialize
 from santelab.workspace import fill_workspace, released_course
 from synthetic_data.errors import SantelabError
 
 SANDBOX_READY_TIMEOUT = 120.0  # seconds: the first start seeds the population
+LAB_READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
 # Defaults for every JupyterLab server of this venv: the interface in French (its language
 # pack is a dependency of the lab), and no "news" toast fetching from the Internet.
@@ -68,15 +70,20 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _wait_sandbox(process: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + SANDBOX_READY_TIMEOUT
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _wait_listening(process: subprocess.Popen, port: int, timeout: float, *, exited: str,
+                    late: str) -> None:
+    """Return once `port` accepts connections; the French `exited` or `late` otherwise."""
+    deadline = time.monotonic() + timeout
     while _port_free(port):
         if process.poll() is not None:
-            raise SantelabError("les services du bac à sable n'ont pas démarré (voir le message "
-                                "ci-dessus) ; relancez avec --no-sandbox pour ouvrir le lab seul")
+            raise SantelabError(exited)
         if time.monotonic() > deadline:
-            raise SantelabError(f"les services du bac à sable ne répondent pas sur le port {port}")
-        time.sleep(0.2)
+            raise SantelabError(late)
+        time.sleep(0.1)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -144,20 +151,26 @@ def student_config_folder() -> Path:
     return data_dir() / "lab" / "etudiant"
 
 
-def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple[Path, Path]:
-    """The folder JupyterLab opens, and the configuration folder it runs with."""
+def course_root(args: argparse.Namespace) -> Path:
     course = Path(args.root)
     if not (course / "nbgrader_config.py").exists():
         raise SantelabError(f"dossier du cours introuvable : {course}")
+    return course
+
+
+def lab_root(course: Path, args: argparse.Namespace,
+             sandbox_port: int | None = None) -> tuple[Path, Path]:
+    """The folder JupyterLab opens, and the configuration folder it runs with."""
     data = data_dir()
     if args.trainer:  # the formgrader reads the nbgrader notebooks built from the .md sources
+        from santelab.course.sources import materialize  # jupytext: the trainer's only
+
         materialize(course / "source")
         return course, lab_config(data / "lab" / "formateur", student=False,
                                   sandbox_port=sandbox_port)
     workspace = Path(args.workspace) if args.workspace else data / "espace-etudiant"
-    release = released_course(course, data / "cours", progress=lambda line: print(line,
-                                                                                  flush=True))
-    print(fill_workspace(release, workspace).summary(), flush=True)
+    release = released_course(course, data / "cours", progress=_say)
+    _say(fill_workspace(release, workspace).summary())
     return workspace, lab_config(student_config_folder(), student=True,
                                  sandbox_port=sandbox_port)
 
@@ -165,16 +178,16 @@ def lab_root(args: argparse.Namespace, sandbox_port: int | None = None) -> tuple
 def prepare(args: argparse.Namespace) -> int:
     """Build what a first start needs and start nothing: the course's release, the student's
     workspace, the sandbox's seeded template and a quiet JupyterLab (Binder's postBuild)."""
-    root, _config = lab_root(args, None if args.no_sandbox else args.sandbox_port)
+    root, _config = lab_root(course_root(args), args,
+                             None if args.no_sandbox else args.sandbox_port)
     quiet_jupyterlab()
     if not args.no_sandbox and importlib.util.find_spec("sandbox.template_cache") is not None:
         from sandbox.settings import Settings
         from sandbox.template_cache import build_template
 
         settings = Settings()
-        print(f"Peuplement du bac à sable ({settings.patients} patients fictifs)…", flush=True)
-        build_template(settings, settings.tenant)
-    print(f"Lab prêt à démarrer : {root}", flush=True)
+        build_template(settings, settings.tenant, progress=_say)
+    _say(f"Lab prêt à démarrer : {root}")
     return 0
 
 
@@ -189,7 +202,10 @@ def run(args: argparse.Namespace) -> int:
     if not _port_free(args.port):
         raise SantelabError(f"le port {args.port} est déjà pris : choisissez-en un autre avec --port")
     with_sandbox = not args.no_sandbox and importlib.util.find_spec("sandbox.cli") is not None
-    root, config = lab_root(args, args.sandbox_port if with_sandbox else None)
+    if with_sandbox and not _port_free(args.sandbox_port):
+        raise SantelabError(f"le port {args.sandbox_port} est déjà pris : choisissez-en un autre "
+                            "avec --sandbox-port")
+    course = course_root(args)
     env = dict(os.environ)
     children: list[subprocess.Popen] = []
     # Ctrl-C and a polite kill both stop everything, even where SIGINT came in ignored
@@ -197,25 +213,32 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if with_sandbox:
-            if not _port_free(args.sandbox_port):
-                raise SantelabError(f"le port {args.sandbox_port} est déjà pris : choisissez-en "
-                                    "un autre avec --sandbox-port")
+        if with_sandbox:  # seeds its population (first start) while the release is built here
             children.append(_start([sys.executable, "-m", "santelab", "sandbox", "up",
                                     "--port", str(args.sandbox_port),
                                     "--smtp-port", str(args.smtp_port),
                                     "--imap-port", str(args.imap_port)], env))
-            _wait_sandbox(children[0], args.sandbox_port)
             env["SANTELAB_URL"] = f"http://127.0.0.1:{args.sandbox_port}"
         else:
-            print("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
+            _say("Bac à sable non démarré : les notebooks le lancent en mémoire si besoin.")
+        root, config = lab_root(course, args, args.sandbox_port if with_sandbox else None)
         quiet_jupyterlab()
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
             [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
         lab = _start(jupyter_command(args.port, root, args.browser), env)
         children.append(lab)
-        print(f"JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout arrêter)",
-              flush=True)
+        if with_sandbox:
+            _wait_listening(
+                children[0], args.sandbox_port, SANDBOX_READY_TIMEOUT,
+                exited="les services du bac à sable n'ont pas démarré (voir le message "
+                       "ci-dessus) ; relancez avec --no-sandbox pour ouvrir le lab seul",
+                late=f"les services du bac à sable ne répondent pas sur le port "
+                     f"{args.sandbox_port}")
+        _wait_listening(lab, args.port, LAB_READY_TIMEOUT,
+                        exited="JupyterLab n'a pas démarré (voir le message ci-dessus)",
+                        late=f"JupyterLab ne répond pas sur le port {args.port}")
+        _say(f"Lab prêt : JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout "
+             "arrêter)")
         code = lab.wait()
         if code != 0:
             raise SantelabError(f"JupyterLab s'est arrêté avec le code {code}")

@@ -17,10 +17,8 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,33 +72,29 @@ def released_course(course_root: Path, cache: Path,
 
 
 def _generate(course: Path, names: list[str], progress: Callable[[str], None]) -> None:
-    """nbgrader's `generate_assignment`, in this process: one start-up for every assignment."""
+    """nbgrader's `generate_assignment`, in this process: one start-up for every assignment.
+
+    Run as `nbgrader generate_assignment --no-db`: the gradebook of this private copy is thrown
+    away with it, and filling it cost four fifths of the release (a SQLite commit per cell and
+    an `alembic` process); the released notebooks are the same byte for byte.
+    """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
+    config.SaveCells.enabled = False  # nbgrader's --no-db flag
+    config.GenerateAssignment.no_database = True
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     for number, name in enumerate(names, 1):
         progress(f"Préparation des versions étudiantes : {name} ({number}/{len(names)})")
-        with _scripts_on_path():  # nbgrader runs `alembic` from PATH
-            result = api.generate_assignment(name, force=True)
+        result = api.generate_assignment(name, force=True)
         if not result["success"]:
             log = f"{result.get('log', '')}\n{result.get('error', '')}"
             causes = re.findall(r"^\s*(\w+(?:Error|Exception): .*)$", log, re.MULTILINE)
             raise SantelabError(f"préparation de la version étudiante de {name} impossible : "
                                 f"{causes[0] if causes else 'voir le journal de nbgrader'}")
-
-
-@contextmanager
-def _scripts_on_path() -> Iterator[None]:
-    saved = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
-    try:
-        yield
-    finally:
-        os.environ["PATH"] = saved
 
 
 @dataclass

@@ -5,18 +5,21 @@ opens it as a notebook. Only the cells nbgrader grades carry metadata in the tex
 test and free-text cells, with their `grade_id`); every other cell is an instruction the
 student may not change, so `notebook()` locks it with a stable id of its own. nbgrader reads
 `.ipynb` files: `materialize()` writes them beside the text, where they are ignored by git.
+
+jupytext and nbformat are imported by the functions that read a text: they bring jsonschema's
+format checkers (1–3 s here), which listing the sources, at every `santelab lab`, does without.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import jupytext
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from santelab.course.framework import COURSE_ROOT
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 FORMAT = "md:myst"
 SUFFIX = ".md"
@@ -61,6 +64,9 @@ def _nbgrader(meta: dict, locked_id: str) -> dict:
 def notebook(path: Path) -> NotebookNode:
     """The nbgrader notebook of one source text: every cell with nbgrader metadata and an id
     (a plain `.ipynb` source is nbgrader's already)."""
+    import jupytext
+    import nbformat
+
     if path.suffix == ".ipynb":
         try:
             return nbformat.read(path, as_version=4)
@@ -96,6 +102,8 @@ def notebook(path: Path) -> NotebookNode:
 def materialize(source: Path) -> list[Path]:
     """Write `<notebook>.ipynb` beside each `<notebook>.md` of a `source/` folder (rewritten
     only when it changes, so nbgrader and the release digest see a stable file)."""
+    import nbformat
+
     written = []
     for path in sorted(source.glob(f"*/*{SUFFIX}")):
         if ".ipynb_checkpoints" in path.parts:

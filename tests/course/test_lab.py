@@ -63,6 +63,8 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
             assert f"http://127.0.0.1:{sandbox_port}" in urls, urls
             docs = requests.get(f"http://127.0.0.1:{sandbox_port}/docs", timeout=5)
             assert docs.status_code == 200, "les services du bac à sable doivent répondre"
+            assert "Peuplement du bac à sable : 200 patients fictifs" in launcher.output, \
+                "premier démarrage : une ligne de progression pendant le peuplement"
             # ... and through the lab (all a Binder or JupyterHub browser can reach)
             entries = requests.get(f"{lab}/server-proxy/servers-info", headers=auth,
                                    timeout=5).json()["server_processes"]

@@ -35,6 +35,8 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
     up = sandbox_up("--data-dir", str(data), "--tenant", "atelier")
     try:
         assert "prêt en" in up.banner and "peuplé à l’instant" in up.banner
+        seeding = f"Peuplement du bac à sable : {PATIENTS} patients fictifs (graine 42)"
+        assert up.lines[0].startswith(seeding), "la ligne de progression précède la bannière"
         for login in ("medecin", "patient", "facilitateur"):
             assert f"\n    {login} " in up.banner
         assert f"{up.url}/docs" in up.banner
@@ -47,7 +49,7 @@ def test_up_serves_docs_and_personas_then_reset(tmp_path):
         up.stop()
     again = sandbox_up("--data-dir", str(data), "--tenant", "atelier")
     try:
-        assert "déjà peuplé" in again.banner
+        assert "déjà peuplé" in again.banner and "Peuplement" not in again.banner
     finally:
         again.stop()
     reset = subprocess.run(command("reset", "--data-dir", str(data), "--tenant", "atelier",
