@@ -123,6 +123,8 @@ def kernel_env() -> dict[str, str]:
         "NBGRADER_EXECUTION": "autograde",
         "HOME": "/tmp",
     }
+    if os.environ.get("PYTHONPATH"):  # kernels import the checkout the grader runs (a worktree)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
 
 
