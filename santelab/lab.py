@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import webbrowser
 from pathlib import Path
 
 from santelab.course.framework import COURSE_ROOT
@@ -128,15 +129,24 @@ def lab_config(folder: Path, *, student: bool, sandbox_port: int | None) -> Path
     return folder
 
 
-def jupyter_command(port: int, root: Path, browser: bool) -> list[str]:
+def jupyter_command(port: int, root: Path) -> list[str]:
+    """JupyterLab never opens the browser itself: the launcher does, once the services answer
+    too (`open_browser`)."""
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
-           f"--ServerApp.root_dir={root}"]
-    if not browser:
-        cmd.append("--no-browser")
+           f"--ServerApp.root_dir={root}", "--no-browser"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     return cmd
+
+
+def open_browser(lab_pid: int, url: str) -> None:
+    """Open the lab in the browser through the page JupyterLab writes for it (it carries the
+    login token), or at `url` if that page is not there."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    page = Path(jupyter_runtime_dir()) / f"jpserver-{lab_pid}-open.html"
+    webbrowser.open(page.as_uri() if page.is_file() else url)
 
 
 def data_dir() -> Path:
@@ -225,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         quiet_jupyterlab()
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
             [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
-        lab = _start(jupyter_command(args.port, root, args.browser), env)
+        lab = _start(jupyter_command(args.port, root), env)
         children.append(lab)
         if with_sandbox:
             _wait_listening(
@@ -237,8 +247,10 @@ def run(args: argparse.Namespace) -> int:
         _wait_listening(lab, args.port, LAB_READY_TIMEOUT,
                         exited="JupyterLab n'a pas démarré (voir le message ci-dessus)",
                         late=f"JupyterLab ne répond pas sur le port {args.port}")
-        _say(f"Lab prêt : JupyterLab sur http://127.0.0.1:{args.port}/lab (Ctrl-C pour tout "
-             "arrêter)")
+        url = f"http://127.0.0.1:{args.port}/lab"
+        _say(f"Lab prêt : JupyterLab sur {url} (Ctrl-C pour tout arrêter)")
+        if args.browser:  # now, not when JupyterLab starts: a first start seeds meanwhile
+            open_browser(lab.pid, url)
         code = lab.wait()
         if code != 0:
             raise SantelabError(f"JupyterLab s'est arrêté avec le code {code}")

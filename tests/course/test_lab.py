@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -104,6 +105,41 @@ def test_lab_starts_jupyterlab_and_stops_on_ctrl_c(tmp_path: Path, with_sandbox:
 
 
 _GONE = "(processus terminé)"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("release")
+def test_lab_opens_the_browser_once_the_services_answer(tmp_path: Path, released):
+    """JupyterLab would open the browser as it starts, before a first start's services have
+    seeded: a set-up cell run then could not reach them. The launcher opens it after."""
+    opened = tmp_path / "navigateur.txt"
+    browser = tmp_path / "navigateur"
+    launcher = Lab(tmp_path, released, browser=browser)
+    launcher.env["SANTELAB_PATIENTS"] = "2000"  # a first start's seeding outlasts JupyterLab's
+    browser.write_text(f"#!{sys.executable}\n"
+                       "import socket, sys\n"
+                       "with socket.socket() as s:\n"
+                       f"    answered = s.connect_ex(('127.0.0.1', {launcher.sandbox_port})) == 0\n"
+                       f"open({str(opened)!r}, 'w').write(sys.argv[1] + '\\n' + str(answered))\n")
+    browser.chmod(0o755)
+    try:
+        launcher.start()
+        for _ in range(100):
+            if opened.exists() and opened.read_text().count("\n") == 1:
+                break
+            time.sleep(0.1)
+        url, answered = opened.read_text().split("\n")
+        jupyterlab = next(c.pid for c in psutil.Process(launcher.pid).children(recursive=True)
+                          if "jupyter" in " ".join(c.cmdline()))
+        page = Path(url.removeprefix("file://")).read_text()
+    finally:
+        orphans = psutil.Process(launcher.pid).children(recursive=True)
+        launcher.kill()
+        for child in orphans:
+            child.kill()
+    assert answered == "True", "le navigateur s'est ouvert avant que les services répondent"
+    assert url == f"file://{tmp_path / 'jupyter_runtime_dir' / f'jpserver-{jupyterlab}-open.html'}"
+    assert "token=jeton-de-test" in page, "la page ouverte connecte au lab (jeton compris)"
 
 
 def _environ(process: psutil.Process) -> dict[str, str]:
