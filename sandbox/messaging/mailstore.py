@@ -61,7 +61,12 @@ _BOX_EXISTS = select(_BOXES.c.address).where(_BOXES.c.tenant == bindparam("box_t
 _TAKE_UID = (update(_BOXES).where(_BOXES.c.tenant == bindparam("box_tenant"),
                                   _BOXES.c.address == bindparam("box_address"))
              .values(uid_next=_BOXES.c.uid_next + 1).returning(_BOXES.c.uid_next))
-_STORE_MESSAGE = insert(MessageRow.__table__)
+_MESSAGES = MessageRow.__table__
+_STORE_MESSAGE = insert(_MESSAGES)
+_LIST_MESSAGES = (select(*(c for c in _MESSAGES.c if c.name != "raw"))
+                  .where(_MESSAGES.c.tenant == bindparam("box_tenant"),
+                         _MESSAGES.c.mailbox == bindparam("box_address"))
+                  .order_by(_MESSAGES.c.uid))
 
 
 def mailbox_exists(session: Session, tenant: str, address: str) -> bool:
@@ -257,12 +262,6 @@ def list_messages(session: Session, tenant: str, mailbox: str) -> list[Row]:
     return list(session.connection().execute(_LIST_MESSAGES, {
         "box_tenant": tenant, "box_address": normalise(mailbox)}))
 
-
-_MESSAGES = MessageRow.__table__
-_LIST_MESSAGES = (select(*(c for c in _MESSAGES.c if c.name != "raw"))
-                  .where(_MESSAGES.c.tenant == bindparam("box_tenant"),
-                         _MESSAGES.c.mailbox == bindparam("box_address"))
-                  .order_by(_MESSAGES.c.uid))
 
 
 def get_message(session: Session, tenant: str, mailbox: str, uid: int) -> MessageRow | None:

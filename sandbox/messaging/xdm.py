@@ -261,9 +261,9 @@ def open_xdm(data: bytes) -> ClinicalDocument:
         if not ins or oid not in INS_OIDS:
             raise XdmError(f"METADATA.XML : identifiant patient « {patient} » invalide (attendu : "
                            f"INS^^^&{INS_TEST_OID}&ISO)")
-        if matricule_problem(ins):
+        if problem := matricule_problem(ins):
             raise XdmError(f"METADATA.XML : l'INS du patient « {ins} » n'est pas un matricule INS "
-                           f"valide. {matricule_problem(ins)}")
+                           f"valide. {problem}")
         uri = ""
         for slot in entry.findall("rim:Slot", NS):
             if slot.get("name") == "URI":
