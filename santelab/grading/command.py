@@ -86,6 +86,11 @@ def grade(course_root: Path, assignment: str, args, out=sys.stdout) -> list:
     course.coursedir.assignment_id = assignment
     submissions = find_submissions(course, assignment, args.student)
     settings = settings_for(course, args)
+    if not settings.populations:
+        from santelab.grading.warmup import populations_loaded
+
+        released = course.root / course.coursedir.release_directory / assignment
+        settings.populations = populations_loaded(sorted(released.glob("*.ipynb")))
     runner = Runner(course, assignment, settings, execute_factory=None, workers=settings.workers)
     todo = runner.pending(submissions, args.force)
     print(describe(settings), file=out)

@@ -160,6 +160,7 @@ class KernelHost:
         zygote = {
             "preload": list(settings.preload),
             "warmup": list(settings.warmup),
+            "populations": [list(pair) for pair in settings.populations],
             "memory_bytes": settings.memory_bytes,
             "max_processes": settings.max_processes,
             "cpu_seconds": settings.cpu_seconds,

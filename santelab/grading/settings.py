@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
-from traitlets import Bool, Enum, Float, Integer, List, Unicode
+from traitlets import Bool, Enum, Float, Integer, List, Tuple, Unicode
 from traitlets.config import Configurable
 
 MIB = 1024 * 1024
@@ -77,7 +77,18 @@ class GradingSettings(Configurable):
     ).tag(config=True)
     warmup = List(
         Unicode(), DEFAULT_WARMUP,
-        help="Functions (module:function) each worker calls once after preloading, before forking.",
+        help=dedent("""
+        Functions (module:function) each worker calls once after preloading, before forking;
+        each is given the fork server's configuration.
+        """),
+    ).tag(config=True)
+    populations = List(
+        Tuple(Integer(), Integer()), [],
+        help=dedent("""
+        Populations (n, seed) each worker builds before forking, so that its kernels unpickle
+        their patients instead of rebuilding them. Empty: those the assignment's released
+        notebooks load with literal arguments (`load_population(n=200, seed=2026)`).
+        """),
     ).tag(config=True)
     zero_on_tampering = Bool(
         True, help="A notebook that tampers with the tests or the grader scores zero."

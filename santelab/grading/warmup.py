@@ -2,24 +2,40 @@
 
 Importing a module is not all a set-up cell pays for the first time: generating the population
 first loads its reference tables (communes, names, care pathways), and the first sandbox app
-builds its routes and models. The fork server does both on throwaway data, so every kernel it
-forks finds those read-only tables and caches filled. Nothing of a submission's state is shared:
-each kernel still generates its own population and gets its own copy of the sandbox.
+builds its routes and models. The fork server does both, so every kernel it forks finds those
+read-only tables and caches filled.
+
+It also builds the very populations the assignment's notebooks load (`load_population(n=…,
+seed=…)`, found in their code by `populations_loaded`, so the course names them and not a list
+kept here), walking their patients once: each keeps a snapshot of its built patients
+(synthetic_data.population), which a forked kernel inherits copy-on-write and unpickles on
+each pass instead of rebuilding 200 care histories, most of a graded notebook's CPU. Nothing
+of a submission's state is shared: a kernel gets fresh patients from the snapshot on every pass
+and its own copy of the sandbox; the snapshot itself lives in the server, out of its reach.
 """
 
 from __future__ import annotations
 
+import ast
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+import nbformat
 
-def population() -> None:
+
+def population(config: dict) -> None:
     import synthetic_data
+    from synthetic_data.population import SNAPSHOT_MAX_PATIENTS
 
     synthetic_data.generate(n=1, seed=0)
+    for n, seed in config.get("populations", []):
+        if n <= SNAPSHOT_MAX_PATIENTS:  # a larger one streams: a pass would be wasted
+            for _ in synthetic_data.generate(n=n, seed=seed).patients:
+                pass
 
 
-def sandbox_app() -> None:
+def sandbox_app(config: dict) -> None:
     from sandbox.app import create_app
     from sandbox.runtime import Sandbox
     from sandbox.settings import Settings
@@ -34,3 +50,44 @@ def sandbox_app() -> None:
             create_app(sandbox)
         finally:
             sandbox.store.dispose()
+
+
+def populations_loaded(notebooks: Iterable[Path]) -> list[tuple[int, int]]:
+    """The (n, seed) of every `load_population(n, seed)` call with literal arguments in the
+    notebooks' code cells, in order of first appearance. A call whose arguments are computed
+    (from the sandbox's settings…) is left out: its kernels build it themselves, only slower."""
+    found: dict[tuple[int, int], None] = {}
+    for path in notebooks:
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except Exception:  # a broken release notebook only costs speed here
+            continue
+        for cell in cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython magics
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and _name(node.func) == "load_population":
+                    arguments = _literal_arguments(node)
+                    if arguments is not None:
+                        found[arguments] = None
+    return list(found)
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _literal_arguments(call: ast.Call) -> tuple[int, int] | None:
+    named = dict(zip(("n", "seed"), call.args, strict=False))
+    named.update({k.arg: k.value for k in call.keywords if k.arg in ("n", "seed")})
+    try:
+        n, seed = (ast.literal_eval(named[key]) for key in ("n", "seed"))
+    except (KeyError, ValueError, TypeError, SyntaxError):
+        return None
+    return (n, seed) if isinstance(n, int) and isinstance(seed, int) else None

@@ -1,7 +1,8 @@
 """The fork server that runs inside a grading sandbox and forks one fresh kernel per notebook.
 
 It imports the course's heavy modules once (pandas, matplotlib, fhir.resources, the sandbox)
-and does their first-use work (santelab.grading.warmup), then waits on a Unix socket. Each
+and does their first-use work (santelab.grading.warmup, each function given the config),
+builds the assignment's populations there, then waits on a Unix socket. Each
 `spawn` forks a child that drops to the grading uid, sets the resource limits and becomes an
 ipykernel: a kernel costs a fork, not an interpreter start and a minute of imports. A child is never reused: every notebook gets a kernel no other
 notebook has touched, and `reset` kills whatever a kernel left behind before the next one.
@@ -28,7 +29,7 @@ import sys
 PR_SET_DUMPABLE = 4
 
 
-def _preload(modules: list[str], warmup: list[str]) -> None:
+def _preload(modules: list[str], warmup: list[str], config: dict) -> None:
     # Same backend as a normal ipykernel picks, set before matplotlib reads it at import.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in modules:
@@ -37,7 +38,7 @@ def _preload(modules: list[str], warmup: list[str]) -> None:
     for target in warmup:
         module, _, function = target.partition(":")
         try:
-            getattr(importlib.import_module(module), function)()
+            getattr(importlib.import_module(module), function)(config)
         except Exception as exc:  # likewise: a kernel then does it itself (the host log says)
             print(f"warm-up {target} skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
 
@@ -235,7 +236,7 @@ def receive_line(connection: socket.socket) -> bytes:
 
 
 def serve(path: str, config: dict) -> None:
-    _preload(config.get("preload", []), config.get("warmup", []))
+    _preload(config.get("preload", []), config.get("warmup", []), config)
     # A kernel runs as another uid, but the server also refuses to be read or traced.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
