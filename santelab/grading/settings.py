@@ -20,11 +20,13 @@ DEFAULT_PRELOAD = [
     "fhir.resources", "yaml", "httpx", "sqlalchemy", "fastapi", "pydantic",
     "synthetic_data", "synthetic_data.fhir_models", "sandbox.client", "sandbox.app",
     "sandbox.runtime", "sandbox.template_cache", "sandbox.in_process", "santelab.course.student",
-    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "zmq",
+    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "zmq",
+    "psutil", "anyio._backends._asyncio", "stack_data",
 ]
 
 # Then called once, in that order ("module:function"): see santelab/grading/warmup.py.
-DEFAULT_WARMUP = ["santelab.grading.warmup:population", "santelab.grading.warmup:sandbox_app"]
+DEFAULT_WARMUP = ["santelab.grading.warmup:population", "santelab.grading.warmup:sandbox_app",
+                  "santelab.grading.warmup:tracebacks"]
 
 
 class GradingSettings(Configurable):

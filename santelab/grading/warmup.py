@@ -17,11 +17,10 @@ and its own copy of the sandbox; the snapshot itself lives in the server, out of
 from __future__ import annotations
 
 import ast
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-
-import nbformat
 
 
 def population(config: dict) -> None:
@@ -52,10 +51,24 @@ def sandbox_app(config: dict) -> None:
             sandbox.store.dispose()
 
 
+def tracebacks(config: dict) -> None:
+    """Format one traceback as a kernel does for a failing cell: IPython looks up each frame's
+    module with `inspect.getmodule`, whose first call indexes the file of every loaded module
+    (thousands, once the course's are imported: 0.1 s a kernel); later calls reuse the index."""
+    from IPython.core.ultratb import VerboseTB
+
+    try:
+        exec(compile("1 / 0", "<warm-up cell>", "exec"), {})
+    except ZeroDivisionError:
+        VerboseTB().structured_traceback(*sys.exc_info())
+
+
 def populations_loaded(notebooks: Iterable[Path]) -> list[tuple[int, int]]:
     """The (n, seed) of every `load_population(n, seed)` call with literal arguments in the
     notebooks' code cells, in order of first appearance. A call whose arguments are computed
     (from the sandbox's settings…) is left out: its kernels build it themselves, only slower."""
+    import nbformat  # here: the fork server never needs it (its JSON schemas cost 2 s to load)
+
     found: dict[tuple[int, int], None] = {}
     for path in notebooks:
         try:
