@@ -61,6 +61,9 @@ def build_steps(converter: Autograde, settings) -> Steps:
         "timeout": settings.cell_timeout if settings.cell_timeout is not None else probe.timeout,
         "interrupt_on_timeout": probe.interrupt_on_timeout,
         "raise_on_iopub_timeout": False,  # nbgrader fails the whole submission; we go on
+        # Once the last cell is done the kernel is killed, not asked to shut down (and waited
+        # for, 0.2 s a notebook): the worker's reset kills whatever it left anyway.
+        "shutdown_kernel": "immediate",
         "error_on_timeout": dict(probe.error_on_timeout),
         "extra_arguments": list(probe.extra_arguments),
         "notebook_timeout": settings.notebook_timeout,

@@ -1,0 +1,35 @@
+"""Which populations the fork server builds before forking: those the notebooks' code loads."""
+
+from __future__ import annotations
+
+import nbformat
+
+from santelab.grading.warmup import populations_loaded
+
+
+def _notebook(path, *sources: str):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("load_population(n=1, seed=1)"))
+    nbformat.write(nb, path)
+    return path
+
+
+def test_literal_calls_are_found_in_order_once(tmp_path) -> None:
+    first = _notebook(tmp_path / "01.ipynb",
+                      "from santelab.course.student import load_population\n"
+                      "population = load_population(n=200, seed=2026)",
+                      "%matplotlib inline\nx = load_population(n=5, seed=5)",  # not Python
+                      "import santelab.course.student as s\npetite = s.load_population(20, 2026)")
+    second = _notebook(tmp_path / "02.ipynb",
+                       "population = load_population(seed=2026, n=200)",
+                       "reglages = Settings()\n"
+                       "p = load_population(n=reglages.patients, seed=reglages.seed)",
+                       "q = load_population(n=-3 + 4j, seed='graine')")
+    assert populations_loaded([first, second]) == [(200, 2026), (20, 2026)]
+
+
+def test_an_unreadable_notebook_is_skipped(tmp_path) -> None:
+    broken = tmp_path / "casse.ipynb"
+    broken.write_text("{pas du json", encoding="utf-8")
+    good = _notebook(tmp_path / "bon.ipynb", "load_population(n=3, seed=4)")
+    assert populations_loaded([broken, good]) == [(3, 4)]
