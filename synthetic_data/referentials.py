@@ -302,6 +302,25 @@ def age_pyramid() -> WeightedTable[AgeBand]:
 
 
 @cache
+def window_population(years: int) -> WeightedTable[AgeBand]:
+    """(single year of age at the end of the window, sex) of everyone alive at some time during
+    a history window of `years` years: the pyramid's people (`age_pyramid`, spread evenly over
+    each band's years) plus those of their cohorts who died within the window, each cohort's
+    weight divided by its chance of surviving the window under the life table (from its age at
+    the start, or from birth for those born within it). So the people still alive at the end
+    follow INSEE's pyramid and the person-years of the window France's age structure over it
+    (migration left out)."""
+    pairs = []
+    for band, weight in age_pyramid().weighted_items():
+        for age in range(band.age_from, band.age_to + 1):
+            survival = 1.0
+            for lived in range(max(0, age - years), age):
+                survival *= 1.0 - death_probability(band.sex, lived)
+            pairs.append((AgeBand(age, age, band.sex), weight / (band.age_to + 1 - band.age_from) / survival))
+    return WeightedTable(pairs)
+
+
+@cache
 def identity_statuses() -> WeightedTable[str]:
     """Status shares for non-provisional identities (QUAL, RECUP, VALI)."""
     return WeightedTable((row["status"], float(row["weight"])) for row in _rows("identity_statuses.csv"))
@@ -449,6 +468,27 @@ def death_probability(sex: Sex, age: int) -> float:
 def mortality_hazard_ratios() -> dict[str, float]:
     """Condition key ("cim10:I50.9") → all-cause hazard ratio, each with its source in the file."""
     return {row["condition"]: float(row["hazard_ratio"]) for row in _rows("mortality_hazard_ratios.csv")}
+
+
+@dataclass(frozen=True, slots=True)
+class MeanHazardBand:
+    age_from: int
+    male: float  # mean hazard ratio over the person-years lived at these ages
+    female: float
+
+
+@cache
+def mean_hazard_table() -> tuple[MeanHazardBand, ...]:
+    """The simulated population's mean hazard ratio by sex and age band (see the file)."""
+    return tuple(_records("mortality_mean_hazard.csv", MeanHazardBand, age_from=int, male=float, female=float))
+
+
+def mean_hazard_ratio(sex: Sex, age: int) -> float:
+    """What the conditions multiply the risk by, on average, at this sex and age: the life table
+    already holds the sick and the well, so a person's own risk is the table's divided by it."""
+    bands = mean_hazard_table()
+    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    return band.male if sex is Sex.MALE else band.female
 
 
 # --- epidemiology --------------------------------------------------------------------------
