@@ -292,8 +292,8 @@ class AgeBand:
 
 @cache
 def age_pyramid() -> WeightedTable[AgeBand]:
-    """(age band, sex) weighted by INSEE's population pyramid: the one age structure of the
-    project, drawn by the identity generator and by the pathways' calibration sample."""
+    """(age band, sex) weighted by INSEE's population pyramid (census 2018): the one age
+    structure of the project, taken as the population at the start of the history window."""
     pairs = []
     for row in _rows("population_pyramid.csv"):
         for sex, column in ((Sex.MALE, "male"), (Sex.FEMALE, "female")):
@@ -305,18 +305,17 @@ def age_pyramid() -> WeightedTable[AgeBand]:
 def window_population(years: int) -> WeightedTable[AgeBand]:
     """(single year of age at the end of the window, sex) of everyone alive at some time during
     a history window of `years` years: the pyramid's people (`age_pyramid`, spread evenly over
-    each band's years) plus those of their cohorts who died within the window, each cohort's
-    weight divided by its chance of surviving the window under the life table (from its age at
-    the start, or from birth for those born within it). So the people still alive at the end
-    follow INSEE's pyramid and the person-years of the window France's age structure over it
-    (migration left out)."""
+    each band's years) taken as the population at the window's start, `years` older at its end,
+    and the children born within it, as many each year and of each sex as the pyramid's first
+    band holds per year of age. Who dies within the window is the engine's draw (`mortality`),
+    so the person-years lived follow France's age structure over the window (migration left out)."""
     pairs = []
     for band, weight in age_pyramid().weighted_items():
+        per_age = weight / (band.age_to + 1 - band.age_from)
         for age in range(band.age_from, band.age_to + 1):
-            survival = 1.0
-            for lived in range(max(0, age - years), age):
-                survival *= 1.0 - death_probability(band.sex, lived)
-            pairs.append((AgeBand(age, age, band.sex), weight / (band.age_to + 1 - band.age_from) / survival))
+            pairs.append((AgeBand(age + years, age + years, band.sex), per_age))
+        if band.age_from == 0:
+            pairs.extend((AgeBand(age, age, band.sex), per_age) for age in range(years))
     return WeightedTable(pairs)
 
 

@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from synthetic_data.model import Condition, Patient
-from synthetic_data.referentials import death_probability, mean_hazard_ratio, mortality_hazard_ratios
+from synthetic_data.referentials import (
+    death_probability,
+    mean_hazard_ratio,
+    mortality_hazard_ratios,
+)
 
 YEAR = timedelta(days=365.2425)
 
