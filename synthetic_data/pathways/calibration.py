@@ -72,6 +72,7 @@ def in_population(patient: model.Patient, population: str, end: date = REFERENCE
         "all": True,
         "children": age < 18,
         "adults": age >= 18,
+        "adults_18_74": 18 <= age < 75,
         "adults_40_plus": age >= 40,
         "adults_65_plus": age >= 65,
         "women_15_45": patient.identity.sex is model.Sex.FEMALE and 15 <= age < 45,
