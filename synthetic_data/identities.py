@@ -68,6 +68,7 @@ class _Plan:
 
     rates: PitfallRates
     reference_date: date
+    years: int  # length of the history window ending at `reference_date`
     twin_group: float = 0.0
     homonym_group: float = 0.0
     used_name_female: float = 0.0
@@ -131,7 +132,8 @@ class _OrderNumbers:
 
 
 def _birth(rng: random.Random, plan: _Plan) -> tuple[Sex, date]:
-    band = ref.age_pyramid().pick(rng)
+    """Sex and birth date of someone alive at some time in the history window."""
+    band = ref.window_population(plan.years).pick(rng)
     return band.sex, band.birth_date(rng, plan.reference_date)
 
 
@@ -391,11 +393,13 @@ def people(
     n: int,
     rates: PitfallRates = PitfallRates(),
     reference_date: date = date(2026, 1, 1),
+    years: int = 10,
 ) -> Iterator[Patient]:
-    """Exactly `n` patients "pat-000001"…, streamed group by group, all fixed by `seed`."""
+    """Exactly `n` patients "pat-000001"…, streamed group by group, all fixed by `seed`: the
+    people alive at some time in the `years` before `reference_date` (`ref.window_population`)."""
     if n < 0:
         raise ValueError(f"nombre de personnes négatif : {n}")
-    plan = _Plan(rates, reference_date)
+    plan = _Plan(rates, reference_date, years)
     orders = _OrderNumbers()
     multiplier, offset = _vitale_serials(seed)
     index = group = 0

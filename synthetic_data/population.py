@@ -229,7 +229,7 @@ class Population:
     def identities(self) -> Iterator[model.Patient]:
         """Patients with identity only (no history): cheap, for identity exercises."""
         s = self.settings
-        return people(s.seed, s.n, rates=s.rates, reference_date=s.reference_date)
+        return people(s.seed, s.n, rates=s.rates, reference_date=s.reference_date, years=s.years)
 
     @property
     def patients(self) -> PatientStream:

@@ -292,12 +292,30 @@ class AgeBand:
 
 @cache
 def age_pyramid() -> WeightedTable[AgeBand]:
-    """(age band, sex) weighted by INSEE's population pyramid: the one age structure of the
-    project, drawn by the identity generator and by the pathways' calibration sample."""
+    """(age band, sex) weighted by INSEE's population pyramid (census 2018): the one age
+    structure of the project, taken as the population at the start of the history window."""
     pairs = []
     for row in _rows("population_pyramid.csv"):
         for sex, column in ((Sex.MALE, "male"), (Sex.FEMALE, "female")):
             pairs.append((AgeBand(int(row["age_from"]), int(row["age_to"]), sex), float(row[column])))
+    return WeightedTable(pairs)
+
+
+@cache
+def window_population(years: int) -> WeightedTable[AgeBand]:
+    """(single year of age at the end of the window, sex) of everyone alive at some time during
+    a history window of `years` years: the pyramid's people (`age_pyramid`, spread evenly over
+    each band's years) taken as the population at the window's start, `years` older at its end,
+    and the children born within it, as many each year and of each sex as the pyramid's first
+    band holds per year of age. Who dies within the window is the engine's draw (`mortality`),
+    so the person-years lived follow France's age structure over the window (migration left out)."""
+    pairs = []
+    for band, weight in age_pyramid().weighted_items():
+        per_age = weight / (band.age_to + 1 - band.age_from)
+        for age in range(band.age_from, band.age_to + 1):
+            pairs.append((AgeBand(age + years, age + years, band.sex), per_age))
+        if band.age_from == 0:
+            pairs.extend((AgeBand(age, age, band.sex), per_age) for age in range(years))
     return WeightedTable(pairs)
 
 
@@ -449,6 +467,27 @@ def death_probability(sex: Sex, age: int) -> float:
 def mortality_hazard_ratios() -> dict[str, float]:
     """Condition key ("cim10:I50.9") → all-cause hazard ratio, each with its source in the file."""
     return {row["condition"]: float(row["hazard_ratio"]) for row in _rows("mortality_hazard_ratios.csv")}
+
+
+@dataclass(frozen=True, slots=True)
+class MeanHazardBand:
+    age_from: int
+    male: float  # mean hazard ratio over the person-years lived at these ages
+    female: float
+
+
+@cache
+def mean_hazard_table() -> tuple[MeanHazardBand, ...]:
+    """The simulated population's mean hazard ratio by sex and age band (see the file)."""
+    return tuple(_records("mortality_mean_hazard.csv", MeanHazardBand, age_from=int, male=float, female=float))
+
+
+def mean_hazard_ratio(sex: Sex, age: int) -> float:
+    """What the conditions multiply the risk by, on average, at this sex and age: the life table
+    already holds the sick and the well, so a person's own risk is the table's divided by it."""
+    bands = mean_hazard_table()
+    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    return band.male if sex is Sex.MALE else band.female
 
 
 # --- epidemiology --------------------------------------------------------------------------

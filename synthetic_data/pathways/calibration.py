@@ -11,9 +11,9 @@ import random
 from datetime import date
 
 from synthetic_data import model
-from synthetic_data.pathways.engine import REFERENCE_END, history_start
+from synthetic_data.pathways.engine import HISTORY_YEARS, REFERENCE_END, history_start
 from synthetic_data.pathways.pathway import Prevalence
-from synthetic_data.referentials import age_pyramid
+from synthetic_data.referentials import window_population
 
 ADDRESS = model.Address("1 rue de la Paix", "75002", "Paris", "75102")
 
@@ -50,12 +50,13 @@ def bare_patient(pid: str, sex: model.Sex, birth: date) -> model.Patient:
 
 
 def pyramid_sample(n: int, seed: int, end: date = REFERENCE_END) -> list[model.Patient]:
-    """`n` patients without history whose ages at `end` and sexes follow the French pyramid
-    (`referentials.age_pyramid`, the identity generator's own)."""
+    """`n` patients without history, alive at some time in the history window ending at `end`:
+    those alive at `end` follow the French pyramid, the others died within the window
+    (`referentials.window_population`, the identity generator's own)."""
     rng = random.Random(seed)
     patients = []
     for k in range(n):
-        band = age_pyramid().pick(rng)
+        band = window_population(HISTORY_YEARS).pick(rng)
         patients.append(bare_patient(f"p{k}", band.sex, band.birth_date(rng, end)))
     return patients
 
@@ -71,6 +72,7 @@ def in_population(patient: model.Patient, population: str, end: date = REFERENCE
         "all": True,
         "children": age < 18,
         "adults": age >= 18,
+        "adults_18_74": 18 <= age < 75,
         "adults_40_plus": age >= 40,
         "adults_65_plus": age >= 65,
         "women_15_45": patient.identity.sex is model.Sex.FEMALE and 15 <= age < 45,

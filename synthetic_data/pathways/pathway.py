@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from synthetic_data.pathways.states import State
 
 # Who a prevalence target is measured on, by age (and sex) at the end of the history.
-POPULATIONS = ("all", "children", "adults", "adults_40_plus", "adults_65_plus", "women_15_45")
+POPULATIONS = ("all", "children", "adults", "adults_18_74", "adults_40_plus", "adults_65_plus", "women_15_45")
 # What is counted: active at the end, ever had in the history, or onsets per person-year.
 MEASURES = ("active_at_end", "ever", "per_year")
 

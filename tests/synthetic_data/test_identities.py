@@ -258,13 +258,18 @@ def test_statuses_are_mostly_qualified(large):
 
 
 def test_age_and_sex_structure_follows_the_pyramid(large):
-    reference = date(2026, 1, 1)
-    ages = [(reference - p.identity.birth_date).days / 365.2425 for p in large]
-    assert all(0 <= age < 106 for age in ages)
-    over_65 = sum(age >= 65 for age in ages) / len(ages)
-    under_20 = sum(age < 20 for age in ages) / len(ages)
-    assert 0.19 < over_65 < 0.24  # INSEE 2025: about 21.5 %
-    assert 0.21 < under_20 < 0.26  # INSEE 2025: about 23 %
+    """The people alive in the ten years before 2026: those already born at the start have the
+    ages of INSEE's census 2018 then, the others are the window's births."""
+    start = date(2016, 1, 1)
+    ages = [(start - p.identity.birth_date).days / 365.2425 for p in large]
+    assert all(-10 <= age < 106 for age in ages)
+    present = [age for age in ages if age >= 0]
+    born_within = 1 - len(present) / len(ages)
+    over_65 = sum(age >= 65 for age in present) / len(present)
+    under_20 = sum(age < 20 for age in present) / len(present)
+    assert 0.08 < born_within < 0.12  # ten years of about 750,000 births beside 66.7 M people
+    assert 0.18 < over_65 < 0.22  # census 2018: 19.8 %
+    assert 0.22 < under_20 < 0.26  # census 2018: 24.2 %
     women = sum(p.identity.sex is Sex.FEMALE for p in large) / len(large)
     assert 0.50 < women < 0.53
 
