@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import cache
 from itertools import accumulate
+from operator import attrgetter
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
@@ -450,6 +451,12 @@ class MortalityBand:
     female: float
 
 
+def _band_for_age(bands: tuple, age: int):
+    """The row of an age-banded table (sorted by `age_from`) that holds `age`; the first row for
+    a younger age, the last for every age above it. Called for every year of every history."""
+    return bands[max(0, bisect.bisect_right(bands, age, key=attrgetter("age_from")) - 1)]
+
+
 @cache
 def mortality_table() -> tuple[MortalityBand, ...]:
     """INSEE's probabilities of dying within the year by sex and single year of age (see the file)."""
@@ -458,8 +465,7 @@ def mortality_table() -> tuple[MortalityBand, ...]:
 
 def death_probability(sex: Sex, age: int) -> float:
     """Probability that a person of this sex and age dies within the year (life table)."""
-    bands = mortality_table()
-    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    band = _band_for_age(mortality_table(), age)
     return (band.male if sex is Sex.MALE else band.female) / 1000.0
 
 
@@ -485,8 +491,7 @@ def mean_hazard_table() -> tuple[MeanHazardBand, ...]:
 def mean_hazard_ratio(sex: Sex, age: int) -> float:
     """What the conditions multiply the risk by, on average, at this sex and age: the life table
     already holds the sick and the well, so a person's own risk is the table's divided by it."""
-    bands = mean_hazard_table()
-    band = bands[max(0, bisect.bisect_right([b.age_from for b in bands], age) - 1)]
+    band = _band_for_age(mean_hazard_table(), age)
     return band.male if sex is Sex.MALE else band.female
 
 
