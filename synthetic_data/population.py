@@ -164,6 +164,8 @@ def _frame(rows: Iterable[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
 
 # settings -> one pickle per patient of a complete pass (see the module docstring).
 _SNAPSHOTS: OrderedDict[GenerationSettings, list[bytes]] = OrderedDict()
+# settings -> one pass unpickled ahead, which the next pass takes (`unpickle_ahead`).
+_AHEAD: dict[GenerationSettings, list[model.Patient]] = {}
 
 
 def _unpickle(blob: bytes) -> model.Patient:
@@ -189,6 +191,10 @@ class PatientStream:
 
     def __iter__(self) -> Iterator[model.Patient]:
         settings = self._population.settings
+        ahead = _AHEAD.pop(settings, None)
+        if ahead is not None:
+            yield from ahead
+            return
         snapshot = _SNAPSHOTS.get(settings)
         if snapshot is not None:
             _SNAPSHOTS.move_to_end(settings)
@@ -207,6 +213,19 @@ class PatientStream:
             _SNAPSHOTS[settings] = blobs
             while len(_SNAPSHOTS) > SNAPSHOTS_KEPT:
                 _SNAPSHOTS.popitem(last=False)
+
+
+def unpickle_ahead(population: Population) -> None:
+    """Unpickle one pass of `population` now, from its snapshot (made by a complete pass).
+
+    For a process about to fork children that each walk it (a grading fork server): a child's
+    first pass then takes these patients, its own copy-on-write copies that nobody has touched
+    or even seen, instead of unpickling them. The next pass, in whichever process, takes them
+    once; every later pass unpickles as usual.
+    """
+    snapshot = _SNAPSHOTS.get(population.settings)
+    if snapshot is not None:
+        _AHEAD[population.settings] = [_unpickle(blob) for blob in snapshot]
 
 
 class Population:

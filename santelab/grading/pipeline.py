@@ -2,10 +2,11 @@
 
 `nbgrader autograde` runs a sanitize pass (ClearOutput … CheckCellMetadata) and an autograde
 pass (Execute … CheckCellMetadata). We run the same classes, read from the same configurable
-lists (`Autograde.sanitize_preprocessors`, `Autograde.autograde_preprocessors`), with three
+lists (`Autograde.sanitize_preprocessors`, `Autograde.autograde_preprocessors`), with four
 changes: DetectTampering runs just before OverwriteCells, Execute is replaced by KernelExecute
-(a kernel forked for this notebook, run where the host puts it), and DescribeIncidents /
-ZeroWhenTampered frame SaveAutoGrades.
+(a kernel forked for this notebook, run where the host puts it), DescribeIncidents /
+ZeroWhenTampered frame SaveAutoGrades, and CheckCellMetadata checks its JSON schema once
+(CheckCellMetadataOnce: the same checks and errors, not the schema itself on every cell).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader import utils
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
+from nbgrader.preprocessors import CheckCellMetadata, Execute, OverwriteCells, SaveAutoGrades
 
 from santelab.grading.steps import incident
 from santelab.grading.steps.execute import KernelExecute
+from santelab.grading.steps.metadata import CheckCellMetadataOnce
 from santelab.grading.steps.outcomes import DescribeIncidents, ZeroWhenTampered
 from santelab.grading.steps.tampering import DetectTampering
 
@@ -38,7 +40,8 @@ class Steps:
 
 def build_steps(converter: Autograde, settings) -> Steps:
     def make(classes):
-        return [cls(parent=converter) for cls in classes]
+        return [(CheckCellMetadataOnce if cls is CheckCellMetadata else cls)(parent=converter)
+                for cls in classes]
 
     sanitize = []
     for step in make(converter.sanitize_preprocessors):

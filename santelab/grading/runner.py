@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from tqdm import tqdm
 
-from santelab.grading import pipeline
+from santelab.grading import engines, pipeline
 from santelab.grading.course import STAGING, Course, Submission
 from santelab.grading.steps import TAMPERING
 
@@ -67,6 +67,7 @@ class Runner:
 
     def __init__(self, course: Course, assignment: str, settings, execute_factory: Callable,
                  workers: int):
+        engines.share_engines()  # nbgrader's steps reopen the gradebook several times a notebook
         self.course = course
         self.assignment = assignment
         self.settings = settings

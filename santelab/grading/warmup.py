@@ -9,14 +9,17 @@ It also builds the very populations the assignment's notebooks load (`load_popul
 seed=…)`, found in their code by `populations_loaded`, so the course names them and not a list
 kept here), walking their patients once: each keeps a snapshot of its built patients
 (synthetic_data.population), which a forked kernel inherits copy-on-write and unpickles on
-each pass instead of rebuilding 200 care histories, most of a graded notebook's CPU. Nothing
-of a submission's state is shared: a kernel gets fresh patients from the snapshot on every pass
-and its own copy of the sandbox; the snapshot itself lives in the server, out of its reach.
+each pass instead of rebuilding 200 care histories, most of a graded notebook's CPU; one pass
+is even unpickled ahead, here, and becomes each kernel's first. Nothing of a submission's state
+is shared: a kernel gets fresh patients on every pass (its own copies of a pass no one has
+touched, then unpickled ones) and its own copy of the sandbox; the snapshot itself lives in the
+server, out of its reach.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -25,13 +28,15 @@ from pathlib import Path
 
 def population(config: dict) -> None:
     import synthetic_data
-    from synthetic_data.population import SNAPSHOT_MAX_PATIENTS
+    from synthetic_data.population import SNAPSHOT_MAX_PATIENTS, unpickle_ahead
 
     synthetic_data.generate(n=1, seed=0)
     for n, seed in config.get("populations", []):
         if n <= SNAPSHOT_MAX_PATIENTS:  # a larger one streams: a pass would be wasted
-            for _ in synthetic_data.generate(n=n, seed=seed).patients:
+            built = synthetic_data.generate(n=n, seed=seed)
+            for _ in built.patients:
                 pass
+            unpickle_ahead(built)  # every kernel's first pass: no unpickling at all
 
 
 def sandbox_app(config: dict) -> None:
@@ -54,13 +59,50 @@ def sandbox_app(config: dict) -> None:
 def tracebacks(config: dict) -> None:
     """Format one traceback as a kernel does for a failing cell: IPython looks up each frame's
     module with `inspect.getmodule`, whose first call indexes the file of every loaded module
-    (thousands, once the course's are imported: 0.1 s a kernel); later calls reuse the index."""
+    (thousands, once the course's are imported: 0.1 s a kernel); later calls reuse the index.
+
+    The index never holds a cell's file, though (a kernel compiles cells under names of files
+    that do not exist), so each lookup of a cell's frame walks all of `sys.modules` again, to
+    find nothing: several lookups a frame, a few milliseconds each, which made formatting the
+    tracebacks of a blank copy's failing cells the largest cost of grading it. Kernels forked
+    from here remember those misses (`remember_module_misses`)."""
     from IPython.core.ultratb import VerboseTB
 
+    remember_module_misses()
     try:
         exec(compile("1 / 0", "<warm-up cell>", "exec"), {})
     except ZeroDivisionError:
         VerboseTB().structured_traceback(*sys.exc_info())
+
+
+def remember_module_misses() -> None:
+    """Make `inspect.getmodule` answer None at once for a frame, traceback or code object whose
+    file no module has, when every module of `sys.modules` was already indexed: the answer its
+    walk would give again. The walk is redone whenever `sys.modules` changed size since the
+    last one (an import may have brought the module the file belongs to)."""
+    import inspect
+
+    if getattr(inspect.getmodule, "remembers_misses", False):
+        return
+    original = inspect.getmodule
+    indexed = [-1]  # len(sys.modules) when a walk last found nothing
+
+    def getmodule(object, _filename=None):
+        file = None
+        if not (hasattr(object, "__name__") or hasattr(object, "__module__")):
+            with contextlib.suppress(TypeError, FileNotFoundError):  # as inspect computes it
+                file = inspect.getabsfile(object, _filename)
+        if (file is not None and indexed[0] == len(sys.modules)
+                and file not in inspect.modulesbyfile and _filename not in inspect.modulesbyfile):
+            return None
+        found = original(object, _filename)
+        if found is None and file is not None:
+            indexed[0] = len(sys.modules)
+        return found
+
+    getmodule.__doc__ = original.__doc__
+    getmodule.remembers_misses = True
+    inspect.getmodule = getmodule
 
 
 def populations_loaded(notebooks: Iterable[Path]) -> list[tuple[int, int]]:

@@ -36,6 +36,23 @@ def history_start(birth: date, end: date = REFERENCE_END, years: int = HISTORY_Y
     return max(birth, back)
 
 
+LOADED_KEPT = 4  # pathway folders a process keeps parsed (the oldest goes first)
+_LOADED: dict[tuple, list[Pathway]] = {}
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """What a loaded folder depends on: its files (and the default document templates, which
+    any folder falls back on), by path, size and modification time."""
+    files = []
+    for root in (folder, DEFAULT_DIRECTORY / "documents"):
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    stat = path.stat()
+                    files.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return (str(folder.resolve()), tuple(files))
+
+
 class PathwayEngine:
     """Loaded, checked pathways; `run` fills one patient's clinical history."""
 
@@ -44,8 +61,21 @@ class PathwayEngine:
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> PathwayEngine:
-        """Load and check every pathway of `directory` (default: the package's own)."""
-        return cls(load_directory(Path(directory) if directory is not None else DEFAULT_DIRECTORY))
+        """Load and check every pathway of `directory` (default: the package's own).
+
+        Parsed once per process while the folder's files are unchanged: a pathway is read-only
+        once loaded (shared by every patient already), and a notebook or a grading kernel
+        creates a population per exercise, each of which parsed some forty YAML files again.
+        """
+        folder = Path(directory) if directory is not None else DEFAULT_DIRECTORY
+        key = _fingerprint(folder)
+        pathways = _LOADED.get(key)
+        if pathways is None:
+            pathways = load_directory(folder)  # a bad folder raises here, and is not kept
+            _LOADED[key] = pathways
+            while len(_LOADED) > LOADED_KEPT:
+                _LOADED.pop(next(iter(_LOADED)))
+        return cls(list(pathways))
 
     def run(
         self, patient: Patient, rng: random.Random, ctx: SimulationContext,

@@ -33,3 +33,39 @@ def test_an_unreadable_notebook_is_skipped(tmp_path) -> None:
     broken.write_text("{pas du json", encoding="utf-8")
     good = _notebook(tmp_path / "bon.ipynb", "load_population(n=3, seed=4)")
     assert populations_loaded([broken, good]) == [(3, 4)]
+
+
+def test_remembered_module_misses_give_the_same_tracebacks(monkeypatch) -> None:
+    """A kernel's tracebacks are the same text with the misses remembered, and a lookup is
+    redone once `sys.modules` changes (an import may bring the module the file belongs to)."""
+    import inspect
+    import linecache
+    import sys
+    import types
+
+    from IPython.core.ultratb import VerboseTB
+
+    from santelab.grading.warmup import remember_module_misses
+
+    monkeypatch.setattr(inspect, "getmodule", inspect.getmodule)  # undone after the test
+    source = "def f(x):\n    return g(x)\ndef g(x):\n    raise ValueError(x)\nf(1)\n"
+    cell = "/tmp/ipykernel_0/123456789.py"  # as a kernel names a cell: no such file
+    monkeypatch.setitem(linecache.cache, cell, (len(source), None, source.splitlines(True), cell))
+
+    def formatted() -> list[str]:
+        try:
+            exec(compile(source, cell, "exec"), {})
+        except ValueError:
+            return VerboseTB().structured_traceback(*sys.exc_info())
+        raise AssertionError("the cell raises")
+
+    before = formatted()
+    remember_module_misses()
+    assert inspect.getmodule.remembers_misses
+    assert formatted() == formatted() == before
+    code = compile(source, cell, "exec")
+    assert inspect.getmodule(code) is None
+    owner = types.ModuleType("cellule_importee")
+    owner.__file__ = cell
+    monkeypatch.setitem(sys.modules, owner.__name__, owner)  # sys.modules grew: looked up again
+    assert inspect.getmodule(code) is owner

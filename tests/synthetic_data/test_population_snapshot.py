@@ -1,9 +1,11 @@
 """A notebook-size population's later passes come from a snapshot of its first complete one:
-the same patients as a fresh stream, new objects on every pass; larger ones keep streaming."""
+the same patients as a fresh stream, new objects on every pass; larger ones keep streaming.
+A pass unpickled ahead (for a fork server's children) is taken once, by the next pass."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -17,6 +19,7 @@ N = 12
 def no_snapshots(monkeypatch):
     """Each test starts with no snapshot and leaves none behind."""
     monkeypatch.setattr(population_module, "_SNAPSHOTS", type(population_module._SNAPSHOTS)())
+    monkeypatch.setattr(population_module, "_AHEAD", {})
 
 
 def _fhir(population) -> str:
@@ -77,3 +80,36 @@ def test_only_the_latest_populations_keep_a_snapshot(monkeypatch) -> None:
     for population in populations:
         list(population.patients)
     assert list(population_module._SNAPSHOTS) == [p.settings for p in populations[1:]]
+
+
+def test_a_pass_unpickled_ahead_is_taken_once() -> None:
+    population = synthetic_data.generate(n=N, seed=7)
+    first = list(population.patients)
+    population_module.unpickle_ahead(population)
+    ahead = population_module._AHEAD[population.settings]
+    taken = list(population.patients)
+    assert all(a is b for a, b in zip(taken, ahead, strict=True))
+    assert taken == first and all(a is not b for a, b in zip(taken, first, strict=True))
+    assert population.settings not in population_module._AHEAD
+    later = list(population.patients)
+    assert later == first and all(a is not b for a, b in zip(later, taken, strict=True))
+
+
+def test_a_forked_child_edits_only_its_own_copy_of_the_pass_ahead() -> None:
+    population = synthetic_data.generate(n=N, seed=7)
+    first = list(population.patients)
+    population_module.unpickle_ahead(population)
+    child = os.fork()
+    if child == 0:  # as a grading kernel: walk the population, edit every patient
+        code = 1
+        try:
+            for patient in population.patients:
+                patient.identity.birth_name = "MODIFIE"
+                patient.encounters.clear()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert population_module._AHEAD[population.settings] == first  # the parent's, untouched
+    assert list(population.patients) == first
