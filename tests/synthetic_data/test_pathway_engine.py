@@ -224,3 +224,20 @@ def test_a_template_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
     (tmp_path / "documents" / "consultation.txt").write_text("Groupe sanguin : {groupe}", encoding="utf-8")
     with pytest.raises(PathwayError, match=r"^document\.yaml:Report : modèle « consultation » : champ \{groupe\} inconnu"):
         engine_for(tmp_path, "document")
+
+
+def test_a_folder_is_parsed_once_until_one_of_its_files_changes(tmp_path: Path) -> None:
+    first = engine_for(tmp_path, "guard")
+    again = PathwayEngine.load(tmp_path)
+    assert again.pathways == first.pathways and again.pathways is not first.pathways
+    assert all(a is b for a, b in zip(again.pathways, first.pathways, strict=True))
+    spec = tmp_path / "guard.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("name: guard", "name: guard modifié", 1),
+                    encoding="utf-8")
+    edited = PathwayEngine.load(tmp_path)
+    assert edited.pathways[0] is not first.pathways[0]
+    assert [p.name for p in edited.pathways] == ["guard modifié"]
+    spec.write_text("name: [cassé", encoding="utf-8")
+    for _ in range(2):  # a broken folder is refused on every load, never served from before
+        with pytest.raises(PathwayError):
+            PathwayEngine.load(tmp_path)
