@@ -164,8 +164,8 @@ def _frame(rows: Iterable[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
 
 # settings -> one pickle per patient of a complete pass (see the module docstring).
 _SNAPSHOTS: OrderedDict[GenerationSettings, list[bytes]] = OrderedDict()
-# settings -> one pass unpickled ahead, which the next pass takes (`unpickle_ahead`).
-_AHEAD: dict[GenerationSettings, list[model.Patient]] = {}
+# settings -> passes unpickled ahead, which the next passes take (`unpickle_ahead`).
+_AHEAD: dict[GenerationSettings, list[list[model.Patient]]] = {}
 
 
 def _unpickle(blob: bytes) -> model.Patient:
@@ -191,9 +191,9 @@ class PatientStream:
 
     def __iter__(self) -> Iterator[model.Patient]:
         settings = self._population.settings
-        ahead = _AHEAD.pop(settings, None)
-        if ahead is not None:
-            yield from ahead
+        ahead = _AHEAD.get(settings)
+        if ahead:
+            yield from ahead.pop(0)
             return
         snapshot = _SNAPSHOTS.get(settings)
         if snapshot is not None:
@@ -215,17 +215,18 @@ class PatientStream:
                 _SNAPSHOTS.popitem(last=False)
 
 
-def unpickle_ahead(population: Population) -> None:
-    """Unpickle one pass of `population` now, from its snapshot (made by a complete pass).
+def unpickle_ahead(population: Population, passes: int = 1) -> None:
+    """Unpickle `passes` passes of `population` now, from its snapshot (made by a complete pass).
 
     For a process about to fork children that each walk it (a grading fork server): a child's
-    first pass then takes these patients, its own copy-on-write copies that nobody has touched
-    or even seen, instead of unpickling them. The next pass, in whichever process, takes them
-    once; every later pass unpickles as usual.
+    first passes then take these patients, its own copy-on-write copies that nobody has touched
+    or even seen, instead of unpickling them. Each pass ahead is taken once, by the next pass
+    in whichever process; once they are all taken, passes unpickle as usual.
     """
     snapshot = _SNAPSHOTS.get(population.settings)
     if snapshot is not None:
-        _AHEAD[population.settings] = [_unpickle(blob) for blob in snapshot]
+        _AHEAD[population.settings] = [[_unpickle(blob) for blob in snapshot]
+                                       for _ in range(passes)]
 
 
 class Population:

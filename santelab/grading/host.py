@@ -161,6 +161,7 @@ class KernelHost:
             "preload": list(settings.preload),
             "warmup": list(settings.warmup),
             "populations": [list(pair) for pair in settings.populations],
+            "passes_ahead": settings.passes_ahead,
             "memory_bytes": settings.memory_bytes,
             "max_processes": settings.max_processes,
             "cpu_seconds": settings.cpu_seconds,

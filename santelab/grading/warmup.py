@@ -9,11 +9,11 @@ It also builds the very populations the assignment's notebooks load (`load_popul
 seed=…)`, found in their code by `populations_loaded`, so the course names them and not a list
 kept here), walking their patients once: each keeps a snapshot of its built patients
 (synthetic_data.population), which a forked kernel inherits copy-on-write and unpickles on
-each pass instead of rebuilding 200 care histories, most of a graded notebook's CPU; one pass
-is even unpickled ahead, here, and becomes each kernel's first. Nothing of a submission's state
-is shared: a kernel gets fresh patients on every pass (its own copies of a pass no one has
-touched, then unpickled ones) and its own copy of the sandbox; the snapshot itself lives in the
-server, out of its reach.
+each pass instead of rebuilding 200 care histories, most of a graded notebook's CPU; a few
+passes are even unpickled ahead, here, and become each kernel's first ones (the setting
+`passes_ahead`). Nothing of a submission's state is shared: a kernel gets fresh patients on
+every pass (its own copies of passes no one has touched, then unpickled ones) and its own copy
+of the sandbox; the snapshot itself lives in the server, out of its reach.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def population(config: dict) -> None:
             built = synthetic_data.generate(n=n, seed=seed)
             for _ in built.patients:
                 pass
-            unpickle_ahead(built)  # every kernel's first pass: no unpickling at all
+            unpickle_ahead(built, config.get("passes_ahead", 1))  # kernels' first passes
 
 
 def sandbox_app(config: dict) -> None:

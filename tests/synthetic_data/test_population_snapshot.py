@@ -4,6 +4,7 @@ A pass unpickled ahead (for a fork server's children) is taken once, by the next
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 
@@ -82,17 +83,20 @@ def test_only_the_latest_populations_keep_a_snapshot(monkeypatch) -> None:
     assert list(population_module._SNAPSHOTS) == [p.settings for p in populations[1:]]
 
 
-def test_a_pass_unpickled_ahead_is_taken_once() -> None:
+def test_passes_unpickled_ahead_are_taken_once_each() -> None:
     population = synthetic_data.generate(n=N, seed=7)
     first = list(population.patients)
-    population_module.unpickle_ahead(population)
-    ahead = population_module._AHEAD[population.settings]
-    taken = list(population.patients)
-    assert all(a is b for a, b in zip(taken, ahead, strict=True))
-    assert taken == first and all(a is not b for a, b in zip(taken, first, strict=True))
-    assert population.settings not in population_module._AHEAD
+    population_module.unpickle_ahead(population, passes=2)
+    ahead = list(population_module._AHEAD[population.settings])
+    taken = [list(population.patients), list(population.patients)]
+    assert not population_module._AHEAD[population.settings]
     later = list(population.patients)
-    assert later == first and all(a is not b for a, b in zip(later, taken, strict=True))
+    for done, kept in zip(taken, ahead, strict=True):
+        assert all(a is b for a, b in zip(done, kept, strict=True))
+    assert taken[0] == taken[1] == later == first
+    passes = [first, *taken, later]
+    for one, other in itertools.pairwise(passes):
+        assert all(a is not b for a, b in zip(one, other, strict=True))
 
 
 def test_a_forked_child_edits_only_its_own_copy_of_the_pass_ahead() -> None:
@@ -111,5 +115,5 @@ def test_a_forked_child_edits_only_its_own_copy_of_the_pass_ahead() -> None:
             os._exit(code)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert population_module._AHEAD[population.settings] == first  # the parent's, untouched
+    assert population_module._AHEAD[population.settings] == [first]  # the parent's, untouched
     assert list(population.patients) == first
