@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -119,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     population = generate(
         args.patients, seed=args.seed, years=args.years, pathways_dir=args.pathways
     )
+    # What generate() built (directory, pathways, referentials, modules) lasts until the
+    # command ends: frozen, it is not walked by every full collection the patients trigger.
+    gc.freeze()
     bar = _Progress(args.patients)
     try:
         result = population.write(

@@ -15,15 +15,26 @@ versions must be in place before any R4B model module is imported: import the mo
 `model_class`, never from `fhir.resources.R4B.<module>` directly. The change applies only to
 the fhir_core release it was written against (`PATCHED_RELEASE`); any other release keeps
 its own validators.
+
+`validate_json` also shares elements between the resources it validates: a Coding, a
+reference to the patient or a `meta` recurs in most resources of a population (nine element
+validations in ten, measured on 200 patients), and validating the same JSON of the same
+class always gives the same valid element. It keeps each validated element under its class
+and exact JSON, and a later equal one is that element, its subtree not walked again; what
+fails is never kept, so errors and their locations come from a full validation. Shared
+elements are only ever inside a result that `validate_json` discards, so nobody can edit one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from importlib.metadata import version
 from typing import Any
 
-from fhir_core import fhirabstractmodel
+import orjson
+from fhir_core import fhirabstractmodel, types
 from fhir_core.fhirabstractmodel import FHIRAbstractModel, is_list_type, is_primitive_type
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
@@ -83,12 +94,57 @@ def validate_after_model_construction(self: FHIRAbstractModel) -> FHIRAbstractMo
     return self
 
 
+# Equal elements seen once wait in `_recent`; seen again, they move to `_shared`. The one-offs
+# (identifiers, periods, documents) thus never crowd out the recurring ones; each table is
+# emptied when full, which bounds the memory of a process.
+RECENT_KEPT, SHARED_KEPT = 1_000, 2_000  # ~12 MB a process; twice as many: +16 MB, 9 % fewer misses
+_recent: dict[tuple[type, bytes], FHIRAbstractModel] = {}
+_shared: dict[tuple[type, bytes], FHIRAbstractModel] = {}
+_sharing: ContextVar[bool] = ContextVar("sharing", default=False)  # inside validate_json
+_element_validator: Callable[..., Any]  # fhir_core's own, set by _install
+
+
+def fhir_model_validator(cls: type, value: Any, model_klass: type[FHIRAbstractModel]) -> Any:
+    """fhir_core's element validation, answered from the elements shared in `validate_json`."""
+    if not isinstance(value, dict) or not _sharing.get():
+        return _element_validator(cls, value, model_klass)
+    key = (model_klass, orjson.dumps(value))
+    element = _shared.get(key)
+    if element is not None:
+        return element
+    element = _recent.pop(key, None)
+    if element is not None:
+        if len(_shared) >= SHARED_KEPT:
+            _shared.clear()
+        _shared[key] = element
+        return element
+    element = _element_validator(cls, value, model_klass)
+    if len(_recent) >= RECENT_KEPT:
+        _recent.clear()
+    _recent[key] = element
+    return element
+
+
+def validate_json(resource_type: str, line: bytes) -> None:
+    """Validate one resource's JSON as its R4B model does, sharing equal elements (see the
+    module docstring). Raises KeyError for an unknown type, ValidationError for invalid JSON."""
+    model = model_class(resource_type)
+    token = _sharing.set(True)
+    try:
+        model.model_validate_json(line)
+    finally:
+        _sharing.reset(token)
+
+
 def _install() -> bool:
+    global _element_validator
     if version("fhir_core") != PATCHED_RELEASE:
         return False
+    _element_validator = types.FhirBase.fhir_model_validator.__func__
     model = fhirabstractmodel.FHIRAbstractModel
     model.reject_null_complex_elements = classmethod(reject_null_complex_elements)
     model.validate_after_model_construction = validate_after_model_construction
+    types.FhirBase.fhir_model_validator = classmethod(fhir_model_validator)
     return True
 
 

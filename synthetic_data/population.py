@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from synthetic_data import model
 from synthetic_data import referentials as ref
 from synthetic_data.errors import SantelabError
-from synthetic_data.export import fhir_r4, ground_truth, tables
+from synthetic_data.export import fhir_r4, ground_truth, ndjson, tables
 from synthetic_data.export.writer import (
     OutputFolder,
     PatientOutput,
@@ -41,6 +41,7 @@ from synthetic_data.export.writer import (
     WriteResult,
     render_patient,
 )
+from synthetic_data.fhir_models import model_class
 from synthetic_data.identities import PitfallRates, people
 from synthetic_data.pathways.engine import PathwayEngine, history_start
 from synthetic_data.professionals import Directory, Mailbox, directory
@@ -138,10 +139,17 @@ _WORKER: tuple[Simulator, tuple[str, ...], bool] | None = None
 
 
 def _init_worker(settings: GenerationSettings, formats: tuple[str, ...], validate: bool) -> None:
-    """Worker start: build its own directory and engine; leave Ctrl-C to the parent."""
+    """Worker start: build its own directory and engine (and import the R4B models it will
+    validate with); leave Ctrl-C to the parent. What it has then lasts as long as the worker:
+    `gc.freeze` spares it the full collections that the patients' objects keep triggering,
+    which walked it all each time (a sixth of a worker's CPU, 1,000 patients unvalidated)."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = (Simulator(settings), formats, validate)
+    if validate:
+        for kind in ndjson.RESOURCE_TYPES:
+            model_class(kind)
+    gc.freeze()
 
 
 def _render_chunk(patients: list[model.Patient]) -> list[PatientOutput]:

@@ -1,10 +1,11 @@
 """`synthetic_data.fhir_models` gives the same verdicts as the unmodified fhir.resources.
 
 Each side runs in its own interpreter (a model class keeps the validators it was built with,
-so the two cannot share a process): one imports the models through `model_class`, the other
-straight from fhir.resources. Both validate the same corpus — every resource of a small
-population, plus resources broken in each way the replaced checks look for — and report,
-per resource, the sorted (location, error type) pairs, or nothing when it validates.
+so the sides cannot share a process): one imports the models through `model_class`, one
+validates through `validate_json` (elements shared between resources), the other straight from
+fhir.resources. All validate the same corpus — every resource of a small population, plus
+resources broken in each way the replaced checks look for — and report, per resource, the
+sorted (location, error type) pairs, or nothing when it validates.
 """
 
 from __future__ import annotations
@@ -22,19 +23,26 @@ from synthetic_data import generate
 VERDICTS = """
 import json, sys
 from pydantic import ValidationError
-if sys.argv[1] == "patched":
+if sys.argv[1] in ("patched", "shared"):
     from synthetic_data import fhir_models
     assert fhir_models.INSTALLED, "fhir_core release differs from fhir_models.PATCHED_RELEASE"
     model_class = fhir_models.model_class
     bound = model_class("Observation").__pydantic_decorators__.model_validators
     assert all(d.func.__module__ == "synthetic_data.fhir_models" for d in bound.values()), bound
+    if sys.argv[1] == "shared":
+        validate = fhir_models.validate_json
+    else:
+        def validate(kind, line):
+            model_class(kind).model_validate_json(line)
 else:
     from fhir.resources.R4B import get_fhir_model_class as model_class
+    def validate(kind, line):
+        model_class(kind).model_validate_json(line)
 verdicts = []
 for line in open(sys.argv[2], "rb"):
     resource = json.loads(line)
     try:
-        model_class(resource["resourceType"]).model_validate_json(line)
+        validate(resource["resourceType"], line)
         verdicts.append(None)
     except ValidationError as exc:
         verdicts.append(sorted([list(map(str, e["loc"])), e["type"]] for e in exc.errors()))
@@ -104,13 +112,19 @@ def test_same_verdicts_as_unmodified_library(tmp_path):
     population = list(generate(n=40, seed=11).fhir())
     broken = _broken()
     corpus = tmp_path / "corpus.ndjson"
-    corpus.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in population + broken))
+    # The broken resources follow the population, whose elements `validate_json` shares, and
+    # come twice: an element refused once is refused again.
+    resources = population + broken + broken
+    corpus.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in resources))
 
-    patched, plain = _verdicts("patched", corpus), _verdicts("plain", corpus)
+    plain = _verdicts("plain", corpus)
 
-    assert patched == plain
-    assert patched[: len(population)] == [None] * len(population)
-    refused = [v for v in patched[len(population):] if v is not None]
+    assert _verdicts("patched", corpus) == plain
+    assert _verdicts("shared", corpus) == plain
+    assert plain[: len(population)] == [None] * len(population)
+    first = plain[len(population) : len(population) + len(broken)]
+    assert plain[len(population) + len(broken) :] == first
+    refused = [v for v in first if v is not None]
     # The two accepted cases: a primitive explained by its extension, a null kept in a
     # primitive list beside its extension; every other case is refused, for its own reason.
     assert len(refused) == len(broken) - 2
