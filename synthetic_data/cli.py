@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--validate",
         action="store_true",
-        help="valider chaque ressource avec les modèles fhir.resources R4B (environ 4 fois plus long)",
+        help="valider chaque ressource avec les modèles fhir.resources R4B (environ 3 fois plus long)",
     )
     parser.add_argument(
         "--years", type=int, default=10, help="années d'historique de soins (défaut : 10)"
