@@ -95,7 +95,14 @@ class ForkProvisioner(KernelProvisionerBase):
 
 
 class ForkKernelClient(AsyncKernelClient):
-    """jupyter_client's client, minus the 0.2 s it always waits once the kernel is ready.
+    """jupyter_client's client, minus the heartbeat channel and the 0.2 s it always waits once
+    the kernel is ready.
+
+    The heartbeat is never read here: a client made by its kernel manager asks the manager
+    whether the kernel lives (the fork server's `poll`). Its thread only cost a thread a
+    kernel, and stopping it raced with the kernel's end: the thread died on a closed socket
+    (ZMQError in the log) or, once in a 104-copy run, waited forever in `select`, while the
+    grader waited forever to join it.
 
     `wait_for_ready` ends by draining IOPub until nothing arrives for 0.2 s: a fifth of a
     second lost on every notebook, the worker idle meanwhile. Nothing needs it here: nbclient
@@ -103,6 +110,10 @@ class ForkKernelClient(AsyncKernelClient):
     request left behind are skipped anyway. The rest is jupyter_client's loop: kernel_info until
     a reply, and an IOPub message seen (a SUB socket misses what was sent before it joined).
     """
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True,
+                       hb: bool = True, control: bool = True) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
