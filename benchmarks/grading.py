@@ -6,7 +6,9 @@ and the other with `santelab grade`, each in a child process whose whole process
 is sampled (psutil), then diffs every cell's score between the two gradebooks. Also prints
 the time to the first graded submission (the first line of santelab's journal) and, where a
 cgroup v1 `cpuacct` hierarchy is writable (as root here), the CPU seconds of each whole tree
-per notebook: on a machine shared with others, wall time alone says little.
+per notebook: on a machine shared with others, wall time alone says little. nbgrader's figures
+are printed as soon as its run ends, and santelab's run is stopped once it has taken longer
+than nbgrader's (at least 10 minutes): a grader that hangs is reported, never waited for.
 
     .venv/bin/python benchmarks/grading.py                          # 104 submissions of d1
     .venv/bin/python benchmarks/grading.py --submissions 6 --workers 4   # a quick look
@@ -15,6 +17,7 @@ per notebook: on a machine shared with others, wall time alone says little.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -46,16 +49,18 @@ def cpu_group(name: str) -> Path | None:
     return group
 
 
-def run_tree(command: list[str], cwd: Path, journal: Path | None = None) -> dict:
+def run_tree(command: list[str], cwd: Path, journal: Path | None = None,
+             limit: float | None = None) -> dict:
     """Run `command`; wall time, peak RSS of its process tree, time to first journal line,
-    CPU seconds of the whole tree (None without a cgroup)."""
+    CPU seconds of the whole tree (None without a cgroup). Past `limit` seconds the whole
+    tree is killed (the result then says `timed_out`)."""
     group = cpu_group(f"bench-grading-{time.time_ns()}")
     if group is not None:  # the child joins the group before exec: every descendant counts
         command = ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *command]
     # Output to a file, not a pipe: nbgrader's log fills a pipe nobody reads until the end,
     # and the grader then waits, blocked on write (it did, and its time doubled).
     with tempfile.TemporaryFile() as log:
-        result = _watch(command, cwd, journal, log)
+        result = _watch(command, cwd, journal, log, limit)
     cpu = None
     if group is not None:
         cpu = int((group / "cpuacct.usage").read_text()) / 1e9
@@ -68,11 +73,19 @@ def run_tree(command: list[str], cwd: Path, journal: Path | None = None) -> dict
     return {**result, "cpu": cpu}
 
 
-def _watch(command: list[str], cwd: Path, journal: Path | None, log) -> dict:
+def _watch(command: list[str], cwd: Path, journal: Path | None, log,
+           limit: float | None) -> dict:
     started = time.monotonic()
     process = psutil.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    peak, first = 0, None
+    peak, first, timed_out = 0, None, False
     while process.poll() is None:
+        if limit is not None and time.monotonic() - started > limit:
+            timed_out = True
+            for child in [*process.children(recursive=True), process]:
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+            process.wait()
+            break
         try:
             tree = [process, *process.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
@@ -83,7 +96,8 @@ def _watch(command: list[str], cwd: Path, journal: Path | None, log) -> dict:
         time.sleep(0.2)
     log.seek(0)
     return {"seconds": time.monotonic() - started, "peak_mb": peak / MB, "first": first,
-            "code": process.returncode, "output": log.read().decode(errors="replace")}
+            "code": process.returncode, "timed_out": timed_out,
+            "output": log.read().decode(errors="replace")}
 
 
 def per_notebook(cpu: float | None, notebooks: int) -> float | None:
@@ -115,10 +129,20 @@ def main() -> int:
         bin_dir = Path(sys.executable).parent
         reference = run_tree([str(bin_dir / "nbgrader"), "autograde", args.assignment],
                              nb_course)
+        # Printed at once: a santelab run that fails must not take nbgrader's figures with it.
+        print(f"nbgrader autograde : {notebooks} notebooks en {reference['seconds']:.1f} s "
+              f"({notebooks / reference['seconds']:.3f} nb/s), code {reference['code']}",
+              flush=True)
+        journal = ours / ".santelab-grade" / "journal.jsonl"
         santelab = run_tree([sys.executable, "-m", "santelab", "grade", args.assignment,
                              "--quiet", "--workers", str(args.workers)], ours,
-                            journal=ours / ".santelab-grade" / "journal.jsonl")
+                            journal=journal, limit=max(600.0, reference["seconds"]))
         for name, result in (("nbgrader autograde", reference), ("santelab grade", santelab)):
+            if result["timed_out"]:
+                done = len(journal.read_text().splitlines()) if journal.exists() else 0
+                print(f"{name} arrêté après {result['seconds']:.0f} s (plus lent que nbgrader) : "
+                      f"{done} copie(s) sur {args.submissions} notées")
+                return 1
             if result["code"] != 0:
                 print(f"{name} a échoué :\n{result['output'][-3000:]}")
                 return 1
