@@ -85,19 +85,20 @@ def remember_module_misses() -> None:
     if getattr(inspect.getmodule, "remembers_misses", False):
         return
     original = inspect.getmodule
-    indexed = [-1]  # len(sys.modules) when a walk last found nothing
+    indexed = -1  # len(sys.modules) when a walk last found nothing
 
     def getmodule(object, _filename=None):
+        nonlocal indexed
         file = None
         if not (hasattr(object, "__name__") or hasattr(object, "__module__")):
             with contextlib.suppress(TypeError, FileNotFoundError):  # as inspect computes it
                 file = inspect.getabsfile(object, _filename)
-        if (file is not None and indexed[0] == len(sys.modules)
+        if (file is not None and indexed == len(sys.modules)
                 and file not in inspect.modulesbyfile and _filename not in inspect.modulesbyfile):
             return None
         found = original(object, _filename)
         if found is None and file is not None:
-            indexed[0] = len(sys.modules)
+            indexed = len(sys.modules)
         return found
 
     getmodule.__doc__ = original.__doc__

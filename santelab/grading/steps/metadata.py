@@ -25,8 +25,9 @@ from nbgrader.preprocessors import CheckCellMetadata
 
 
 @cache
-def _compiled(validator: type[BaseMetadataValidator]):
-    schema = validator().schema
+def _compiled_schema():
+    """nbgrader's metadata schema, checked against its metaschema once, compiled."""
+    schema = MetadataValidator().schema
     cls = validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
@@ -46,7 +47,7 @@ class _CompiledSchema(BaseMetadataValidator):
             raise SchemaTooNewError(
                 f"Schema version is too new: {version} (expected {self.schema_version})",
                 version, self.schema_version)
-        error = best_match(_compiled(MetadataValidator).iter_errors(meta))
+        error = best_match(_compiled_schema().iter_errors(meta))
         if error is not None:
             raise error
 
