@@ -142,6 +142,7 @@ class KernelHost:
         self.config = config
         self.exchange = root / f"w{config.index}"
         self.process: subprocess.Popen | None = None
+        self.ready = False  # the launched server said it listens
 
     @property
     def control(self) -> str:
@@ -152,7 +153,17 @@ class KernelHost:
         return self.exchange / "k"
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the server without waiting for it to preload.
+
+        bubblewrap's `--die-with-parent` kills the sandbox when the *thread* that started it
+        ends (PR_SET_PDEATHSIG follows the thread, not the process): call this from a thread
+        that lives as long as the host is used."""
         settings = self.config.settings
+        self.ready = False
         shutil.rmtree(self.exchange, ignore_errors=True)
         self.kernel_dir.mkdir(parents=True)
         os.chmod(self.kernel_dir, 0o1777)  # the kernel's uid binds its sockets here
@@ -196,7 +207,13 @@ class KernelHost:
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=log, env=popen_env, start_new_session=True,
             )
-        assert self.process.stdout is not None
+
+    def wait_ready(self) -> None:
+        """Wait until the launched server listens; raise, in French, if it never does."""
+        if self.ready:
+            return
+        settings = self.config.settings
+        assert self.process is not None and self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], READY_TIMEOUT)
         line = self.process.stdout.readline() if ready else b""
         if line.strip() != b"ready":
@@ -206,6 +223,7 @@ class KernelHost:
                 f"le serveur de noyaux du poste {self.config.index} n'a pas démarré "
                 f"({settings.isolation}) : {log.splitlines()[-1] if log else 'sans message'}"
             )
+        self.ready = True
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -20,29 +20,27 @@ class LocalHosts:
         self.execute_config = execute_config
         self.root = exchange_root()
         self.hosts: list[KernelHost] = []
+        self.given = 0
         self.lock = threading.Lock()
         atexit.register(self.close)
 
     def start(self, count: int) -> None:
-        """Start `count` hosts at once (their preloading overlaps)."""
-        hosts = [KernelHost(HostConfig(self.settings, i, self.templates), self.root)
-                 for i in range(count)]
-        threads = [threading.Thread(target=h.start) for h in hosts]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.hosts = hosts
-        for host in hosts:
-            host.ensure()  # raises, in French, if one did not start
+        """Launch `count` hosts at once, from this thread (it outlives them: see
+        `KernelHost.launch`); each worker waits for its own host's preloading, so grading
+        begins as soon as one host is ready."""
+        self.hosts = [KernelHost(HostConfig(self.settings, i, self.templates), self.root)
+                      for i in range(count)]
+        for host in self.hosts:
+            host.launch()
 
     def factory(self):
         """For Runner: each call hands one free host to the calling thread."""
         with self.lock:
-            host = self.hosts[len(getattr(self, "_given", []))]
-            self._given = [*getattr(self, "_given", []), host]
+            host = self.hosts[self.given]
+            self.given += 1
 
         def execute(nb, resources):
+            host.wait_ready()  # raises, in French, if it did not start
             host.ensure()
             return pipeline.execute(nb, resources, host, self.execute_config)
 
