@@ -212,6 +212,8 @@ class KernelHost:
         """Wait until the launched server listens; raise, in French, if it never does."""
         if self.ready:
             return
+        if self.process is None:  # never launched, or an earlier start failed: try again
+            self.launch()
         settings = self.config.settings
         assert self.process is not None and self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], READY_TIMEOUT)

@@ -26,12 +26,14 @@ class LocalHosts:
 
     def start(self, count: int) -> None:
         """Launch `count` hosts at once, from this thread (it outlives them: see
-        `KernelHost.launch`); each worker waits for its own host's preloading, so grading
-        begins as soon as one host is ready."""
+        `KernelHost.launch`), and wait for the first one only: a server that cannot start
+        at all stops the command, in French, before anything is graded; the other workers
+        wait for their own host as they begin."""
         self.hosts = [KernelHost(HostConfig(self.settings, i, self.templates), self.root)
                       for i in range(count)]
         for host in self.hosts:
             host.launch()
+        self.hosts[0].wait_ready()
 
     def factory(self):
         """For Runner: each call hands one free host to the calling thread."""

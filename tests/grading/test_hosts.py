@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from santelab.grading.local import LocalHosts
 from santelab.grading.settings import GradingSettings
+from synthetic_data.errors import SantelabError
 
 
 def test_servers_outlive_the_threads_that_use_them(bwrap) -> None:
@@ -31,3 +34,16 @@ def test_servers_outlive_the_threads_that_use_them(bwrap) -> None:
     finally:
         hosts.close()
     assert hosts.hosts == []
+
+
+def test_a_server_that_cannot_start_stops_the_command_in_french(bwrap, tmp_path) -> None:
+    settings = GradingSettings(isolation="bubblewrap", preload=[], warmup=[], populations=[])
+    hosts = LocalHosts(settings, tmp_path / "absent" / "templates", {})  # bwrap cannot bind it
+    try:
+        with pytest.raises(SantelabError, match="le serveur de noyaux du poste 0 n'a pas démarré"):
+            hosts.start(2)
+        with pytest.raises(SantelabError, match="poste 1 n'a pas démarré"):
+            hosts.hosts[1].wait_ready()
+        assert not any(host.alive() for host in hosts.hosts)
+    finally:
+        hosts.close()
