@@ -1,14 +1,16 @@
 """Grading benchmark: notebooks/s of `santelab grade` against `nbgrader autograde`, same run.
 
 Builds one class of the real course (half full solutions, half alternating wrong and blank
-answers, from the course harness), copies it twice, grades one copy with `nbgrader autograde`
-and the other with `santelab grade`, each in a child process whose whole process tree's RSS
-is sampled (psutil), then diffs every cell's score between the two gradebooks. Also prints
-the time to the first graded submission (the first line of santelab's journal) and, where a
-cgroup v1 `cpuacct` hierarchy is writable (as root here), the CPU seconds of each whole tree
-per notebook: on a machine shared with others, wall time alone says little. nbgrader's figures
-are printed as soon as its run ends, and santelab's run is stopped once it has taken longer
-than nbgrader's (at least 10 minutes): a grader that hangs is reported, never waited for.
+answers, from the course harness), grades one copy with `nbgrader autograde` and others with
+`santelab grade` (by default twice: with 4 workers, the figure the issue asks memory for, then
+with the command's own default worker count), each in a child process whose whole process
+tree's RSS is sampled (psutil), then diffs every cell's score of each against nbgrader's
+gradebook. Also prints the time to the first graded submission (the first line of santelab's
+journal) and, where a cgroup v1 `cpuacct` hierarchy is writable (as root here), the CPU
+seconds of each whole tree per notebook: on a machine shared with others, wall time alone says
+little. Each run's figures are printed as soon as it ends, and a santelab run is stopped once
+it has taken longer than nbgrader's (at least 10 minutes): a grader that hangs is reported,
+never waited for.
 
     .venv/bin/python benchmarks/grading.py                          # 104 submissions of d1
     .venv/bin/python benchmarks/grading.py --submissions 6 --workers 4   # a quick look
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -108,7 +111,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="d1_donnees_sante")
     parser.add_argument("--submissions", type=int, default=104)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", action="append", metavar="N|auto",
+                        help="santelab's workers, one run each (default: 4, then the command's "
+                             "own default, 'auto')")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         nb_course, ours = Path(tmp) / "nbgrader", Path(tmp) / "santelab"
@@ -133,39 +138,56 @@ def main() -> int:
         print(f"nbgrader autograde : {notebooks} notebooks en {reference['seconds']:.1f} s "
               f"({notebooks / reference['seconds']:.3f} nb/s), code {reference['code']}",
               flush=True)
-        journal = ours / ".santelab-grade" / "journal.jsonl"
-        santelab = run_tree([sys.executable, "-m", "santelab", "grade", args.assignment,
-                             "--quiet", "--workers", str(args.workers)], ours,
-                            journal=journal, limit=max(600.0, reference["seconds"]))
-        for name, result in (("nbgrader autograde", reference), ("santelab grade", santelab)):
-            if result["timed_out"]:
-                done = len(journal.read_text().splitlines()) if journal.exists() else 0
-                print(f"{name} arrêté après {result['seconds']:.0f} s (plus lent que nbgrader) : "
-                      f"{done} copie(s) sur {args.submissions} notées")
-                return 1
-            if result["code"] != 0:
-                print(f"{name} a échoué :\n{result['output'][-3000:]}")
-                return 1
-        expected, found = scores(nb_course, args.assignment), scores(ours, args.assignment)
-        differences = {k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)}
+        expected = scores(nb_course, args.assignment)
         rate_ref = notebooks / reference["seconds"]
-        rate_ours = notebooks / santelab["seconds"]
         figures = {
             "nbgrader_nb_per_s": round(rate_ref, 3),
-            "santelab_nb_per_s": round(rate_ours, 3),
-            "speedup": round(rate_ours / rate_ref, 2),
-            "nbgrader_peak_mb": round(reference["peak_mb"]),
-            f"santelab_peak_mb_{args.workers}_workers": round(santelab["peak_mb"]),
-            "santelab_first_submission_s": round(santelab["first"] or 0, 1),
             "nbgrader_seconds": round(reference["seconds"], 1),
-            "santelab_seconds": round(santelab["seconds"], 1),
+            "nbgrader_peak_mb": round(reference["peak_mb"]),
             "nbgrader_cpu_s_per_notebook": per_notebook(reference["cpu"], notebooks),
-            "santelab_cpu_s_per_notebook": per_notebook(santelab["cpu"], notebooks),
             "cells_compared": len(expected),
-            "cells_different": len(differences),
+            "santelab": [],
         }
+        failed = False
+        for workers in args.workers or ["4", "auto"]:
+            course = Path(tmp) / f"santelab-{workers}"
+            shutil.copytree(ours, course)
+            journal = course / ".santelab-grade" / "journal.jsonl"
+            option = [] if workers == "auto" else ["--workers", workers]
+            label = "postes par défaut" if workers == "auto" else f"{workers} postes"
+            santelab = run_tree([sys.executable, "-m", "santelab", "grade", args.assignment,
+                                 "--quiet", *option], course,
+                                journal=journal, limit=max(600.0, reference["seconds"]))
+            if santelab["timed_out"]:
+                done = len(journal.read_text().splitlines()) if journal.exists() else 0
+                print(f"santelab grade ({label}) arrêté après {santelab['seconds']:.0f} s (plus "
+                      f"lent que nbgrader) : {done} copie(s) sur {args.submissions} notées")
+                return 1
+            if santelab["code"] != 0:
+                print(f"santelab grade ({label}) a échoué :\n{santelab['output'][-3000:]}")
+                return 1
+            used = re.search(r"exécution : (\d+) poste", santelab["output"])
+            found = scores(course, args.assignment)
+            differences = {k for k in expected.keys() | found.keys()
+                           if expected.get(k) != found.get(k)}
+            failed |= bool(differences)
+            rate = notebooks / santelab["seconds"]
+            figures["santelab"].append({
+                "workers": int(used.group(1)) if used else workers,
+                "chosen_by": "défaut" if workers == "auto" else "--workers",
+                "nb_per_s": round(rate, 3),
+                "speedup": round(rate / rate_ref, 2),
+                "seconds": round(santelab["seconds"], 1),
+                "first_submission_s": round(santelab["first"] or 0, 1),
+                "peak_mb": round(santelab["peak_mb"]),
+                "cpu_s_per_notebook": per_notebook(santelab["cpu"], notebooks),
+                "cells_different": len(differences),
+            })
+            print(f"santelab grade ({label}) : {notebooks} notebooks en "
+                  f"{santelab['seconds']:.1f} s ({rate:.3f} nb/s, ×{rate / rate_ref:.2f}), "
+                  f"{len(differences)} cellule(s) différente(s)", flush=True)
         print(json.dumps(figures, indent=2, ensure_ascii=False))
-        return 0 if not differences else 1
+        return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def register(subparsers) -> None:
                         help="racine du cours nbgrader (par défaut : le dossier courant)")
     parser.add_argument("--student", action="append", metavar="ID",
                         help="ne noter que cet étudiant (option répétable)")
-    parser.add_argument("--workers", type=int, help="notebooks notés en même temps")
+    parser.add_argument("--workers", type=int,
+                        help="notebooks notés en même temps (par défaut : trois par cœur, dans "
+                             "la limite de la mémoire libre, environ 600 Mio chacun)")
     parser.add_argument("--timeout", type=int, metavar="S", help="secondes par cellule")
     parser.add_argument("--force", action="store_true", help="renoter les copies déjà notées")
     parser.add_argument("--sans-isolation", dest="unisolated", action="store_true",
@@ -42,13 +44,15 @@ def register(subparsers) -> None:
 
 def settings_for(course, args):
     from santelab.grading.host import isolation_available
-    from santelab.grading.settings import GradingSettings
+    from santelab.grading.settings import GradingSettings, default_workers
 
     settings = GradingSettings(config=course.config)
     if args.workers is not None:
         if args.workers < 1:
             raise SantelabError("--workers : au moins 1")
         settings.workers = args.workers
+    if settings.workers is None:
+        settings.workers = default_workers()
     if args.timeout is not None:
         if args.timeout < 1:
             raise SantelabError("--timeout : au moins 1 seconde")
@@ -110,6 +114,7 @@ def grade(course_root: Path, assignment: str, args, out=sys.stdout) -> list:
         print(f"exécution : cluster Dask {args.scheduler} ({hosts.slots()} poste(s))", file=out)
     else:
         workers = min(settings.workers, len(todo))
+        print(f"exécution : {workers} poste(s) local(aux), un noyau neuf par notebook", file=out)
         hosts = LocalHosts(settings, sandbox_templates(), runner.steps.execute_config)
     try:
         if not getattr(args, "scheduler", None):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from santelab.grading.local import LocalHosts
-from santelab.grading.settings import GradingSettings
+from santelab.grading.settings import WORKER_MEMORY, GradingSettings, default_workers
 from synthetic_data.errors import SantelabError
 
 
@@ -47,3 +50,17 @@ def test_a_server_that_cannot_start_stops_the_command_in_french(bwrap, tmp_path)
         assert not any(host.alive() for host in hosts.hosts)
     finally:
         hosts.close()
+
+
+@pytest.mark.parametrize(("cores", "free_workers", "expected"), [
+    (2, 100, 6),  # three a core
+    (8, 5.5, 5),  # as many as the free memory holds
+    (4, 0.2, 1),  # always one
+])
+def test_default_workers_follow_cores_and_free_memory(monkeypatch, cores, free_workers,
+                                                      expected) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    memory = SimpleNamespace(available=int(free_workers * WORKER_MEMORY))
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: memory)
+    assert default_workers() == expected
+    assert GradingSettings().workers is None  # the command resolves it, once

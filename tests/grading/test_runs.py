@@ -95,6 +95,7 @@ def test_two_graders_at_once_on_different_assignments(tmp_path, bwrap):
     for run in runs:
         out, err = run.communicate(timeout=900)
         assert run.returncode == 0, out + err
+        assert "exécution : 2 poste(s) local(aux)" in out, out
     check_class(root, "devoir_a")
     check_class(root, "devoir_b")
 
