@@ -16,8 +16,9 @@ from traitlets.config import Configurable
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 
-# A worker's kernel mostly waits (for the grader to read its messages, for the next cell):
-# with 104 copies of d1 on 2 cores, 4 workers kept 1.7 cores busy, 6 or 8 about 1.9.
+# A worker's kernel often waits (for the grader to read its messages, for the next cell):
+# grading 40 copies of d1 on 2 cores, 4 workers kept 1.77 cores busy on average, 6 workers
+# 1.86 and 8 workers 1.90 (start-up included, each worker's own preloading a little longer).
 WORKERS_PER_CORE = 3
 # Memory a worker holds: its fork server (~270 MB, ~225 private) and a kernel's own pages.
 WORKER_MEMORY = 600 * MIB
