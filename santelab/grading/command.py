@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections import Counter
@@ -121,6 +122,9 @@ def grade(course_root: Path, assignment: str, args, out=sys.stdout) -> list:
             hosts.start(workers)
         runner.execute_factory = hosts.factory
         runner.workers = workers
+        # What is loaded by now (nbgrader, SQLAlchemy, the course) lives until the end: out of
+        # the collector's full walks, which the notebooks' short-lived objects keep triggering.
+        gc.freeze()
         outcomes = runner.run(todo, progress=not args.quiet)
     finally:
         hosts.close()
