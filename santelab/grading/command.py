@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     parser.add_argument("--student", action="append", metavar="ID",
                         help="ne noter que cet étudiant (option répétable)")
     parser.add_argument("--workers", type=int,
-                        help="notebooks notés en même temps (par défaut : trois par cœur, dans "
+                        help="notebooks notés en même temps (par défaut : deux par cœur, dans "
                              "la limite de la mémoire libre, environ 600 Mio chacun)")
     parser.add_argument("--timeout", type=int, metavar="S", help="secondes par cellule")
     parser.add_argument("--force", action="store_true", help="renoter les copies déjà notées")

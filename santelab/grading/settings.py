@@ -16,16 +16,17 @@ from traitlets.config import Configurable
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 
-# A worker's kernel often waits (for the grader to read its messages, for the next cell):
-# grading 40 copies of d1 on 2 cores, 4 workers kept 1.77 cores busy on average, 6 workers
-# 1.86 and 8 workers 1.90 (start-up included, each worker's own preloading a little longer).
-WORKERS_PER_CORE = 3
+# A worker's kernel often waits (for the grader to read its messages, for the next cell), so
+# a core takes more than one; but each worker pays its own fork server's preloading (~3.9
+# CPU-s) and memory. Grading 104 copies of d1 on 2 cores, 4 and 6 workers took the same time
+# (105.2 / 107.2 s and 114.0 / 112.6 s in two runs), 6 with 1 GB more: two a core.
+WORKERS_PER_CORE = 2
 # Memory a worker holds: its fork server (~270 MB, ~225 private) and a kernel's own pages.
 WORKER_MEMORY = 600 * MIB
 
 
 def default_workers() -> int:
-    """Three workers per core this process may use, no more than the available memory holds."""
+    """Two workers per core this process may use, no more than the available memory holds."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     room = psutil.virtual_memory().available // WORKER_MEMORY
     return max(1, min(WORKERS_PER_CORE * (cores or 1), room))

@@ -53,7 +53,7 @@ def test_a_server_that_cannot_start_stops_the_command_in_french(bwrap, tmp_path)
 
 
 @pytest.mark.parametrize(("cores", "free_workers", "expected"), [
-    (2, 100, 6),  # three a core
+    (2, 100, 4),  # two a core
     (8, 5.5, 5),  # as many as the free memory holds
     (4, 0.2, 1),  # always one
 ])
