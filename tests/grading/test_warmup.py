@@ -69,3 +69,44 @@ def test_remembered_module_misses_give_the_same_tracebacks(monkeypatch) -> None:
     owner.__file__ = cell
     monkeypatch.setitem(sys.modules, owner.__name__, owner)  # sys.modules grew: looked up again
     assert inspect.getmodule(code) is owner
+
+
+def test_the_reused_frame_lexer_gives_the_same_tracebacks(monkeypatch) -> None:
+    """Tracebacks through a cell, a library and a multi-line call: the same highlighted text
+    (executing node marked) with stack_data's per-frame lexer class declared once."""
+    import json
+    import linecache
+    import sys
+
+    import stack_data.core
+    import stack_data.utils
+    from IPython.core.ultratb import VerboseTB
+
+    from santelab.grading.warmup import reuse_frame_lexer
+
+    for module in (stack_data.core, stack_data.utils):  # undone after the test
+        monkeypatch.setattr(module, "_pygmented_with_ranges", module._pygmented_with_ranges)
+    cells = {
+        "/tmp/ipykernel_0/1.py": "def f(x):\n    return g(x)\ndef g(x):\n    assert x == 3, 'non'\nf(2)\n",
+        "/tmp/ipykernel_0/2.py": "json.loads(\n    '{'\n)\n",
+        "/tmp/ipykernel_0/3.py": "total = sum(\n    [1, 2][i] for i in range(3)\n)\n",
+    }
+    for name, source in cells.items():
+        monkeypatch.setitem(linecache.cache, name, (len(source), None, source.splitlines(True), name))
+
+    def formatted() -> list[list[str]]:
+        shown = []
+        for name, source in cells.items():
+            try:
+                exec(compile(source, name, "exec"), {"json": json})
+            except Exception:
+                shown.append(VerboseTB().structured_traceback(*sys.exc_info()))
+        return shown
+
+    before = formatted()
+    original = stack_data.core._pygmented_with_ranges
+    reuse_frame_lexer()
+    assert stack_data.core._pygmented_with_ranges is not original
+    after = formatted()
+    assert after == before
+    assert len(after) == 3 and all("\x1b[" in "".join(lines) for lines in after)  # highlighted
