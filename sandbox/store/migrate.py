@@ -17,6 +17,7 @@ disagree).
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -39,8 +40,15 @@ def alembic_config(connection=None) -> Config:
     return config
 
 
+@cache
+def _script() -> ScriptDirectory:
+    """The revisions, read once a process: every sandbox opened checks its database against
+    them (a kernel opens one or more), and reading the revision files took 5 ms each time."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _script().get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -56,7 +64,7 @@ def upgrade(engine: Engine, where: str) -> str:
     from sandbox.store.db import register_tables
 
     register_tables()
-    script = ScriptDirectory.from_config(alembic_config())
+    script = _script()
     with engine.begin() as connection:
         config = alembic_config(connection)
         found = MigrationContext.configure(connection).get_current_revision()
