@@ -27,6 +27,9 @@ from traitlets import Integer, Type, default
 from santelab.grading.host import HostLost, KernelHost
 
 POLL_INTERVAL = 0.05
+# How often a killed kernel is asked whether it is gone: a forked kernel dies within a few
+# milliseconds of its SIGKILL, and each question is one request to the fork server.
+KILLED_POLL_INTERVAL = 0.005
 
 
 class ForkProvisioner(KernelProvisionerBase):
@@ -155,6 +158,24 @@ class ForkKernelManager(AsyncKernelManager):
     def client(self, **kwargs: Any):
         kwargs.setdefault("context", self.context)  # its sockets get the size limit
         return super().client(**kwargs)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        """jupyter_client's cleanup, with the context destroyed without lingering: its kernel is
+        dead by now (killed, see `build_steps`), so a message still queued for it would only
+        hold the worker for the 100 ms jupyter_client lets such messages linger."""
+        created, self._created_context = self._created_context, False
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            self._created_context = created
+        if created and not restart:
+            self.context.destroy(linger=0)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        """Until the killed kernel is gone. jupyter_client asks every 0.1 s: the kernel was
+        still there at the first question and gone at the second or third, so each notebook
+        ended with 0.2 s of its worker waiting for nothing (measured: 214 ms a notebook)."""
+        await super()._async_wait(pollinterval=min(pollinterval, KILLED_POLL_INTERVAL))
 
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None:
