@@ -2,7 +2,7 @@
 
 `nbgrader autograde` runs a sanitize pass (ClearOutput … CheckCellMetadata) and an autograde
 pass (Execute … CheckCellMetadata). We run the same classes, read from the same configurable
-lists (`Autograde.sanitize_preprocessors`, `Autograde.autograde_preprocessors`), with four
+lists (`Autograde.sanitize_preprocessors`, `Autograde.autograde_preprocessors`), with five
 changes: DetectTampering runs just before OverwriteCells, Execute is replaced by KernelExecute
 (a kernel forked for this notebook, run where the host puts it), DescribeIncidents /
 ZeroWhenTampered frame SaveAutoGrades, CheckCellMetadata checks its JSON schema once
