@@ -6,7 +6,9 @@ cell, a task, a manual grade already given, a failing test, an untouched answer.
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -63,9 +65,12 @@ def _submission(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 @pytest.fixture
-def gradebooks(tmp_path: Path) -> tuple[str, str]:
+def gradebooks(tmp_path: Path, monkeypatch) -> tuple[str, str]:
     """Two identical gradebooks holding the released notebook and the student's submission,
     with a manual grade already given to the explanation."""
+    # A new gradebook asks the `alembic` command for its revision: this environment's own.
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent),
+                                                os.environ["PATH"]]))
     first = tmp_path / "nbgrader.db"
     url = f"sqlite:///{first}"
     resources = {"nbgrader": {"notebook": NOTEBOOK, "assignment": ASSIGNMENT, "db_url": url}}
