@@ -160,16 +160,13 @@ class ForkKernelManager(AsyncKernelManager):
         return super().client(**kwargs)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        """jupyter_client's cleanup, with the context destroyed without lingering: its kernel is
-        dead by now (killed, see `build_steps`), so a message still queued for it would only
-        hold the worker for the 100 ms jupyter_client lets such messages linger."""
-        created, self._created_context = self._created_context, False
-        try:
-            await super()._async_cleanup_resources(restart=restart)
-        finally:
-            self._created_context = created
-        if created and not restart:
+        """jupyter_client's cleanup, the context destroyed first and without lingering: its
+        kernel is dead by now (killed, see `build_steps`), so a message still queued for it
+        would only hold the worker for the 100 ms jupyter_client lets such messages linger
+        (its own `destroy(linger=100)` then finds the context closed)."""
+        if self._created_context and not restart:
             self.context.destroy(linger=0)
+        await super()._async_cleanup_resources(restart=restart)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         """Until the killed kernel is gone. jupyter_client asks every 0.1 s: the kernel was

@@ -144,7 +144,6 @@ def reuse_frame_lexer() -> None:
             highlighted = code
         return highlighted.splitlines()
 
-    pygmented_with_ranges.__doc__ = stack_data.utils._pygmented_with_ranges.__doc__
     stack_data.utils._pygmented_with_ranges = pygmented_with_ranges
     stack_data.core._pygmented_with_ranges = pygmented_with_ranges
 
